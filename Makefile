@@ -1,0 +1,42 @@
+# Two commands do everything on a fresh machine (Python 3.10+, pip, make):
+#   make lab   - set up .venv, prepare Fashion-MNIST, open JupyterLab on notebooks/
+#   make test  - set up .venv, run the unit tests and every notebook under nbval
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.lrcourse-installed
+
+.PHONY: lab test demo data bench install clean
+
+install: $(STAMP)
+
+# torch and torchvision come from the package index together, so they match.
+# d2l is installed with --no-deps: its exact pins (numpy==1.23.5, scipy==1.10.1, ...)
+# do not install on Python >= 3.12 and would downgrade the course's own stack.
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install -e ".[course]"
+	$(PY) -m pip install --no-deps "d2l==1.0.3"
+	@touch $(STAMP)
+
+data: $(STAMP)
+	$(PY) -m lrcourse data
+
+lab: $(STAMP)
+	-$(PY) -m lrcourse data
+	$(VENV)/bin/jupyter lab notebooks/
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+demo: $(STAMP)
+	$(VENV)/bin/voila notebooks/dashboard.ipynb --no-browser --Voila.ip=127.0.0.1 --port=8866
+
+bench: $(STAMP)
+	$(PY) benchmarks/optimizers.py
+	$(PY) benchmarks/schedulers.py
+	$(PY) benchmarks/train_throughput.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,0 +1,3 @@
+"""lrcourse: optimizers and learning-rate schedules from first principles, checked against torch."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,102 @@
+"""The one pattern every slider view in the course follows.
+
+A *view* is a pure function ``view(**params) -> View``: it draws a matplotlib figure for
+the given parameter values and says in one line what it drew (``View.summary``). Views
+are plain functions, tested without any widget machinery.
+
+An :class:`Explorer` wires sliders to a view with ``ipywidgets.interactive_output``
+inside an explicit ``VBox``. Every redraw writes the view's summary into a label with
+the CSS class ``lrcourse-summary``: the browser tests wait for that text (which names
+the final slider value) instead of waiting for "the picture changed".
+
+Without a widget front end (nbval, nbconvert, GitHub's viewer) the explorer still
+shows a static PNG of the view at its default values: ``_repr_mimebundle_`` adds
+``image/png`` next to the widget view, and front ends with widget support prefer the
+widget.
+"""
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+import ipywidgets as widgets
+import matplotlib.figure
+import matplotlib.pyplot as plt
+from IPython.display import display
+
+SUMMARY_CLASS = "lrcourse-summary"
+
+
+@dataclass
+class View:
+    """What a view function returns: the figure and a one-line summary of it."""
+
+    fig: matplotlib.figure.Figure
+    summary: str
+
+    def png(self, dpi: int = 80) -> bytes:
+        buf = io.BytesIO()
+        self.fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+        return buf.getvalue()
+
+    def _repr_png_(self) -> bytes:
+        return self.png()
+
+
+class Explorer(widgets.VBox):
+    """Sliders + figure + summary label around a pure view function.
+
+    Args:
+        view: ``view(**values) -> View``; called with every control's current value.
+        controls: mapping from the view's keyword names to ipywidgets value widgets.
+        fixed: extra keyword arguments passed to ``view`` unchanged.
+        title: optional heading shown above the controls.
+        columns: how many controls per row.
+
+    Example:
+        >>> from ipywidgets import FloatSlider
+        >>> ex = Explorer(my_view, {"beta": FloatSlider(value=0.9, min=0, max=0.99)})
+        >>> ex.summary.value  # what the current figure shows
+    """
+
+    def __init__(
+        self,
+        view: Callable[..., View],
+        controls: Mapping[str, widgets.ValueWidget],
+        *,
+        fixed: Mapping[str, object] | None = None,
+        title: str | None = None,
+        columns: int = 3,
+    ):
+        self.view = view
+        self.controls = dict(controls)
+        self.fixed = dict(fixed or {})
+        self.summary = widgets.Label(value="")
+        self.summary.add_class(SUMMARY_CLASS)
+        self.last_view: View | None = None
+        for w in self.controls.values():
+            w.style = {"description_width": "initial"}
+        boxes = list(self.controls.values())
+        rows = [widgets.HBox(boxes[i:i + columns]) for i in range(0, len(boxes), columns)]
+        self.output = widgets.interactive_output(self._draw, self.controls)
+        header = [widgets.HTML(f"<b>{title}</b>")] if title else []
+        super().__init__(header + rows + [self.summary, self.output])
+
+    def values(self) -> dict:
+        return {name: w.value for name, w in self.controls.items()}
+
+    def _draw(self, **values) -> None:
+        result = self.view(**values, **self.fixed)
+        self.last_view = result
+        self.summary.value = result.summary
+        display(result.fig)
+        plt.close(result.fig)
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = super()._repr_mimebundle_(**kwargs) or {}
+        if self.last_view is not None:
+            bundle["image/png"] = base64.b64encode(self.last_view.png()).decode("ascii")
+            bundle["text/plain"] = self.last_view.summary
+        return bundle
