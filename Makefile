@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.lrcourse-installed
+# JupyterLab refuses to run as root unless told to (containers, CI machines).
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: lab test demo data bench install clean
 
@@ -25,7 +27,7 @@ data: $(STAMP)
 
 lab: $(STAMP)
 	-$(PY) -m lrcourse data
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab $(ROOT_FLAG) notebooks/
 
 test: $(STAMP)
 	$(PY) -m pytest
