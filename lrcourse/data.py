@@ -1,0 +1,351 @@
+"""Fashion-MNIST on the training device: found offline, verified, batched by index slicing.
+
+``fashion_mnist()`` returns both splits as uint8 tensors already on the device; batches are
+index slices converted to float per batch exactly as torchvision's ``ToTensor`` does
+(:math:`x = \\mathrm{uint8}/255` in float32). No ``DataLoader`` and no worker processes, so
+an epoch costs little more than the model's own forward and backward passes.
+
+Where the files come from, first match wins:
+
+1. ``<data dir>/FashionMNIST/raw/`` already holds the four decompressed files;
+2. a directory you name (``source=`` or ``$LRCOURSE_FASHION_MNIST_SOURCE``) holding the four
+   original files (``.gz`` or decompressed);
+3. the Debian/Ubuntu package ``dataset-fashion-mnist`` (``apt-get install
+   dataset-fashion-mnist``), found with ``dpkg -L``;
+4. torchvision's download (needs network).
+
+The data directory is ``root=``, else ``$LRCOURSE_DATA``, else ``$XDG_CACHE_HOME/lrcourse``
+(``~/.cache/lrcourse``). Every file is written to a temporary name and renamed into place,
+and its decompressed contents are checked against the known MD5 digests below, so an
+interrupted copy or download never leaves a half-written file that looks complete.
+
+Example:
+    >>> data = fashion_mnist(train_subset=512, test_subset=256, device="cpu")
+    >>> x, y = next(data.batches("train", 256, seed=0, epoch=0))
+    >>> x.shape, x.dtype
+    (torch.Size([256, 1, 28, 28]), torch.float32)
+
+Reference: H. Xiao, K. Rasul, R. Vollgraf, "Fashion-MNIST: a Novel Image Dataset for
+Benchmarking Machine Learning Algorithms", arXiv:1708.07747 (2017).
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import torch
+
+CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+           "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+DEBIAN_PACKAGE = "dataset-fashion-mnist"
+DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
+SOURCE_ENV, DATA_ENV = "LRCOURSE_FASHION_MNIST_SOURCE", "LRCOURSE_DATA"
+
+# Size in bytes and MD5 of each *decompressed* original file. Computed from the Debian
+# package's files (its .gz are recompressed, so torchvision's .gz digests differ, but the
+# decompressed bytes are the originals); the same digests are published as the raw-file
+# table of several Fashion-MNIST loaders and in the dataset's README instructions.
+KNOWN_FILES = {
+    "train-images-idx3-ubyte": (47040016, "f4a8712d7a061bf5bd6d2ca38dc4d50a"),
+    "train-labels-idx1-ubyte": (60008, "9018921c3c673c538a1fc5bad174d6f9"),
+    "t10k-images-idx3-ubyte": (7840016, "8181f5470baa50b63fa0f6fddb340f0a"),
+    "t10k-labels-idx1-ubyte": (10008, "15d484375f8d13e6eb1aabb0c3f46965"),
+}
+SPLITS = {"train": "train", "test": "t10k"}
+
+
+class DataUnavailableError(RuntimeError):
+    """Fashion-MNIST is neither in the data directory, nor in a local source, nor downloadable."""
+
+
+class DataCorruptError(RuntimeError):
+    """A Fashion-MNIST file is truncated or does not hold the original bytes (names the file)."""
+
+
+def data_dir(root: str | os.PathLike | None = None) -> Path:
+    """The data directory: ``root``, else ``$LRCOURSE_DATA``, else ``$XDG_CACHE_HOME/lrcourse``
+    (``~/.cache/lrcourse`` when ``XDG_CACHE_HOME`` is unset)."""
+    if root is None:
+        root = os.environ.get(DATA_ENV) or None
+    if root is None:
+        cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        root = Path(cache) / "lrcourse"
+    return Path(root).expanduser()
+
+
+def raw_dir(root: str | os.PathLike | None = None) -> Path:
+    """Where torchvision's ``FashionMNIST`` reads the decompressed files."""
+    return data_dir(root) / "FashionMNIST" / "raw"
+
+
+def debian_source() -> Path | None:
+    """The directory of the ``dataset-fashion-mnist`` package's files, or None."""
+    if shutil.which("dpkg"):
+        try:
+            out = subprocess.run(["dpkg", "-L", DEBIAN_PACKAGE], capture_output=True,
+                                 text=True, timeout=20).stdout
+        except (OSError, subprocess.SubprocessError):
+            out = ""
+        for line in out.splitlines():
+            if line.endswith("/train-images-idx3-ubyte.gz"):
+                return Path(line).parent
+    return DEBIAN_DIR if (DEBIAN_DIR / "train-images-idx3-ubyte.gz").exists() else None
+
+
+def _check_header(path: Path, name: str, shown) -> None:
+    """Raise DataCorruptError when the idx header is wrong or the file is shorter than it says."""
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        head = f.read(16)
+    ndim = 3 if "images" in name else 1
+    magic = 0x0800 + ndim
+    if len(head) < 4 + 4 * ndim or int.from_bytes(head[:4], "big") != magic:
+        raise DataCorruptError(f"{shown}: not an idx file of {name} (bad or missing header); "
+                               "delete it and run `lrcourse data` again")
+    dims = [int.from_bytes(head[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
+    expected = 4 + 4 * ndim + int(np.prod(dims))
+    if size != expected:
+        raise DataCorruptError(f"{shown}: truncated or padded ({size} bytes, its header says "
+                               f"{expected}); delete it and run `lrcourse data` again")
+
+
+def verify(path: str | os.PathLike, name: str | None = None, shown: str | os.PathLike | None = None) -> None:
+    """Check a decompressed Fashion-MNIST file: idx header, size and MD5 (``KNOWN_FILES``).
+
+    Raises:
+        DataCorruptError: naming ``shown`` (default ``path``) when it is truncated or its bytes differ.
+    """
+    path = Path(path)
+    name, shown = name or path.name, shown or path
+    _check_header(path, name, shown)
+    size, md5 = KNOWN_FILES[name]
+    digest = hashlib.md5(path.read_bytes()).hexdigest()
+    if path.stat().st_size != size or digest != md5:
+        raise DataCorruptError(f"{shown}: contents differ from the original {name} (md5 {digest}, "
+                               f"expected {md5}); delete it and run `lrcourse data` again")
+
+
+def _install(src: Path, dest: Path) -> None:
+    """Copy (decompressing a .gz) ``src`` to ``dest`` via a temp file, verify, then rename."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    try:
+        opener = gzip.open if src.suffix == ".gz" else open
+        with os.fdopen(fd, "wb") as out, opener(src, "rb") as inp:
+            try:
+                shutil.copyfileobj(inp, out, 1 << 20)
+            except (EOFError, OSError, gzip.BadGzipFile) as exc:
+                raise DataCorruptError(f"{src}: cannot be read ({exc}); "
+                                       "it is truncated or not a Fashion-MNIST file") from exc
+        verify(tmp, dest.name, shown=src)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, dest)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _find_in(source: Path, name: str) -> Path | None:
+    for candidate in (source / name, source / f"{name}.gz"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _download(root: Path, raw: Path, missing: list[str]) -> None:
+    """torchvision's download into a private temp dir; only verified files are moved in."""
+    import torchvision
+
+    tmp = tempfile.mkdtemp(prefix=".download-", dir=root)
+    try:
+        torchvision.datasets.FashionMNIST(tmp, train=True, download=True)
+        for name in missing:
+            _install(Path(tmp) / "FashionMNIST" / "raw" / name, raw / name)
+    except DataCorruptError:
+        raise
+    except Exception as exc:
+        raise DataUnavailableError(
+            f"Fashion-MNIST is not in {raw} and could not be downloaded ({type(exc).__name__}: "
+            f"{str(exc).strip().splitlines()[0] if str(exc).strip() else 'no detail'}). Either "
+            f"download the four files {', '.join(f'{n}.gz' for n in KNOWN_FILES)} elsewhere "
+            f"(https://github.com/zalandoresearch/fashion-mnist) and copy them into {raw} "
+            f"(or point ${SOURCE_ENV} at them), or `apt-get install {DEBIAN_PACKAGE}`") from exc
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def prepare(root: str | os.PathLike | None = None, *, source: str | os.PathLike | None = None,
+            download: bool = True) -> Path:
+    """Make sure the four verified files are in ``<data dir>/FashionMNIST/raw``; return the data dir.
+
+    Args:
+        root: data directory (default: see :func:`data_dir`).
+        source: a directory holding the four original files (default ``$LRCOURSE_FASHION_MNIST_SOURCE``,
+            then the Debian package ``dataset-fashion-mnist``).
+        download: allow torchvision's download as the last resort (default True).
+
+    Raises:
+        DataUnavailableError: no local copy and no download (names the directory and remedies).
+        DataCorruptError: a file is truncated or corrupted (names the file).
+    """
+    root = data_dir(root)
+    raw = root / "FashionMNIST" / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    missing = [n for n in KNOWN_FILES if not (raw / n).exists()]
+    if missing:
+        explicit = source if source is not None else os.environ.get(SOURCE_ENV) or None
+        src = Path(explicit).expanduser() if explicit is not None else debian_source()
+        found = {n: _find_in(src, n) for n in missing} if src is not None else {}
+        absent = [n for n, p in found.items() if p is None]
+        if explicit is not None and absent:
+            raise DataUnavailableError(f"source directory {src} lacks {', '.join(absent)} "
+                                       "(as .gz or decompressed); it must hold all four files")
+        for name, path in found.items():
+            if path is not None:
+                _install(path, raw / name)
+        missing = [n for n in KNOWN_FILES if not (raw / n).exists()]
+    if missing and not download:
+        raise DataUnavailableError(
+            f"Fashion-MNIST is not in {raw} (missing {', '.join(missing)}) and download=False. "
+            f"Download the four .gz files elsewhere and copy them into {raw}, "
+            f"or `apt-get install {DEBIAN_PACKAGE}`")
+    if missing:
+        _download(root, raw, missing)
+    return root
+
+
+_CACHE: dict = {}
+
+
+def load_split(split: str, root: str | os.PathLike | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """One split as (uint8 images N x 1 x 28 x 28, int64 labels) on the CPU, read by torchvision.
+
+    The files are prepared (:func:`prepare`) and verified once per process and file version.
+    """
+    if split not in SPLITS:
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    import torchvision
+
+    root = prepare(root)
+    files = [root / "FashionMNIST" / "raw" / f"{SPLITS[split]}-{k}" for k in
+             ("images-idx3-ubyte", "labels-idx1-ubyte")]
+    key = (split, str(root.resolve()), tuple((f.stat().st_size, f.stat().st_mtime_ns) for f in files))
+    if key not in _CACHE:
+        for f in files:
+            verify(f)
+        ds = torchvision.datasets.FashionMNIST(root, train=split == "train", download=False)
+        _CACHE[key] = (ds.data.unsqueeze(1).contiguous(), ds.targets.long())
+    return _CACHE[key]
+
+
+def stratified_subset(labels: torch.Tensor, n: int, seed: int = 0) -> torch.Tensor:
+    """Indices (sorted) of ``n`` examples drawn at random per class, in proportion to the class
+    sizes (largest remainder), reproducible from ``seed``."""
+    y = labels.cpu().numpy()
+    classes, counts = np.unique(y, return_counts=True)
+    quota = counts * n / len(y)
+    take = np.floor(quota).astype(int)
+    take[np.argsort(-(quota - take), kind="stable")[: n - take.sum()]] += 1
+    perm = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed)).numpy()
+    picked = [perm[y[perm] == c][:k] for c, k in zip(classes, take)]
+    return torch.from_numpy(np.sort(np.concatenate(picked))).long()
+
+
+def _check_subset(name: str, n, total: int) -> None:
+    if n is None:
+        return
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"{name} must be an int or None, got {n!r}")
+    if not 1 <= n <= total:
+        raise ValueError(f"{name} must be between 1 and {total} (or None for all), got {n}")
+
+
+def _epoch_seed(seed: int, epoch: int) -> int:
+    return int(np.random.SeedSequence([seed, epoch]).generate_state(1)[0])
+
+
+@dataclass
+class FashionMNIST:
+    """Both splits as uint8 tensors on one device; see :meth:`batches`."""
+
+    train_images: torch.Tensor
+    train_labels: torch.Tensor
+    test_images: torch.Tensor
+    test_labels: torch.Tensor
+    root: Path | None = None
+    classes: tuple = CLASSES
+
+    @property
+    def device(self) -> torch.device:
+        return self.train_images.device
+
+    def split(self, split: str) -> tuple[torch.Tensor, torch.Tensor]:
+        if split not in SPLITS:
+            raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+        return getattr(self, f"{split}_images"), getattr(self, f"{split}_labels")
+
+    def num_examples(self, split: str) -> int:
+        return len(self.split(split)[1])
+
+    def num_batches(self, split: str, batch_size: int) -> int:
+        return -(-self.num_examples(split) // batch_size)
+
+    def to(self, device) -> FashionMNIST:
+        move = lambda t: t.to(device)  # noqa: E731
+        return FashionMNIST(move(self.train_images), move(self.train_labels),
+                            move(self.test_images), move(self.test_labels), self.root)
+
+    def batches(self, split: str, batch_size: int, shuffle: bool = True, seed: int = 0,
+                epoch: int = 0) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """Yield ``(x, y)``: x float32 in [0, 1] (``ToTensor``'s values), the last batch may be short.
+
+        The order depends only on ``(seed, epoch)``, so a resumed run sees the same batches.
+        """
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+        images, labels = self.split(split)
+        n = len(labels)
+        if shuffle:
+            g = torch.Generator().manual_seed(_epoch_seed(seed, epoch))
+            order = torch.randperm(n, generator=g).to(self.device)
+        for start in range(0, n, batch_size):
+            if shuffle:
+                idx = order[start:start + batch_size]
+                x, y = images.index_select(0, idx), labels.index_select(0, idx)
+            else:
+                x, y = images[start:start + batch_size], labels[start:start + batch_size]
+            yield x.to(torch.float32).div(255), y
+
+
+def fashion_mnist(root: str | os.PathLike | None = None, *, device=None, train_subset: int | None = None,
+                  test_subset: int | None = None, seed: int = 0) -> FashionMNIST:
+    """Fashion-MNIST on ``device`` (default: cuda, then mps, then cpu), optionally subsetted.
+
+    Args:
+        root: data directory (default ``$LRCOURSE_DATA`` or ``~/.cache/lrcourse``).
+        device: where the uint8 tensors live (default: the training device).
+        train_subset: keep this many training examples, stratified by class (default: all 60000).
+        test_subset: likewise for the 10000 test examples.
+        seed: picks the subsets.
+    """
+    from .train.device import resolve_device
+
+    device = resolve_device(device)
+    _check_subset("train_subset", train_subset, 60000)
+    _check_subset("test_subset", test_subset, 10000)
+    tensors = []
+    for split, n in (("train", train_subset), ("test", test_subset)):
+        x, y = load_split(split, root)
+        _check_subset(f"{split}_subset", n, len(y))
+        if n is not None and n < len(y):
+            idx = stratified_subset(y, n, seed)
+            x, y = x[idx], y[idx]
+        tensors += [x.to(device), y.to(device)]
+    return FashionMNIST(*tensors, root=data_dir(root))

@@ -1,0 +1,222 @@
+r"""The stepping protocol of ``torch.optim.lr_scheduler``, written out.
+
+An :class:`LRScheduler` owns the bookkeeping that makes schedulers interchangeable with
+torch's: ``last_epoch`` (the step count), the initial step at construction, ``base_lrs``
+from ``initial_lr`` in each param group (so a scheduler built with ``last_epoch >= 0``
+resumes), ``get_last_lr()``, ``state_dict()`` / ``load_state_dict()``, and the warning
+when ``scheduler.step()`` is called before ``optimizer.step()``.
+
+:class:`Chainable` is torch's *recursive* form: each step multiplies the group's current lr
+by $f(t)/f(t-1)$ of a pure factor schedule $f$ from :mod:`lrcourse.schedules` (affinely
+around a floor for cosine). That is what makes two schedulers on one optimizer multiply,
+and a learning rate set by hand be scaled from where the user left it. Without such
+interference it equals the closed form $\eta_0 f(t)$.
+"""
+from __future__ import annotations
+
+import types
+import warnings
+from typing import Any
+from weakref import ref
+
+import torch
+from torch.optim import Optimizer
+
+from ..schedules import checks
+
+EPOCH_DEPRECATION_WARNING = (
+    "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated "
+    "where possible. Please use `scheduler.step()` to step the scheduler. During the "
+    "deprecation, if epoch is different from None, the closed form is used instead of the "
+    "new chainable form, where available.")
+ORDER_WARNING = (
+    "Detected call of `lr_scheduler.step()` before `optimizer.step()`. In PyTorch 1.1.0 and "
+    "later, you should call them in the opposite order: `optimizer.step()` before "
+    "`lr_scheduler.step()`.  Failure to do this will result in PyTorch skipping the first "
+    "value of the learning rate schedule. See more details at "
+    "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate")
+
+
+def check_optimizer(optimizer) -> Optimizer:
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"{type(optimizer).__name__} is not an Optimizer "
+                        "(optimizer must be a torch.optim.Optimizer)")
+    return optimizer
+
+
+def per_group(name: str, optimizer: Optimizer, value) -> list:
+    """``value`` repeated for each param group, or a list/tuple with one value per group."""
+    n = len(optimizer.param_groups)
+    if isinstance(value, (list, tuple)):
+        if len(value) != n:
+            raise ValueError(f"{name} must have the same length as optimizer.param_groups. "
+                             f"{name} has {len(value)} values, param_groups has {n}.")
+        return list(value)
+    return [value] * n
+
+
+def group_values(optimizer: Optimizer, key: str) -> list:
+    return [g[key].clone() if isinstance(g[key], torch.Tensor) else g[key] for g in optimizer.param_groups]
+
+
+def set_group_value(group: dict, key: str, value) -> None:
+    if isinstance(group[key], torch.Tensor):
+        group[key].fill_(float(value))
+    else:
+        group[key] = value
+
+
+def _patch_optimizer_step(optimizer: Optimizer) -> None:
+    """Wrap ``optimizer.step`` to record that it ran (same marker as torch's, so both mix)."""
+    if hasattr(optimizer.step, "_wrapped_by_lr_sched"):
+        return
+    opt_ref = ref(optimizer)
+    func = optimizer.step.__func__
+
+    def wrapper(*args, **kwargs):
+        opt = opt_ref()
+        opt._opt_called = True
+        return func.__get__(opt, opt.__class__)(*args, **kwargs)
+
+    wrapper._wrapped_by_lr_sched = True
+    optimizer.step = wrapper
+
+
+class LRScheduler:
+    """Base class: subclasses define ``get_lr()`` (and optionally ``_get_closed_form_lr()``).
+
+    Args:
+        optimizer: any ``torch.optim.Optimizer`` (torch's or lrcourse's).
+        last_epoch: index of the last step taken, -1 for a fresh start (default -1). With
+            ``last_epoch >= 0`` every param group must hold ``initial_lr`` (it does after
+            loading the optimizer's state_dict).
+    """
+
+    _is_initial = False
+    _in_step = False
+    _transient = ("optimizer", "_factor", "_position", "_phases", "_anneal")  # not in state_dict
+
+    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
+        self.optimizer = check_optimizer(optimizer)
+        last_epoch = checks.integer("last_epoch", last_epoch, low=-1)
+        if last_epoch == -1:
+            for group in optimizer.param_groups:
+                lr = group["lr"]
+                group.setdefault("initial_lr", lr.clone() if isinstance(lr, torch.Tensor) else lr)
+        else:
+            for i, group in enumerate(optimizer.param_groups):
+                if "initial_lr" not in group:
+                    raise KeyError(f"param 'initial_lr' is not specified in param_groups[{i}] when "
+                                   "resuming scheduler with last_epoch >= 0 (load the optimizer's "
+                                   "state_dict first, or use last_epoch=-1 for a fresh run)")
+        self.base_lrs = group_values(optimizer, "initial_lr")
+        self.last_epoch = last_epoch
+        _patch_optimizer_step(optimizer)
+        self._initial_step()
+
+    def _initial_step(self) -> None:
+        self._step_count = 0
+        self._is_initial = True
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything but the optimizer (save the optimizer's state_dict alongside)."""
+        return {k: v for k, v in self.__dict__.items() if k not in self._transient}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.__dict__.update({k: v for k, v in state_dict.items() if k not in self._transient})
+
+    def get_last_lr(self) -> list:
+        """The lr of each param group after the last ``step()``."""
+        return self._last_lr
+
+    def get_lr(self) -> list:
+        raise NotImplementedError
+
+    def _warn_outside_step(self) -> None:
+        if not self._in_step:
+            warnings.warn("To get the last learning rate computed by the scheduler, please use "
+                          "`get_last_lr()`.", UserWarning, stacklevel=3)
+
+    def step(self, epoch: int | None = None) -> None:
+        """Advance one step (``epoch`` jumps there with the closed form; deprecated in torch)."""
+        if self._step_count == 1:
+            if not hasattr(self.optimizer.step, "_wrapped_by_lr_sched"):
+                warnings.warn("Seems like `optimizer.step()` has been overridden after learning rate "
+                              "scheduler initialization. Please, make sure to call `optimizer.step()` "
+                              "before `lr_scheduler.step()`.", UserWarning, stacklevel=2)
+            elif not getattr(self.optimizer, "_opt_called", False):
+                warnings.warn(ORDER_WARNING, UserWarning, stacklevel=2)
+        self._step_count += 1
+        if epoch is not None:
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+        self._update_lr(epoch)
+
+    def _update_lr(self, epoch: int | None = None) -> None:
+        self._in_step = True
+        try:
+            if epoch is None:
+                self.last_epoch += 1
+                values = self.get_lr()
+            else:
+                self.last_epoch = epoch
+                closed = getattr(self, "_get_closed_form_lr", None)
+                values = closed() if closed is not None else self.get_lr()
+        finally:
+            self._in_step = False
+        groups = self.optimizer.param_groups
+        if len(values) != len(groups):
+            raise RuntimeError(f"{type(self).__name__} computed {len(values)} lrs for {len(groups)} param groups")
+        for group, lr in zip(groups, values):
+            set_group_value(group, "lr", lr)
+        self._last_lr = group_values(self.optimizer, "lr")
+
+
+class Chainable(LRScheduler):
+    r"""torch's recursive form over a pure factor schedule ``self._factor`` (set before ``super().__init__``).
+
+    ``get_lr``: at $t = 0$, $\eta \leftarrow \eta f(0)$; then
+    $\eta \leftarrow \eta_{min} + (\eta - \eta_{min}) f(t)/f(t-1)$ (unchanged when $f(t) = f(t-1)$;
+    when $f(t-1) = 0$ the step adds $(\eta_0 - \eta_{min})(f(t) - f(t-1))$, torch's cosine branch).
+    ``_hold_on_resume``: whether the initial step of a resumed scheduler (``last_epoch >= 0``)
+    leaves the lr alone, which is torch's behaviour for all but StepLR, MultiStepLR and ConstantLR.
+    """
+
+    _floor = 0.0
+    _hold_on_resume = True
+
+    def _ratio(self, t: int):
+        """``(f(t-1), f(t))``; subclasses with a simpler exact ratio override :meth:`get_lr`'s use."""
+        return self._factor(t - 1), self._factor(t)
+
+    def get_lr(self) -> list:
+        self._warn_outside_step()
+        t = self.last_epoch
+        groups = self.optimizer.param_groups
+        if t == 0:
+            now = self._factor(0)
+            return [g["lr"] * now for g in groups] if now != 1 else group_values(self.optimizer, "lr")
+        if self._is_initial and self._hold_on_resume:
+            return group_values(self.optimizer, "lr")
+        before, now = self._ratio(t)
+        if now == before:
+            return group_values(self.optimizer, "lr")
+        floor = self._floor
+        if before == 0:
+            return [g["lr"] + (base - floor) * (now - before) for g, base in zip(groups, self.base_lrs)]
+        r = now / before
+        return [r * (g["lr"] - floor) + floor for g in groups]
+
+    def _get_closed_form_lr(self) -> list:
+        f = self._factor(self.last_epoch)
+        floor = self._floor
+        return [floor + (base - floor) * f for base in self.base_lrs]
+
+
+def callables_state(fns) -> list:
+    """torch's convention for lambdas in a state_dict: save the ``__dict__`` of callable
+    objects, nothing for plain functions (they cannot be pickled)."""
+    return [None if isinstance(fn, types.FunctionType) else fn.__dict__.copy() for fn in fns]

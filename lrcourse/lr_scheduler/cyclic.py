@@ -1,0 +1,196 @@
+r"""Schedulers that cycle the lr, and the momentum inversely: ``CyclicLR``, ``OneCycleLR``,
+``CosineAnnealingWarmRestarts`` (closed forms from :mod:`lrcourse.schedules.cyclic`).
+
+With ``cycle_momentum=True`` the momentum (SGD ``momentum``, or Adam's ``betas[0]``) goes
+down while the lr goes up, as torch's. They overwrite the lr each step (not chainable).
+
+>>> import torch
+>>> from lrcourse.lr_scheduler import OneCycleLR
+>>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1, momentum=0.9)
+>>> sched = OneCycleLR(opt, max_lr=1.0, total_steps=10)
+>>> round(opt.param_groups[0]["lr"], 6), opt.param_groups[0]["momentum"]
+(0.04, 0.95)
+"""
+from __future__ import annotations
+
+import math
+
+from ..schedules import checks
+from ..schedules.cyclic import ANNEAL, ANNEAL_STRATEGIES, cyclic_position, one_cycle_locate, one_cycle_phases, restart_position
+from .base import LRScheduler, callables_state, check_optimizer, group_values, per_group, set_group_value
+
+
+def _momentum_setup(scheduler, optimizer, base_momentum, max_momentum, fresh: bool):
+    """Check the optimizer has a momentum (or beta1) and set it to ``max_momentum`` on a fresh start."""
+    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+        raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled "
+                         "(pass cycle_momentum=False for optimizers without momentum)")
+    scheduler.use_beta1 = "betas" in optimizer.defaults
+    bases = [checks.real("base_momentum", m, low=0.0, high=1.0) for m in per_group("base_momentum", optimizer, base_momentum)]
+    maxes = [checks.real("max_momentum", m, low=0.0, high=1.0) for m in per_group("max_momentum", optimizer, max_momentum)]
+    if fresh:
+        for hi, lo, group in zip(maxes, bases, optimizer.param_groups):
+            _set_momentum(scheduler, group, hi)
+            group["max_momentum"], group["base_momentum"] = hi, lo
+    return bases, maxes
+
+
+def _set_momentum(scheduler, group: dict, value: float) -> None:
+    if scheduler.use_beta1:
+        group["betas"] = (value, *group["betas"][1:])
+    else:
+        group["momentum"] = value
+
+
+class CyclicLR(LRScheduler):
+    r"""Triangle waves between ``base_lr`` and ``max_lr`` (Smith 2017; :func:`lrcourse.schedules.cyclic_position`).
+
+    $\eta_t = \eta_{base} + (\eta_{max} - \eta_{base})\,h_t\,s_t$ and
+    $m_t = m_{max} - (m_{max} - m_{base})\,h_t\,s_t$. Same arguments as torch's; ``step_size_up``
+    must be > 0 and lrs >= 0.
+    """
+
+    def __init__(self, optimizer, base_lr, max_lr, step_size_up=2000, step_size_down=None,
+                 mode="triangular", gamma=1.0, scale_fn=None, scale_mode="cycle",
+                 cycle_momentum=True, base_momentum=0.8, max_momentum=0.9, last_epoch=-1):
+        self.optimizer = check_optimizer(optimizer)
+        base_lrs = [checks.nonnegative("base_lr", v) for v in per_group("base_lr", optimizer, base_lr)]
+        if last_epoch == -1:
+            for lr, group in zip(base_lrs, optimizer.param_groups):
+                set_group_value(group, "lr", lr)
+        self.max_lrs = [checks.nonnegative("max_lr", v) for v in per_group("max_lr", optimizer, max_lr)]
+        if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
+            raise ValueError(f"mode is invalid and scale_fn is None: mode must be one of 'triangular', "
+                             f"'triangular2', 'exp_range' (or pass scale_fn), got {mode!r}")
+        self._position = cyclic_position(step_size_up, step_size_down, mode, gamma, scale_fn, scale_mode)
+        self.mode, self.gamma, self.scale_mode = mode, gamma, scale_mode
+        self._scale_fn_custom = scale_fn
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            self.base_momentums, self.max_momentums = _momentum_setup(
+                self, optimizer, base_momentum, max_momentum, last_epoch == -1)
+        super().__init__(optimizer, last_epoch)
+        self.base_lrs = base_lrs
+
+    def get_lr(self):
+        self._warn_outside_step()
+        h, s = self._position(self.last_epoch)
+        lrs = [lo + (hi - lo) * h * s for lo, hi in zip(self.base_lrs, self.max_lrs)]
+        if self.cycle_momentum:
+            for lo, hi, group in zip(self.base_momentums, self.max_momentums, self.optimizer.param_groups):
+                _set_momentum(self, group, hi - (hi - lo) * h * s)
+        return lrs
+
+    def state_dict(self):
+        state = super().state_dict()
+        fn = state.pop("_scale_fn_custom")
+        state["_scale_fn_custom"] = None if fn is None else callables_state([fn])[0]
+        return state
+
+    def load_state_dict(self, state_dict):
+        state = dict(state_dict)
+        fn = state.pop("_scale_fn_custom", None)
+        super().load_state_dict(state)
+        if fn is not None and self._scale_fn_custom is not None:
+            self._scale_fn_custom.__dict__.update(fn)
+
+
+class OneCycleLR(LRScheduler):
+    r"""One-cycle (Smith & Topin 2018; :func:`lrcourse.schedules.one_cycle`): warm up from
+    ``max_lr/div_factor`` to ``max_lr`` over ``pct_start`` of the steps, anneal to
+    ``initial_lr/final_div_factor``; momentum from ``max_momentum`` down to ``base_momentum`` and back.
+
+    Stepping past ``total_steps`` raises ValueError, as torch's does.
+    """
+
+    def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None,
+                 pct_start=0.3, anneal_strategy="cos", cycle_momentum=True, base_momentum=0.85,
+                 max_momentum=0.95, div_factor=25.0, final_div_factor=1e4, three_phase=False,
+                 last_epoch=-1):
+        self.optimizer = check_optimizer(optimizer)
+        if total_steps is not None:
+            self.total_steps = checks.integer("total_steps", total_steps, low=1, type_error=False)
+        elif epochs is not None and steps_per_epoch is not None:
+            self.total_steps = (checks.integer("epochs", epochs, low=1, type_error=False)
+                                * checks.integer("steps_per_epoch", steps_per_epoch, low=1, type_error=False))
+        else:
+            raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
+        self._phases = one_cycle_phases(self.total_steps, pct_start, three_phase)
+        self._anneal = ANNEAL[checks.choice("anneal_strategy", anneal_strategy, ANNEAL_STRATEGIES)]
+        self._anneal_func_type = anneal_strategy
+        div = checks.positive("div_factor", div_factor)
+        final_div = checks.positive("final_div_factor", final_div_factor)
+        max_lrs = [checks.nonnegative("max_lr", v) for v in per_group("max_lr", optimizer, max_lr)]
+        if last_epoch == -1:
+            for hi, group in zip(max_lrs, optimizer.param_groups):
+                group["initial_lr"] = hi / div
+                group["max_lr"] = hi
+                group["min_lr"] = group["initial_lr"] / final_div
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            _momentum_setup(self, optimizer, base_momentum, max_momentum, last_epoch == -1)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        self._warn_outside_step()
+        i, pct = one_cycle_locate(self._phases, self.last_epoch, self.total_steps)
+        _, lo, hi, m_lo, m_hi = self._phases[i]
+        lrs = []
+        for group in self.optimizer.param_groups:
+            lrs.append(self._anneal(group[lo], group[hi], pct))
+            if self.cycle_momentum:
+                _set_momentum(self, group, self._anneal(group[m_lo], group[m_hi], pct))
+        return lrs
+
+    def load_state_dict(self, state_dict):
+        super().load_state_dict(state_dict)
+        self._anneal = ANNEAL[self._anneal_func_type]
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    r"""SGDR (Loshchilov & Hutter 2017; :func:`lrcourse.schedules.cosine_restarts`):
+    $\eta_t = \eta_{min} + (\eta_0 - \eta_{min})\frac{1 + \cos(\pi T_{cur}/T_i)}{2}$, restarting
+    after $T_0, T_0 T_{mult}, \dots$ steps. ``step(epoch)`` takes fractional epochs (e.g.
+    ``epoch + i / iters``); at exact restarts lrcourse restarts even where torch's float
+    logarithm rounds down (T_mult >= 3, rare).
+    """
+
+    def __init__(self, optimizer, T_0, T_mult=1, eta_min=0.0, last_epoch=-1):
+        if not isinstance(T_0, int) or isinstance(T_0, bool) or T_0 <= 0:
+            raise ValueError(f"Expected positive integer T_0, but got {T_0!r} (T_0 must be an int >= 1)")
+        if not isinstance(T_mult, int) or isinstance(T_mult, bool) or T_mult < 1:
+            raise ValueError(f"Expected integer T_mult >= 1, but got {T_mult!r}")
+        if not isinstance(eta_min, (float, int)) or isinstance(eta_min, bool):
+            raise ValueError(f"Expected float or int eta_min, but got {eta_min!r} of type {type(eta_min).__name__}")
+        checks.nonnegative("eta_min", eta_min)
+        self.T_0, self.T_i, self.T_mult, self.eta_min = T_0, T_0, T_mult, eta_min
+        self.T_cur = last_epoch
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        self._warn_outside_step()
+        c = (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
+        return [self.eta_min + (base - self.eta_min) * c for base in self.base_lrs]
+
+    def step(self, epoch=None):
+        """One step, or jump to (fractional) ``epoch`` >= 0."""
+        if epoch is None and self.last_epoch < 0:
+            epoch = 0
+        if epoch is None:
+            epoch = self.last_epoch + 1
+            self.T_cur = self.T_cur + 1
+            if self.T_cur >= self.T_i:
+                self.T_cur = self.T_cur % self.T_i
+                self.T_i = self.T_i * self.T_mult
+        else:
+            checks.real("epoch", epoch, low=0.0)
+            _, self.T_cur, self.T_i = restart_position(epoch, self.T_0, self.T_mult)
+        self.last_epoch = math.floor(epoch)
+        self._in_step = True
+        try:
+            lrs = self.get_lr()
+        finally:
+            self._in_step = False
+        for group, lr in zip(self.optimizer.param_groups, lrs):
+            set_group_value(group, "lr", lr)
+        self._last_lr = group_values(self.optimizer, "lr")

@@ -1,0 +1,173 @@
+r"""Decay schedulers with torch's names and signatures, as thin adapters over
+:mod:`lrcourse.schedules`.
+
+All but :class:`LambdaLR` use torch's recursive (chainable) form through
+:class:`~lrcourse.lr_scheduler.base.Chainable`: the lr is multiplied by $f(t)/f(t-1)$, so
+two of them on one optimizer multiply, exactly as torch's do.
+
+>>> import torch
+>>> from lrcourse.lr_scheduler import StepLR
+>>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+>>> sched = StepLR(opt, step_size=2, gamma=0.5)
+>>> for _ in range(3):
+...     opt.step(); sched.step()
+>>> sched.get_last_lr()
+[0.05]
+
+Stricter than torch (nonsense torch accepts and fails on, or silently misbehaves with,
+later): step sizes, ``T_max``, ``total_iters`` must be ints >= 1; ``gamma`` must be > 0
+(> 1 grows the lr, allowed for lr range tests); milestones must be ints >= 0;
+``ConstantLR(factor=0)`` is refused (torch divides by it at ``total_iters``).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from .. import schedules
+from ..schedules import checks
+from .base import Chainable, LRScheduler, callables_state, group_values
+
+
+def _lambdas(optimizer, lr_lambda) -> list:
+    n = len(optimizer.param_groups)
+    fns = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * n
+    if len(fns) != n:
+        raise ValueError(f"Expected {n} lr_lambdas, but got {len(fns)} (lr_lambda must be one "
+                         "callable or a list with one per param group)")
+    for fn in fns:
+        if not callable(fn):
+            raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
+    return fns
+
+
+class _WithLambdas(LRScheduler):
+    def state_dict(self) -> dict[str, Any]:
+        state = {k: v for k, v in self.__dict__.items() if k not in self._transient and k != "lr_lambdas"}
+        state["lr_lambdas"] = callables_state(self.lr_lambdas)
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        fns = state.pop("lr_lambdas")
+        self.__dict__.update(state)
+        for fn, saved in zip(self.lr_lambdas, fns):
+            if saved is not None:
+                fn.__dict__.update(saved)
+
+
+class LambdaLR(_WithLambdas):
+    r"""$\eta_t = \eta_0\,\lambda(t)$, one ``lr_lambda`` or one per param group (closed form)."""
+
+    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+        self.optimizer = optimizer
+        self.lr_lambdas = _lambdas(optimizer, lr_lambda)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        self._warn_outside_step()
+        return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
+
+
+class MultiplicativeLR(_WithLambdas):
+    r"""$\eta_t = \eta_{t-1}\,\lambda(t)$ for $t \ge 1$ (recursive by definition)."""
+
+    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+        self.optimizer = optimizer
+        self.lr_lambdas = _lambdas(optimizer, lr_lambda)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        self._warn_outside_step()
+        if self._is_initial:
+            return group_values(self.optimizer, "lr")
+        t = self.last_epoch
+        return [g["lr"] * fn(t) for fn, g in zip(self.lr_lambdas, self.optimizer.param_groups)]
+
+
+class StepLR(Chainable):
+    r"""$\eta_t = \eta_0\,\gamma^{\lfloor t/k \rfloor}$ (:func:`lrcourse.schedules.step`). Args: step_size k (int >= 1), gamma (> 0, default 0.1)."""
+
+    _hold_on_resume = False
+
+    def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
+        self._factor = schedules.step(step_size, gamma)
+        self.step_size, self.gamma = step_size, gamma
+        super().__init__(optimizer, last_epoch)
+
+    def _ratio(self, t):  # f(t)/f(t-1) is gamma at multiples of step_size, else 1
+        return (1.0, self.gamma) if t % self.step_size == 0 else (1.0, 1.0)
+
+
+class MultiStepLR(Chainable):
+    r"""$\eta_t = \eta_0\,\gamma^{\#\{m_i \le t\}}$ (:func:`lrcourse.schedules.multistep`); repeated milestones count twice."""
+
+    _hold_on_resume = False
+
+    def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
+        milestones = list(milestones) if hasattr(milestones, "__iter__") and not isinstance(milestones, str) else milestones
+        self._factor = schedules.multistep(milestones, gamma)
+        self.milestones = Counter(milestones)
+        self.gamma = gamma
+        super().__init__(optimizer, last_epoch)
+
+    def _ratio(self, t):
+        k = self.milestones.get(t, 0)
+        return (1.0, self.gamma ** k) if k else (1.0, 1.0)
+
+
+class ConstantLR(Chainable):
+    r"""$\eta_t = \eta_0 f$ for $t <$ ``total_iters`` (int >= 1, default 5), then $\eta_0$; factor in (0, 1] (default 1/3)."""
+
+    _hold_on_resume = False
+
+    def __init__(self, optimizer, factor=1.0 / 3, total_iters=5, last_epoch=-1):
+        checks.real("factor", factor, low=0.0, high=1.0, low_open=True)
+        checks.integer("total_iters", total_iters, low=1)
+        self._factor = schedules.constant(1.0, factor, total_iters)
+        self.factor, self.total_iters = factor, total_iters
+        super().__init__(optimizer, last_epoch)
+
+
+class LinearLR(Chainable):
+    r"""$\eta_t = \eta_0(s + (e - s)\min(T, t)/T)$ (:func:`lrcourse.schedules.linear`)."""
+
+    def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1):
+        self._factor = schedules.linear(start_factor, end_factor, total_iters)
+        self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
+        super().__init__(optimizer, last_epoch)
+
+
+class ExponentialLR(Chainable):
+    r"""$\eta_t = \eta_0\gamma^t$ (:func:`lrcourse.schedules.exponential`); gamma > 0."""
+
+    def __init__(self, optimizer, gamma, last_epoch=-1):
+        self._factor = schedules.exponential(gamma)
+        self.gamma = gamma
+        super().__init__(optimizer, last_epoch)
+
+    def _ratio(self, t):
+        return 1.0, self.gamma
+
+
+class PolynomialLR(Chainable):
+    r"""$\eta_t = \eta_0(1 - \min(T, t)/T)^p$ (:func:`lrcourse.schedules.polynomial`)."""
+
+    def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
+        self._factor = schedules.polynomial(total_iters, power)
+        self.total_iters, self.power = total_iters, power
+        super().__init__(optimizer, last_epoch)
+
+
+class CosineAnnealingLR(Chainable):
+    r"""$\eta_t = \eta_{min} + (\eta_0 - \eta_{min})\frac{1 + \cos(\pi t/T)}{2}$ (:func:`lrcourse.schedules.cosine`).
+
+    Recursive like torch's: past ``T_max`` it follows the cosine back up; a hand-set lr is
+    annealed from where it was set. Args: T_max (int >= 1), eta_min (>= 0, default 0.0).
+    """
+
+    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
+        self._factor = schedules.cosine(T_max)
+        self._floor = checks.nonnegative("eta_min", eta_min)
+        self.T_max, self.eta_min = T_max, eta_min
+        super().__init__(optimizer, last_epoch)

@@ -1,0 +1,82 @@
+"""Adadelta: RMSprop whose step size comes from a running average of past updates."""
+from __future__ import annotations
+
+import torch
+from torch.optim import Optimizer
+
+from ._checks import check_flag, check_lr, check_params, check_real, dense_grad, evaluate, new_step_counter
+
+
+def adadelta_update(param, grad, state, *, lr, rho, eps, weight_decay, maximize):
+    """One Adadelta step on one tensor, in place (``state``: ``step``, ``square_avg``, ``acc_delta``)."""
+    state["step"] += 1
+    g = -grad if maximize else grad
+    if weight_decay != 0:
+        g = g.add(param, alpha=weight_decay)  # g <- g + lambda * theta
+    square_avg, acc_delta = state["square_avg"], state["acc_delta"]
+    square_avg.mul_(rho).addcmul_(g, g, value=1 - rho)  # s_t = rho s + (1-rho) g^2
+    std = square_avg.add(eps).sqrt_()  # sqrt(s_t + eps)
+    delta = acc_delta.add(eps).sqrt_().div_(std).mul_(g)  # g' = sqrt(dx_{t-1} + eps) / sqrt(s_t + eps) * g
+    acc_delta.mul_(rho).addcmul_(delta, delta, value=1 - rho)  # dx_t = rho dx + (1-rho) g'^2
+    param.add_(delta, alpha=-lr)  # theta <- theta - lr * g'
+
+
+class Adadelta(Optimizer):
+    r"""Adadelta: an adaptive method with no hand-tuned step size in the original paper.
+
+    .. math::
+        g_t &= \nabla f(\theta_{t-1}) + \lambda\,\theta_{t-1} \\
+        s_t &= \rho\, s_{t-1} + (1-\rho)\, g_t^2 \\
+        g'_t &= \frac{\sqrt{\Delta x_{t-1} + \epsilon}}{\sqrt{s_t + \epsilon}}\, g_t \\
+        \Delta x_t &= \rho\, \Delta x_{t-1} + (1-\rho)\, {g'_t}^2 \\
+        \theta_t &= \theta_{t-1} - \eta\, g'_t
+
+    Follows torch, not Zeiler: the extra multiplier :math:`\eta` (``lr``, default 1.0,
+    which recovers the paper). :math:`\epsilon` sits inside both roots, as in the paper;
+    it also seeds the very first steps (:math:`\Delta x_0 = 0`), so it must be positive.
+
+    Args:
+        params: tensors or param-group dicts to optimise.
+        lr: multiplier :math:`\eta > 0` on the update. Default ``1.0``.
+        rho: decay of both running averages, :math:`\rho \in [0, 1]`. Default ``0.9``.
+        eps: :math:`\epsilon > 0`. Default ``1e-6``.
+        weight_decay: L2 penalty :math:`\lambda \ge 0`. Default ``0``.
+        maximize: ascend instead of descend. Default ``False``.
+
+    Example:
+        >>> w = torch.nn.Parameter(torch.tensor([3.0]))
+        >>> opt = Adadelta([w], rho=0.0, eps=1e-2)
+        >>> (w ** 2).sum().backward(); opt.step()
+        >>> round(w.item(), 4)  # g' = sqrt(eps) / sqrt(g^2 + eps) * g, g = 6
+        2.9
+
+    References:
+        Zeiler (2012), "ADADELTA: an adaptive learning rate method", arXiv:1212.5701.
+    """
+
+    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, *, maximize=False):
+        defaults = dict(
+            lr=check_lr(lr),
+            rho=check_real("rho", rho, high=1.0),
+            eps=check_real("eps", eps, low_open=True),
+            weight_decay=check_real("weight_decay", weight_decay),
+            maximize=check_flag("maximize", maximize),
+        )
+        super().__init__(check_params(params), defaults)
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        """Take one step for every parameter that has a gradient; return ``closure()``'s loss."""
+        loss = evaluate(closure)
+        for group in self.param_groups:
+            hyper = {k: group[k] for k in ("lr", "rho", "eps", "weight_decay", "maximize")}
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if not state:
+                    state["step"] = new_step_counter()
+                    state["square_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                    state["acc_delta"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                adadelta_update(p, dense_grad(p, "Adadelta"), state, **hyper)
+        return loss

@@ -1,0 +1,86 @@
+"""Adagrad: per-coordinate step sizes from the sum of squared gradients."""
+from __future__ import annotations
+
+import torch
+from torch.optim import Optimizer
+
+from ._checks import check_flag, check_lr, check_params, check_real, dense_grad, evaluate, new_step_counter
+
+
+def adagrad_update(param, grad, state, *, lr, lr_decay, weight_decay, eps, maximize):
+    """One Adagrad step on one tensor, in place (``state``: ``step``, ``sum``)."""
+    state["step"] += 1
+    t = state["step"].item()
+    g = -grad if maximize else grad
+    if weight_decay != 0:
+        g = g.add(param, alpha=weight_decay)  # g <- g + lambda * theta
+    clr = lr / (1 + (t - 1) * lr_decay)  # eta_t = eta / (1 + (t-1) * decay)
+    state["sum"].addcmul_(g, g, value=1)  # s_t = s_{t-1} + g_t^2
+    std = state["sum"].sqrt().add_(eps)  # sqrt(s_t) + eps
+    param.addcdiv_(g, std, value=-clr)  # theta <- theta - eta_t * g / (sqrt(s) + eps)
+
+
+class Adagrad(Optimizer):
+    r"""Adagrad: divide each coordinate's step by the root of its summed squared gradients.
+
+    .. math::
+        g_t &= \nabla f(\theta_{t-1}) + \lambda\,\theta_{t-1} \\
+        s_t &= s_{t-1} + g_t^2 \qquad (s_0 = \text{initial\_accumulator\_value}) \\
+        \eta_t &= \eta / \bigl(1 + (t-1)\,\delta\bigr) \\
+        \theta_t &= \theta_{t-1} - \eta_t\, g_t / (\sqrt{s_t} + \epsilon)
+
+    Follows torch, not Duchi et al.: the extra ``lr_decay`` :math:`\delta` schedule and
+    :math:`\epsilon` added outside the square root.
+
+    Args:
+        params: tensors or param-group dicts to optimise.
+        lr: learning rate :math:`\eta > 0`. Default ``1e-2``.
+        lr_decay: :math:`\delta \ge 0`. Default ``0``.
+        weight_decay: L2 penalty :math:`\lambda \ge 0`. Default ``0``.
+        initial_accumulator_value: :math:`s_0 \ge 0`. Default ``0``.
+        eps: :math:`\epsilon \ge 0` for numerical stability. Default ``1e-10``.
+        maximize: ascend instead of descend. Default ``False``.
+
+    Example:
+        >>> w = torch.nn.Parameter(torch.tensor([1.0, -2.0]))
+        >>> opt = Adagrad([w], lr=0.1)
+        >>> (w ** 2).sum().backward(); opt.step()
+        >>> w.detach()  # the first step moves every coordinate by lr
+        tensor([ 0.9000, -1.9000])
+
+    References:
+        Duchi, Hazan, Singer (2011), "Adaptive subgradient methods for online learning and
+        stochastic optimization", JMLR 12.
+    """
+
+    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10, *, maximize=False):
+        defaults = dict(
+            lr=check_lr(lr),
+            lr_decay=check_real("lr_decay", lr_decay),
+            weight_decay=check_real("weight_decay", weight_decay),
+            initial_accumulator_value=check_real("initial_accumulator_value", initial_accumulator_value),
+            eps=check_real("eps", eps),
+            maximize=check_flag("maximize", maximize),
+        )
+        super().__init__(check_params(params), defaults)
+        for group in self.param_groups:  # torch creates Adagrad's state up front
+            for p in group["params"]:
+                self._init_state(p, group)
+
+    def _init_state(self, p, group):
+        state = self.state[p]
+        if not state:
+            state["step"] = new_step_counter()
+            state["sum"] = torch.full_like(p, group["initial_accumulator_value"], memory_format=torch.preserve_format)
+        return state
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        """Take one step for every parameter that has a gradient; return ``closure()``'s loss."""
+        loss = evaluate(closure)
+        for group in self.param_groups:
+            hyper = {k: group[k] for k in ("lr", "lr_decay", "weight_decay", "eps", "maximize")}
+            for p in group["params"]:
+                if p.grad is not None:
+                    adagrad_update(p, dense_grad(p, "Adagrad"), self._init_state(p, group), **hyper)
+        return loss

@@ -1,0 +1,167 @@
+r"""The closed forms of torch's decay schedules, as pure functions of the step.
+
+Each factory checks its arguments once and returns ``schedule(step) -> float``, keeping no
+state: calling it twice at one step gives one value. All take ``lr`` (default ``1.0``):
+with the default a schedule returns the *factor* that multiplies a base learning rate
+(what the scheduler classes in :mod:`lrcourse.lr_scheduler` use); pass your base lr to
+get learning rates directly (what plots and sliders use). Steps are ints ``t >= 0``;
+floats are accepted where the formula makes sense.
+
+>>> s = cosine(T_max=10, lr=0.1)
+>>> round(s(0), 6), round(s(5), 6), round(s(10), 6)
+(0.1, 0.05, 0.0)
+
+References: torch.optim.lr_scheduler (the closed forms ``_get_closed_form_lr``);
+Loshchilov & Hutter, "SGDR" (2017) for the cosine.
+"""
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from typing import Callable
+
+from . import checks
+
+Schedule = Callable[[float], float]
+
+
+def _check_step(t) -> None:
+    if t < 0:
+        raise ValueError(f"step must be a number >= 0, got {t!r}")
+
+
+def constant(lr: float = 1.0, factor: float = 1.0, total_iters: int = 0) -> Schedule:
+    r"""$\eta_t = \eta\,f$ for $t < T$, then $\eta$ (torch ``ConstantLR``; defaults: plain constant).
+
+    Args:
+        lr: the value after ``total_iters`` steps (default 1.0: a factor).
+        factor: multiplier during the first ``total_iters`` steps, in [0, 1] (default 1.0).
+        total_iters: number of steps at the reduced value, int >= 0 (default 0).
+    """
+    lr = checks.nonnegative("lr", lr)
+    factor = checks.real("factor", factor, low=0.0, high=1.0)
+    total_iters = checks.integer("total_iters", total_iters)
+
+    def schedule(t):
+        _check_step(t)
+        return lr * factor if t < total_iters else lr
+
+    return schedule
+
+
+def linear(start_factor: float = 1.0 / 3, end_factor: float = 1.0, total_iters: int = 5,
+           lr: float = 1.0) -> Schedule:
+    r"""$\eta_t = \eta\,\big(s + (e - s)\min(T, t)/T\big)$ (torch ``LinearLR``).
+
+    Args:
+        start_factor: factor at step 0, in (0, 1] (default 1/3).
+        end_factor: factor from step ``total_iters`` on, in [0, 1] (default 1.0).
+        total_iters: steps of the ramp, int >= 1 (default 5).
+        lr: base value (default 1.0: a factor).
+    """
+    s = checks.real("start_factor", start_factor, low=0.0, high=1.0, low_open=True)
+    e = checks.real("end_factor", end_factor, low=0.0, high=1.0)
+    T = checks.integer("total_iters", total_iters, low=1)
+    lr = checks.nonnegative("lr", lr)
+
+    def schedule(t):
+        _check_step(t)
+        return lr * (s + (e - s) * min(T, t) / T)
+
+    return schedule
+
+
+def step(step_size: int, gamma: float = 0.1, lr: float = 1.0) -> Schedule:
+    r"""$\eta_t = \eta\,\gamma^{\lfloor t / k \rfloor}$ (torch ``StepLR``).
+
+    Args:
+        step_size: k, steps between decays, int >= 1.
+        gamma: decay per k steps, > 0 (default 0.1; > 1 grows the lr, as in lr range tests).
+        lr: base value (default 1.0: a factor).
+    """
+    k = checks.integer("step_size", step_size, low=1)
+    gamma = checks.positive("gamma", gamma)
+    lr = checks.nonnegative("lr", lr)
+
+    def schedule(t):
+        _check_step(t)
+        return lr * gamma ** (t // k)
+
+    return schedule
+
+
+def multistep(milestones, gamma: float = 0.1, lr: float = 1.0) -> Schedule:
+    r"""$\eta_t = \eta\,\gamma^{\#\{m_i \le t\}}$ (torch ``MultiStepLR``; repeated milestones count twice).
+
+    Args:
+        milestones: steps (ints >= 0, any order, repeats allowed) at which lr is multiplied by gamma.
+        gamma: decay per milestone, > 0 (default 0.1).
+        lr: base value (default 1.0: a factor).
+    """
+    ms = sorted(checks.milestones("milestones", milestones))
+    gamma = checks.positive("gamma", gamma)
+    lr = checks.nonnegative("lr", lr)
+
+    def schedule(t):
+        _check_step(t)
+        return lr * gamma ** bisect_right(ms, t)
+
+    return schedule
+
+
+def exponential(gamma: float, lr: float = 1.0) -> Schedule:
+    r"""$\eta_t = \eta\,\gamma^t$ (torch ``ExponentialLR``).
+
+    Args:
+        gamma: decay per step, > 0 (> 1 grows the lr, as in lr range tests).
+        lr: base value (default 1.0: a factor).
+    """
+    gamma = checks.positive("gamma", gamma)
+    lr = checks.nonnegative("lr", lr)
+
+    def schedule(t):
+        _check_step(t)
+        return lr * gamma ** t
+
+    return schedule
+
+
+def cosine(T_max: int, lr: float = 1.0, eta_min: float = 0.0) -> Schedule:
+    r"""$\eta_t = \eta_{min} + (\eta - \eta_{min})\,\frac{1 + \cos(\pi t / T)}{2}$ (torch ``CosineAnnealingLR``).
+
+    Past ``T_max`` the cosine keeps going (back up to ``lr`` at ``2 T_max``), as torch's does;
+    use :func:`lrcourse.schedules.join` with a constant to hold the floor instead.
+
+    Args:
+        T_max: half period in steps, int >= 1.
+        lr: value at step 0 (default 1.0).
+        eta_min: value at ``T_max``, >= 0 (default 0.0).
+    """
+    T = checks.integer("T_max", T_max, low=1)
+    lr = checks.nonnegative("lr", lr)
+    eta_min = checks.nonnegative("eta_min", eta_min)
+
+    def schedule(t):
+        _check_step(t)
+        return eta_min + (lr - eta_min) * ((1 + math.cos(math.pi * t / T)) / 2)
+
+    return schedule
+
+
+def polynomial(total_iters: int = 5, power: float = 1.0, lr: float = 1.0) -> Schedule:
+    r"""$\eta_t = \eta\,(1 - \min(T, t)/T)^p$ (torch ``PolynomialLR``).
+
+    Args:
+        total_iters: steps to reach 0, int >= 1 (default 5).
+        power: p, >= 0 (default 1.0: linear decay).
+        lr: base value (default 1.0: a factor).
+    """
+    T = checks.integer("total_iters", total_iters, low=1)
+    p = checks.nonnegative("power", power)
+    lr = checks.nonnegative("lr", lr)
+
+    def schedule(t):
+        _check_step(t)
+        return lr * (1.0 - min(T, t) / T) ** p
+
+    return schedule

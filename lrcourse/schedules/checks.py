@@ -1,0 +1,72 @@
+"""Argument checks shared by the schedules and the scheduler classes.
+
+Every check raises ``ValueError`` (wrong value) or ``TypeError`` (wrong kind of value)
+with a message that names the argument, the value received and what is accepted, e.g.
+``step_size must be an int >= 1, got 0``.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+
+
+def _is_real(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def real(name: str, value, *, low=None, high=None, low_open=False, high_open=False) -> float:
+    """``value`` as a float inside ``[low, high]`` (ends open when ``*_open``)."""
+    lo = "-inf" if low is None else f"{low:g}"
+    hi = "inf" if high is None else f"{high:g}"
+    accepted = f"a number in {'(' if low_open or low is None else '['}{lo}, {hi}{')' if high_open or high is None else ']'}"
+    if not _is_real(value):
+        raise TypeError(f"{name} must be {accepted}, got {value!r} of type {type(value).__name__}")
+    v = float(value)
+    bad = math.isnan(v) or (low is not None and (v < low or (low_open and v == low))) or (
+        high is not None and (v > high or (high_open and v == high)))
+    if bad:
+        raise ValueError(f"{name} must be {accepted}, got {value!r}")
+    return v
+
+
+def positive(name: str, value) -> float:
+    return real(name, value, low=0.0, low_open=True)
+
+
+def nonnegative(name: str, value) -> float:
+    return real(name, value, low=0.0)
+
+
+def integer(name: str, value, *, low: int = 0, type_error: bool = True) -> int:
+    """``value`` as an int >= ``low`` (floats and bools refused: TypeError, or ValueError
+    with ``type_error=False`` where torch raises ValueError)."""
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+        raise (TypeError if type_error else ValueError)(f"{name} must be an int >= {low}, got {value!r} of type {type(value).__name__}")
+    if value < low:
+        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+    return int(value)
+
+
+def choice(name: str, value, options) -> str:
+    if value not in options:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}, got {value!r}")
+    return value
+
+
+def milestones(name: str, values, *, increasing: bool = False) -> list[int]:
+    """A list of ints >= 0 (>= 1 and strictly increasing when ``increasing``)."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name} must be a list of ints, got {values!r}")
+    out = [integer(f"{name}[{i}]", v, low=1 if increasing else 0) for i, v in enumerate(values)]
+    if increasing and any(b <= a for a, b in zip(out, out[1:])):
+        raise ValueError(f"{name} must be strictly increasing, got {out}")
+    return out
+
+
+def step_value(step) -> float:
+    """The step a schedule is evaluated at: a real number >= 0."""
+    if not _is_real(step):
+        raise TypeError(f"step must be a number >= 0, got {step!r} of type {type(step).__name__}")
+    if step < 0 or math.isnan(step):
+        raise ValueError(f"step must be a number >= 0, got {step!r}")
+    return step

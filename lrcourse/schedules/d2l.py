@@ -1,0 +1,94 @@
+r"""The d2l chapter's callable schedulers, same signatures, made pure.
+
+The chapter ("Learning Rate Scheduling", Dive into Deep Learning §12.11) calls
+``scheduler(t)`` for t = 0, 1, 2, ... and sets the optimizer's lr to the result. These
+give the chapter's numbers for that call sequence, but as functions of ``t`` alone:
+calling twice at one ``t`` gives one value. The chapter's code runs with only its import
+changed::
+
+    from lrcourse.schedules import SquareRootScheduler, FactorScheduler, CosineScheduler
+    scheduler = SquareRootScheduler(lr=0.1)
+    lrs = [scheduler(t) for t in range(30)]
+
+Where the chapter's version is stateful (``FactorScheduler`` decays on every call;
+``CosineScheduler`` past ``max_update`` repeats its last computed value) the pure version
+returns what the chapter returns on its (t+1)-th call when called at 0, 1, 2, ...
+"""
+from __future__ import annotations
+
+import math
+
+from . import checks
+from .basic import _check_step
+
+
+class SquareRootScheduler:
+    r"""$\eta_t = \eta\,(t + 1)^{-1/2}$.
+
+    Args:
+        lr: value at t = 0 (default 0.1).
+    """
+
+    def __init__(self, lr=0.1):
+        self.lr = checks.nonnegative("lr", lr)
+
+    def __call__(self, num_update):
+        _check_step(num_update)
+        return self.lr * pow(num_update + 1.0, -0.5)
+
+
+class FactorScheduler:
+    r"""$\eta_t = \max(\eta_{stop}, \eta_0 f^{t+1})$: the chapter's multiply-by-``factor``-per-call,
+    as a function of t (the chapter's first call already returns $\eta_0 f$).
+
+    Args:
+        factor: f, in (0, 1] (default 1: constant).
+        stop_factor_lr: floor, >= 0 (default 1e-7).
+        base_lr: $\eta_0$ (default 0.1).
+    """
+
+    def __init__(self, factor=1, stop_factor_lr=1e-7, base_lr=0.1):
+        self.factor = checks.real("factor", factor, low=0.0, high=1.0, low_open=True)
+        self.stop_factor_lr = checks.nonnegative("stop_factor_lr", stop_factor_lr)
+        self.base_lr = checks.nonnegative("base_lr", base_lr)
+
+    def __call__(self, num_update):
+        _check_step(num_update)
+        return max(self.stop_factor_lr, self.base_lr * self.factor ** (num_update + 1))
+
+
+class CosineScheduler:
+    r"""Linear warmup from ``warmup_begin_lr`` over ``warmup_steps``, then
+    $\eta_T + (\eta_0 - \eta_T)\frac{1 + \cos(\pi (t - W)/(T - W))}{2}$ up to ``max_update``,
+    then ``final_lr``.
+
+    Args:
+        max_update: T, the step at which ``final_lr`` is reached, int >= 1.
+        base_lr: peak $\eta_0$ (default 0.01).
+        final_lr: $\eta_T$ (default 0).
+        warmup_steps: W, int in [0, max_update) (default 0).
+        warmup_begin_lr: value at t = 0 when warming up (default 0).
+    """
+
+    def __init__(self, max_update, base_lr=0.01, final_lr=0, warmup_steps=0, warmup_begin_lr=0):
+        self.max_update = checks.integer("max_update", max_update, low=1)
+        self.base_lr_orig = checks.nonnegative("base_lr", base_lr)
+        self.final_lr = checks.nonnegative("final_lr", final_lr)
+        self.warmup_steps = checks.integer("warmup_steps", warmup_steps)
+        if self.warmup_steps >= self.max_update:
+            raise ValueError(f"warmup_steps must be an int in [0, max_update={self.max_update}), "
+                             f"got {warmup_steps!r}")
+        self.warmup_begin_lr = checks.nonnegative("warmup_begin_lr", warmup_begin_lr)
+        self.max_steps = self.max_update - self.warmup_steps
+
+    def get_warmup_lr(self, epoch):
+        increase = (self.base_lr_orig - self.warmup_begin_lr) * float(epoch) / float(self.warmup_steps)
+        return self.warmup_begin_lr + increase
+
+    def __call__(self, epoch):
+        _check_step(epoch)
+        if epoch < self.warmup_steps:
+            return self.get_warmup_lr(epoch)
+        epoch = min(epoch, self.max_update)
+        return self.final_lr + (self.base_lr_orig - self.final_lr) * (
+            1 + math.cos(math.pi * (epoch - self.warmup_steps) / self.max_steps)) / 2

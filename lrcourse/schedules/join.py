@@ -1,0 +1,96 @@
+r"""Composing schedules: join them at boundaries, or put a warmup in front of any of them.
+
+``join([a, b], [100])`` runs ``a`` for steps 0..99 and then ``b`` with its step count
+restarting at 0 (optax ``join_schedules``). :func:`warmup` multiplies any schedule by a
+warmup factor that rises to 1, without delaying the schedule's own clock.
+
+>>> from lrcourse.schedules import cosine, linear
+>>> s = join([linear(0.1, 1.0, 5), cosine(20)], [5])     # 5 steps of ramp, then cosine
+>>> round(s(4), 2), s(5), round(s(25), 6)
+(0.82, 1.0, 0.0)
+"""
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from typing import Sequence
+
+from . import checks
+from .basic import Schedule, _check_step
+
+WARMUP_KINDS = ("linear", "exponential")
+
+
+def join(schedules: Sequence[Schedule], boundaries: Sequence[int]) -> Schedule:
+    """Schedule ``i`` runs from ``boundaries[i-1]`` on, its step count restarting there.
+
+    Args:
+        schedules: n callables ``step -> value``.
+        boundaries: n - 1 strictly increasing ints >= 1.
+    """
+    schedules = list(schedules)
+    if not schedules or not all(callable(s) for s in schedules):
+        raise TypeError(f"schedules must be a non-empty list of callables step -> value, got {schedules!r}")
+    bounds = checks.milestones("boundaries", boundaries, increasing=True)
+    if len(bounds) != len(schedules) - 1:
+        raise ValueError(f"boundaries must have len(schedules) - 1 = {len(schedules) - 1} entries, "
+                         f"got {len(bounds)}: {bounds}")
+    starts = [0] + bounds
+
+    def schedule(t):
+        _check_step(t)
+        i = bisect_right(bounds, t)
+        return schedules[i](t - starts[i])
+
+    return schedule
+
+
+def warmup_factor(steps: float, kind: str = "linear", start: float = 0.0) -> Schedule:
+    r"""The warmup factor alone: $s + (1-s)\min(1, \frac{t+1}{W})$ (linear) or
+    $s + (1-s)(1 - e^{-(t+1)/W})$ (exponential, Ma & Yarats 2019).
+
+    The ``t + 1`` makes the first step train at a small lr rather than 0 (a step at lr 0 is
+    wasted).
+
+    Args:
+        steps: W, warmup length in steps, > 0 (see :func:`adam_warmup_steps`).
+        kind: "linear" or "exponential" (default "linear").
+        start: s, the factor the ramp starts from, in [0, 1) (default 0.0).
+    """
+    W = checks.positive("steps", steps)
+    checks.choice("kind", kind, WARMUP_KINDS)
+    s = checks.real("start", start, low=0.0, high=1.0, high_open=True)
+    if kind == "linear":
+        def factor(t):
+            _check_step(t)
+            return s + (1 - s) * min(1.0, (t + 1) / W)
+    else:
+        def factor(t):
+            _check_step(t)
+            return s + (1 - s) * (1 - math.exp(-(t + 1) / W))
+    return factor
+
+
+def warmup(schedule: Schedule, steps: float, kind: str = "linear", start: float = 0.0) -> Schedule:
+    r"""$\eta_t = w(t)\,\text{schedule}(t)$ with $w$ from :func:`warmup_factor`.
+
+    The schedule's clock is not delayed (the warmup overlaps its first steps). To run a
+    ramp first and start the schedule after it, use ``join([ramp, schedule], [steps])``.
+    """
+    if not callable(schedule):
+        raise TypeError(f"schedule must be a callable step -> value, got {schedule!r}")
+    w = warmup_factor(steps, kind, start)
+
+    def warmed(t):
+        return w(t) * schedule(t)
+
+    return warmed
+
+
+def adam_warmup_steps(beta2: float = 0.999) -> int:
+    r"""The "untuned" warmup length for Adam, $W = 2 / (1 - \beta_2)$ (2000 for 0.999).
+
+    Reference: Ma & Yarats, "On the adequacy of untuned warmup for adaptive optimization" (2021).
+    """
+    b2 = checks.real("beta2", beta2, low=0.0, high=1.0, high_open=True)
+    return int(round(2 / (1 - b2)))

@@ -1,0 +1,174 @@
+"""What a training run records: per step and per epoch, as plain lists that save to CSV/JSON.
+
+Per step :math:`t`: the learning rate :math:`\\eta_t` the optimizer used for that step (first
+param group), its momentum (SGD ``momentum`` or Adam's :math:`\\beta_1`; None when it has
+neither) and the mini-batch loss. Per epoch :math:`e`: the lr at the start of the epoch, the
+training loss and accuracy *averaged over the epoch's batches while training* (as d2l prints
+them), the test loss and accuracy after the epoch, and the epoch's wall time in seconds.
+
+Example:
+    >>> h = History(steps_per_epoch=2)
+    >>> h.to_json() == History.from_json(h.to_json()).to_json()
+    True
+"""
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+STEP_FIELDS = ("lr", "momentum", "loss")
+EPOCH_FIELDS = ("epoch_lr", "train_loss", "train_acc", "test_loss", "test_acc", "time")
+
+
+@dataclass
+class History:
+    """Per-step and per-epoch records of one run (see the module docstring).
+
+    ``diverged`` is None, or the message saying at which step the loss became NaN/inf.
+    ``meta`` holds the run's settings (optimizer, schedule, batch size, seed, device, ...).
+    """
+
+    steps_per_epoch: int = 0
+    lr: list = field(default_factory=list)
+    momentum: list = field(default_factory=list)
+    loss: list = field(default_factory=list)
+    epoch_lr: list = field(default_factory=list)
+    train_loss: list = field(default_factory=list)
+    train_acc: list = field(default_factory=list)
+    test_loss: list = field(default_factory=list)
+    test_acc: list = field(default_factory=list)
+    time: list = field(default_factory=list)
+    diverged: str | None = None
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def epochs(self) -> int:
+        """Completed epochs."""
+        return len(self.train_loss)
+
+    def final(self) -> dict:
+        """The last epoch's numbers (NaN when no epoch finished)."""
+        last = lambda xs: xs[-1] if xs else math.nan  # noqa: E731
+        return {k: last(getattr(self, k)) for k in ("train_loss", "train_acc", "test_loss", "test_acc")}
+
+    def summary(self) -> str:
+        f = self.final()
+        text = (f"{self.epochs} epochs: train loss {f['train_loss']:.3f}, train acc {f['train_acc']:.3f}, "
+                f"test loss {f['test_loss']:.3f}, test acc {f['test_acc']:.3f}, {sum(self.time):.1f} s")
+        return text + (f" (diverged: {self.diverged})" if self.diverged else "")
+
+    # ---- saving -------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> History:
+        return cls(**dict(d))
+
+    def to_json(self, path: str | os.PathLike | None = None) -> str:
+        """The history as JSON text; also written to ``path`` when given."""
+        text = json.dumps(self.to_dict(), indent=1)
+        if path is not None:
+            Path(path).write_text(text)
+        return text
+
+    @classmethod
+    def from_json(cls, text_or_path: str | os.PathLike) -> History:
+        """Read what :meth:`to_json` wrote (JSON text or a file path)."""
+        s = str(text_or_path)
+        if not s.lstrip().startswith("{"):
+            s = Path(s).read_text()
+        return cls.from_dict(json.loads(s))
+
+    def to_csv(self, dir_or_path: str | os.PathLike) -> list[Path]:
+        """Write ``epochs.csv`` and ``steps.csv`` into a directory, or, for a path ending in
+        ``.csv``, the epochs there and the steps beside it as ``<stem>_steps.csv``."""
+        p = Path(dir_or_path)
+        if p.suffix == ".csv":
+            epochs, steps = p, p.with_name(f"{p.stem}_steps.csv")
+        else:
+            p.mkdir(parents=True, exist_ok=True)
+            epochs, steps = p / "epochs.csv", p / "steps.csv"
+        epochs.parent.mkdir(parents=True, exist_ok=True)
+        with open(epochs, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(("epoch",) + EPOCH_FIELDS)
+            for e in range(self.epochs):
+                w.writerow([e] + [getattr(self, k)[e] for k in EPOCH_FIELDS])
+        with open(steps, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(("step",) + STEP_FIELDS)
+            for t, row in enumerate(zip(*(getattr(self, k) for k in STEP_FIELDS))):
+                w.writerow([t] + ["" if v is None else v for v in row])
+        return [epochs, steps]
+
+    # ---- plotting -----------------------------------------------------------------------
+    def plot(self, fig=None, title: str | None = None):
+        """Loss (log scale), accuracy and learning-rate panels against epochs; returns the Figure."""
+        import matplotlib.pyplot as plt
+
+        if fig is None:
+            fig = plt.figure(figsize=(11, 3.3))
+        fig.clear()
+        ax_loss, ax_acc, ax_lr = fig.subplots(1, 3)
+        spe = max(self.steps_per_epoch, 1)
+        x_steps = [(t + 1) / spe for t in range(len(self.loss))]
+        x_epochs = list(range(1, self.epochs + 1))
+        ax_loss.plot(x_steps, self.loss, color="0.75", lw=0.7, label="train loss (per batch)")
+        ax_loss.plot(x_epochs, self.train_loss, "o-", label="train loss (epoch mean)")
+        ax_loss.plot(x_epochs, self.test_loss, "s--", label="test loss")
+        _log_if_positive(ax_loss, self.loss + self.train_loss + self.test_loss)
+        ax_loss.set(title="Loss", xlabel="epoch", ylabel="cross-entropy")
+        ax_acc.plot(x_epochs, self.train_acc, "o-", label="train acc")
+        ax_acc.plot(x_epochs, self.test_acc, "s--", label="test acc")
+        ax_acc.set(title="Accuracy", xlabel="epoch", ylabel="accuracy")
+        ax_lr.plot([t / spe for t in range(len(self.lr))], self.lr, label="lr")
+        ax_lr.set(title="Learning rate (per step)", xlabel="epoch", ylabel="learning rate")
+        if len(set(v for v in self.momentum if v is not None)) > 1:
+            twin = ax_lr.twinx()
+            twin.plot([t / spe for t in range(len(self.momentum))],
+                      [math.nan if v is None else v for v in self.momentum], "C1:", label="momentum / beta1")
+            twin.set_ylabel("momentum / beta1")
+            twin.legend(loc="upper right", fontsize="small")
+        _log_if_positive(ax_lr, self.lr, decades=1.5)
+        for ax in (ax_loss, ax_acc, ax_lr):
+            ax.legend(fontsize="small", loc="best")
+        if title or self.diverged:
+            fig.suptitle(title or "", fontsize="medium")
+            if self.diverged:
+                ax_loss.set_title("Loss (diverged)", color="C3")
+        fig.tight_layout()
+        return fig
+
+
+def _log_if_positive(ax, values, decades: float = 1.0) -> None:
+    """Log y axis when all finite values are positive and span more than ``decades`` decades."""
+    vals = [v for v in values if v is not None and math.isfinite(v)]
+    if vals and min(vals) > 0 and math.log10(max(vals) / min(vals)) > decades:
+        ax.set_yscale("log")
+
+
+def plot_histories(histories: Mapping[str, History], title: str | None = None):
+    """Several runs side by side: per-step train loss, test accuracy per epoch, lr per step."""
+    import matplotlib.pyplot as plt
+
+    fig, (ax_loss, ax_acc, ax_lr) = plt.subplots(1, 3, figsize=(12, 3.4))
+    for i, (name, h) in enumerate(histories.items()):
+        spe = max(h.steps_per_epoch, 1)
+        ax_loss.plot(range(1, h.epochs + 1), h.train_loss, "-", color=f"C{i}", label=name)
+        ax_acc.plot(range(1, h.epochs + 1), h.test_acc, "-", color=f"C{i}", label=name)
+        ax_lr.plot([t / spe for t in range(len(h.lr))], h.lr, color=f"C{i}", label=name)
+    ax_loss.set(title="Training loss (epoch mean)", xlabel="epoch", ylabel="cross-entropy", yscale="log")
+    ax_acc.set(title="Test accuracy", xlabel="epoch", ylabel="accuracy")
+    ax_lr.set(title="Learning rate", xlabel="epoch", ylabel="learning rate")
+    for ax in (ax_loss, ax_acc, ax_lr):
+        ax.legend(fontsize="small")
+    if title:
+        fig.suptitle(title, fontsize="medium")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,111 @@
+"""When and how the trainer applies a schedule: the three kinds it accepts.
+
+1. A torch-style scheduler object (torch's or lrcourse's ``LRScheduler``): ``step()`` after
+   every batch (``interval="step"``) or after every epoch (``interval="epoch"``); the caller
+   must say which, since ``T_max``, ``step_size``, ``total_steps`` mean different things.
+2. ``ReduceLROnPlateau`` (found by class name or by a ``step(metrics)`` signature, so torch's
+   and lrcourse's both work): ``step(metric)`` after each epoch's evaluation, fed the test
+   loss or test accuracy (``plateau_metric``; accuracy needs ``mode="max"``).
+3. A callable ``lr = schedule(i)`` (d2l's ``SquareRootScheduler``, ``CosineScheduler``, or any
+   pure function): with ``interval="epoch"``, epoch :math:`e` trains at :math:`\\eta = s(e)`,
+   set *before* the epoch; with ``interval="step"``, step :math:`t` trains at :math:`s(t)`.
+   This differs from the d2l chapter's loop, which sets ``lr = scheduler(epoch)`` *after*
+   each epoch, so its epoch 0 trains at the optimizer's initial lr and epoch :math:`e` at
+   :math:`s(e-1)`; ``convention="d2l"`` reproduces that off-by-one exactly, for comparison.
+"""
+from __future__ import annotations
+
+import inspect
+import math
+
+INTERVALS = ("step", "epoch")
+PLATEAU_METRICS = ("test_loss", "test_acc")
+CONVENTIONS = ("exact", "d2l")
+
+
+def is_plateau(scheduler) -> bool:
+    """ReduceLROnPlateau-like: by class name, or a ``step`` whose first parameter is required."""
+    if any(c.__name__ == "ReduceLROnPlateau" for c in type(scheduler).__mro__):
+        return True
+    try:
+        params = list(inspect.signature(scheduler.step).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    return bool(params) and params[0].default is inspect.Parameter.empty and \
+        params[0].kind in (params[0].POSITIONAL_ONLY, params[0].POSITIONAL_OR_KEYWORD)
+
+
+def set_lr(optimizer, lr: float) -> None:
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+
+
+class Stepper:
+    """Validates a schedule against the trainer's options and applies it at the right moments."""
+
+    def __init__(self, optimizer, scheduler, interval, plateau_metric="test_loss", convention="exact"):
+        self.optimizer, self.scheduler = optimizer, scheduler
+        if convention not in CONVENTIONS:
+            raise ValueError(f"callable_convention must be 'exact' or 'd2l', got {convention!r}")
+        if plateau_metric not in PLATEAU_METRICS:
+            raise ValueError(f"plateau_metric must be 'test_loss' or 'test_acc', got {plateau_metric!r}")
+        if interval is not None and interval not in INTERVALS:
+            raise ValueError(f"scheduler_interval must be 'step' or 'epoch', got {interval!r}")
+        if scheduler is None:
+            self.kind = "none"
+        elif hasattr(scheduler, "step"):
+            self.kind = "plateau" if is_plateau(scheduler) else "object"
+        elif callable(scheduler):
+            self.kind = "callable"
+        else:
+            raise TypeError("scheduler must be a torch-style scheduler (with step()), ReduceLROnPlateau, "
+                            f"a callable lr = schedule(i), or None; got {type(scheduler).__name__}")
+        if self.kind == "plateau":
+            if interval == "step":
+                raise ValueError("scheduler_interval='step' does not fit ReduceLROnPlateau: it is stepped "
+                                 "once per epoch with the test metric; use 'epoch' or None")
+            interval = "epoch"
+            mode = getattr(scheduler, "mode", None)
+            want = "max" if plateau_metric == "test_acc" else "min"
+            if mode is not None and mode != want:
+                raise ValueError(f"plateau_metric={plateau_metric!r} needs ReduceLROnPlateau(mode={want!r}), "
+                                 f"but the scheduler has mode={mode!r}")
+        elif self.kind != "none" and interval is None:
+            raise ValueError("scheduler_interval must be 'step' or 'epoch' when a scheduler is given (got None): "
+                             "say whether it steps once per batch or once per epoch")
+        if convention == "d2l" and not (self.kind == "callable" and interval == "epoch"):
+            raise ValueError("callable_convention='d2l' applies only to a callable schedule with "
+                             "scheduler_interval='epoch'")
+        self.interval, self.metric, self.convention = interval, plateau_metric, convention
+
+    @property
+    def name(self) -> str:
+        s = self.scheduler
+        return "constant" if s is None else getattr(s, "__name__", type(s).__name__)
+
+    def _call(self, i: int) -> float:
+        lr = self.scheduler(i)
+        lr = float(lr.item() if hasattr(lr, "item") else lr)
+        if not math.isfinite(lr) or lr < 0:
+            raise ValueError(f"schedule({i}) returned lr={lr}; a learning rate must be finite and >= 0")
+        return lr
+
+    def before_epoch(self, epoch: int) -> None:
+        if self.kind == "callable" and self.interval == "epoch" and self.convention == "exact":
+            set_lr(self.optimizer, self._call(epoch))
+
+    def before_step(self, step: int) -> None:
+        if self.kind == "callable" and self.interval == "step":
+            set_lr(self.optimizer, self._call(step))
+
+    def after_step(self) -> None:
+        if self.kind == "object" and self.interval == "step":
+            self.scheduler.step()
+
+    def after_epoch(self, epoch: int, test_loss: float, test_acc: float) -> None:
+        if self.kind == "object" and self.interval == "epoch":
+            self.scheduler.step()
+        elif self.kind == "plateau":
+            self.scheduler.step(test_loss if self.metric == "test_loss" else test_acc)
+        elif self.kind == "callable" and self.convention == "d2l":
+            set_lr(self.optimizer, self._call(epoch))

@@ -1,0 +1,80 @@
+r"""Slider view of adaptive optimizers walking on 2-D functions (optimizer chooser + lr).
+
+Each optimizer is ``lrcourse.optim``'s class, run through :func:`lrcourse.landscapes.trajectory`.
+Adaptive methods divide by a running size of the gradient, so the ill-conditioned
+quadratic's steep :math:`x_2` and flat :math:`x_1` directions get similar step lengths
+(Adagrad: sum of :math:`g^2`; RMSprop/Adam/Yogi: moving averages; Adadelta: no lr scale).
+
+Example:
+    >>> adaptive_view("Adam", lr=0.3).summary.split(":")[0]
+    'optimizer=Adam, lr=0.300, landscape=ill-conditioned'
+"""
+from __future__ import annotations
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+
+from ..landscapes import get_landscape, plot_paths, trajectory
+from .base import Explorer, View
+
+OPTIMIZERS = ("SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "Yogi")
+
+
+def compare_paths(lr: float, landscape: str = "ill-conditioned", steps: int = 60,
+                  optimizers=OPTIMIZERS, **hparams) -> dict[str, np.ndarray]:
+    """Every optimizer's path at the same lr from the landscape's start, by name."""
+    return {name: trajectory(name, landscape, None, steps, lr=lr, **hparams) for name in optimizers}
+
+
+def adaptive_view(optimizer: str = "Adam", lr: float = 0.3, landscape: str = "ill-conditioned",
+                  steps: int = 60) -> View:
+    """The chosen optimizer's path with plain SGD's at the same lr (left) and every
+    optimizer's :math:`f - f^*` at that lr, the chosen one bold (right, log scale).
+
+    Args:
+        optimizer: one of :data:`OPTIMIZERS`. Default ``"Adam"``.
+        lr: learning rate shared by all. Default 0.3.
+        landscape: ``"ill-conditioned"`` or ``"banana"``. Default ``"ill-conditioned"``.
+        steps: optimizer steps. Default 60.
+    """
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
+    land = get_landscape(landscape)
+    paths = compare_paths(lr, land, steps)
+    fig, (ax, axl) = plt.subplots(1, 2, figsize=(11, 3.8))
+    shown = {f"{optimizer} lr={lr:.3f}": paths[optimizer]}
+    if optimizer != "SGD":
+        shown[f"SGD lr={lr:.3f}"] = paths["SGD"]
+    plot_paths(land, shown, ax)
+    with np.errstate(over="ignore", invalid="ignore"):
+        gaps = {name: np.abs(land(p) - land.min_value) for name, p in paths.items()}
+    t = np.arange(steps + 1)
+    for i, (name, gap) in enumerate(gaps.items()):
+        bold = name == optimizer
+        axl.semilogy(t, np.where(np.isfinite(gap), np.maximum(gap, 1e-300), np.nan), color=f"C{i}",
+                     lw=2.5 if bold else 1, alpha=1 if bold else 0.45, label=name)
+    finite = [g[np.isfinite(g)] for g in gaps.values()]
+    axl.set_ylim(max(1e-12, min(g.min() for g in finite if g.size) * 0.5), 10 * max(gaps["SGD"][0], 1))
+    axl.set(title=f"Loss gap, every optimizer at lr={lr:.3f}", xlabel="step t", ylabel="f(x_t) - f* (log scale)")
+    axl.legend(fontsize="x-small", ncol=2)
+    fig.tight_layout()
+    end, sgd_end = gaps[optimizer][-1], gaps["SGD"][-1]
+    summary = (f"optimizer={optimizer}, lr={lr:.3f}, landscape={land.name}: f-f*={end:.3g} after {steps} steps "
+               f"(SGD at the same lr: {sgd_end:.3g})")
+    return View(fig, summary)
+
+
+def adaptive_explorer(optimizer: str = "Adam", lr: float = 0.3, landscape: str = "ill-conditioned",
+                      steps: int = 60) -> Explorer:
+    """Optimizer chooser, log-scale ``lr`` slider (0.001 to 3) and landscape chooser for
+    :func:`adaptive_view`."""
+    controls = {
+        "optimizer": widgets.Dropdown(options=list(OPTIMIZERS), value=optimizer, description="optimizer"),
+        "lr": widgets.FloatLogSlider(value=lr, base=10, min=-3, max=np.log10(3), step=0.05,
+                                     readout_format=".3f", description="learning rate η",
+                                     continuous_update=False),
+        "landscape": widgets.Dropdown(options=["ill-conditioned", "banana"], value=landscape,
+                                      description="function"),
+    }
+    return Explorer(adaptive_view, controls, fixed={"steps": steps}, title="Adaptive optimizers on 2-D functions")

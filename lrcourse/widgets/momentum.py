@@ -1,0 +1,102 @@
+r"""Slider view of momentum: the path, the loss and where (η, β) sits on Distill's rate map.
+
+Heavy ball (torch's ``SGD(momentum=β)``): :math:`b_t = \beta b_{t-1} + g_t`,
+:math:`x_t = x_{t-1} - \eta b_t` — the buffer is an (unnormalised) EMA of gradients.
+On a quadratic with Hessian eigenvalues :math:`\lambda_i` the error shrinks by
+:math:`\max_i \max(|\sigma_1|, |\sigma_2|)` per step (:mod:`lrcourse.momentum_theory`).
+
+Example:
+    >>> momentum_view(lr=0.4, beta=0.5).summary.split(":")[0]
+    'lr=0.400, beta=0.50, nesterov=False'
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+
+from ..landscapes import get_landscape, plot_paths, trajectory
+from ..momentum_theory import convergence_rate, error_components, plot_rate_map, region
+from .base import Explorer, View
+
+#: lr slider range and defaults per landscape: (min, max, step, default lr, steps)
+LR_RANGES = {"ill-conditioned": (0.01, 1.0, 0.01, 0.4, 40), "banana": (0.001, 0.04, 0.001, 0.01, 300)}
+
+
+def _gap(land, path):
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.abs(land(path) - land.min_value)
+
+
+def momentum_view(lr: float = 0.4, beta: float = 0.5, nesterov: bool = False,
+                  landscape: str = "ill-conditioned", steps: int | None = None) -> View:
+    """Gradient descent and momentum from the same start (left), their :math:`f - f^*` (middle,
+    log) and the rate map over (η, β) for the landscape's Hessian eigenvalues (right).
+
+    Args:
+        lr: step size η. Default 0.4.
+        beta: momentum β in [0, 1). Default 0.5.
+        nesterov: Nesterov's look-ahead variant (needs β > 0). Default False.
+        landscape: ``"ill-conditioned"`` or ``"banana"`` (eigenvalues at the minimum).
+        steps: optimizer steps; default 40 (quadratic) or 300 (banana).
+    """
+    land = get_landscape(landscape)
+    steps = steps or LR_RANGES.get(land.name, (0, 0, 0, 0, 40))[4]
+    nesterov = bool(nesterov and beta > 0)
+    gd = trajectory("sgd", land, None, steps, lr=lr)
+    mom = trajectory("sgd", land, None, steps, lr=lr, momentum=beta, nesterov=nesterov)
+    label = f"{'Nesterov' if nesterov else 'momentum'} β={beta:.2f}"
+    fig, (ax, axl, axr) = plt.subplots(1, 3, figsize=(14, 3.8), gridspec_kw={"width_ratios": [1.1, 1, 1.15]})
+    plot_paths(land, {f"GD η={lr:.3f}": gd, label: mom}, ax)
+    t = np.arange(steps + 1)
+    for name, path in ((f"GD η={lr:.3f}", gd), (label, mom)):
+        axl.semilogy(t, np.maximum(_gap(land, path), 1e-300), lw=1.5, label=name)
+    axl.set(title="Loss gap", xlabel="step t", ylabel="f(x_t) - f* (log scale)")
+    top = max(10 * land(np.asarray(land.start)), 1.0)
+    axl.set_ylim(max(1e-16, min(_gap(land, gd).min(), _gap(land, mom).min(), 1e-3)), top)
+    axl.legend(fontsize="small")
+    lams = land.hessian_eigenvalues
+    plot_rate_map(lams, axr, alpha_max=max(4.2 / max(lams), lr * 1.05), mark=(lr, beta), n=160)
+    fig.tight_layout()
+    rate = max(convergence_rate(lr, beta, lam) for lam in lams)
+    regions = ", ".join(f"λ={lam:.3g} {region(lr, beta, lam)}" for lam in lams)
+    end = _gap(land, mom)[-1]
+    summary = (f"lr={lr:.3f}, beta={beta:.2f}, nesterov={nesterov}: heavy-ball rate {rate:.3f} ({regions}); "
+               f"f-f* after {steps} steps: {label.split(' ')[0]} {end:.3g}, GD {_gap(land, gd)[-1]:.3g}")
+    return View(fig, summary)
+
+
+def momentum_explorer(landscape: str = "ill-conditioned", lr: float | None = None, beta: float = 0.5,
+                      nesterov: bool = False) -> Explorer:
+    """Sliders ``lr`` and ``beta`` and a Nesterov checkbox for :func:`momentum_view`."""
+    if landscape not in LR_RANGES:
+        raise ValueError(f"landscape must be one of {sorted(LR_RANGES)}, got {landscape!r}")
+    lo, hi, step, default, _ = LR_RANGES[landscape]
+    controls = {
+        "lr": widgets.FloatSlider(value=default if lr is None else lr, min=lo, max=hi, step=step,
+                                  readout_format=".3f", description="learning rate η",
+                                  continuous_update=False),
+        "beta": widgets.FloatSlider(value=beta, min=0.0, max=0.99, step=0.01, readout_format=".2f",
+                                    description="momentum β", continuous_update=False),
+        "nesterov": widgets.Checkbox(value=nesterov, description="Nesterov"),
+    }
+    return Explorer(momentum_view, controls, fixed={"landscape": landscape},
+                    title=f"Momentum on the {landscape} function")
+
+
+def plot_error_components(lr: float, beta: float, lams: Sequence[float] = (0.01, 0.1, 1.0),
+                          steps: int = 100, ax=None):
+    """Distill's error split: each eigen-coordinate of the error under momentum, from 1."""
+    if ax is None:
+        _, ax = plt.subplots()
+    comps = error_components(lr, beta, lams, [1.0] * len(lams), steps)
+    for i, lam in enumerate(lams):
+        ax.plot(comps[:, i], lw=1.5, label=f"λ={lam:g} ({region(lr, beta, lam)}, rate {convergence_rate(lr, beta, lam):.3f})")
+    ax.axhline(0, color="k", lw=0.5)
+    ax.set(title=f"Error per eigen-direction, η={lr:g}, β={beta:g}", xlabel="step k",
+           ylabel="$x_k^{(i)}$ (starts at 1)")
+    ax.legend(fontsize="small")
+    return ax
+

@@ -1,0 +1,129 @@
+r"""ReduceLROnPlateau under sliders, on a scripted metric sequence.
+
+``ReduceLROnPlateau`` watches a metric (``step(metric)``, not ``step()``). With
+``mode="min"`` and ``threshold_mode="rel"`` a value counts as an improvement when
+
+.. math::
+
+    m_t < m^\ast (1 - \text{threshold}) \qquad(\texttt{abs}: m_t < m^\ast - \text{threshold}),
+
+(``mode="max"``: :math:`m_t > m^\ast(1+\text{threshold})` / :math:`m^\ast + \text{threshold}`).
+After more than ``patience`` steps without improvement the lr is multiplied by
+``factor`` (not below ``min_lr``), then ``cooldown`` steps are ignored.
+
+Example:
+    >>> view = plateau_view(patience=5)
+    >>> "patience=5" in view.summary
+    True
+"""
+from __future__ import annotations
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+from .base import Explorer, View
+from .schedules import lrcourse_module, trace
+
+
+def scripted_metric(steps: int = 100, mode: str = "min", noise: float = 0.01, seed: int = 0) -> np.ndarray:
+    r"""A validation-loss-like sequence: fast progress, then a noisy plateau.
+
+    :math:`m_t = 0.3 + 0.7 e^{-t/12} + 0.05\,\max(0, 1 - t/(0.8 T)) + \sigma \varepsilon_t`
+    (seeded); ``mode="max"`` returns :math:`1 - m_t` (an accuracy-like sequence).
+    """
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise ValueError(f"steps must be an int >= 1, got {steps!r}")
+    if mode not in ("min", "max"):
+        raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
+    if not 0 <= noise <= 1:
+        raise ValueError(f"noise must be in [0, 1], got {noise!r}")
+    t = np.arange(steps)
+    m = 0.3 + 0.7 * np.exp(-t / 12) + 0.05 * np.maximum(0, 1 - t / (0.8 * steps))
+    m = m + noise * np.random.default_rng(seed).standard_normal(steps)
+    return m if mode == "min" else 1 - m
+
+
+def plateau_traces(metrics, *, lr=0.1, mode="min", factor=0.5, patience=5, threshold=1e-2,
+                   threshold_mode="rel", cooldown=0, min_lr=0.0) -> dict[str, np.ndarray]:
+    """lr per step of torch's and lrcourse's ReduceLROnPlateau fed ``metrics`` (one per step)."""
+    kwargs = dict(mode=mode, factor=factor, patience=patience, threshold=threshold,
+                  threshold_mode=threshold_mode, cooldown=cooldown, min_lr=min_lr)
+    out = {}
+    for name, module in (("torch", torch.optim.lr_scheduler), ("lrcourse", lrcourse_module())):
+        if module is not None and hasattr(module, "ReduceLROnPlateau"):
+            out[name] = trace(lambda o: module.ReduceLROnPlateau(o, **kwargs), len(metrics), lr=lr,
+                              metrics=list(metrics))[0]
+    return out
+
+
+def plateau_view(mode: str = "min", threshold_mode: str = "rel", threshold: float = 0.01,
+                 patience: int = 5, cooldown: int = 0, factor: float = 0.5, noise: float = 0.01,
+                 steps: int = 100, lr: float = 0.1) -> View:
+    """The metric with its best-so-far (top) and the lr ReduceLROnPlateau sets (bottom).
+
+    Args:
+        mode: ``"min"`` (a loss) or ``"max"`` (an accuracy). Default ``"min"``.
+        threshold_mode: ``"rel"`` or ``"abs"``. Default ``"rel"``.
+        threshold: least change that counts as improvement. Default 0.01.
+        patience: steps without improvement tolerated. Default 5.
+        cooldown: steps ignored after a reduction. Default 0.
+        factor: lr multiplier at a reduction. Default 0.5.
+        noise: noise level of the scripted metric. Default 0.01.
+        steps: length of the sequence (one ``step(metric)`` each). Default 100.
+        lr: initial lr. Default 0.1.
+    """
+    metric = scripted_metric(steps, mode, noise)
+    traces = plateau_traces(metric, lr=lr, mode=mode, factor=factor, patience=patience,
+                            threshold=threshold, threshold_mode=threshold_mode, cooldown=cooldown)
+    lrs = traces.get("lrcourse", traces["torch"])
+    # the lr of entry i+1 is set by step(metric[i]): a drop between i and i+1 is a reduction at i
+    cuts = np.nonzero(lrs[1:] < lrs[:-1])[0]
+    best = np.minimum.accumulate(metric) if mode == "min" else np.maximum.accumulate(metric)
+    fig, (ax, axl) = plt.subplots(2, 1, figsize=(7, 5), layout="constrained", sharex=True)
+    t = np.arange(steps)
+    ax.plot(t, metric, ".-", ms=3, lw=0.8, color="C0", label="metric fed to step(metric)")
+    ax.plot(t, best, color="C2", lw=1, label="best so far")
+    for i, c in enumerate(cuts):
+        ax.axvline(c, color="C3", lw=1, ls="--", label="lr reduced" if i == 0 else None)
+    ax.set(title=f"ReduceLROnPlateau(mode={mode}, threshold_mode={threshold_mode}, threshold={threshold:.3g}, "
+                 f"patience={patience}, cooldown={cooldown})", ylabel="validation loss" if mode == "min"
+           else "validation accuracy")
+    ax.title.set_fontsize("small")
+    ax.legend(fontsize="small", loc="best")
+    axl.plot(t, traces["torch"], color="0.7", lw=5, label="torch")
+    if "lrcourse" in traces:
+        axl.plot(t, traces["lrcourse"], color="C0", ls="--", lw=1.5, label="lrcourse")
+    axl.set_yscale("log")
+    axl.set(xlabel="step (one step(metric) call each)", ylabel="learning rate (log)", title="learning rate")
+    axl.legend(fontsize="small", loc="best")
+    diff = (f", max |lrcourse - torch|={np.max(np.abs(traces['lrcourse'] - traces['torch'])):.1e}"
+            if "lrcourse" in traces else "")
+    summary = (f"mode={mode}, threshold_mode={threshold_mode}, threshold={threshold:.3g}, patience={patience}, "
+               f"cooldown={cooldown}, factor={factor:.2f}, noise={noise:.3f} | {len(cuts)} reductions at steps "
+               f"{cuts.tolist()}, final lr={lrs[-1]:.3g}{diff}")
+    return View(fig, summary)
+
+
+def plateau_explorer(mode: str = "min", threshold_mode: str = "rel", threshold: float = 0.01,
+                     patience: int = 5, cooldown: int = 0, factor: float = 0.5,
+                     noise: float = 0.01) -> Explorer:
+    """Sliders for :func:`plateau_view` (mode, threshold mode and size, patience, cooldown, factor, noise)."""
+    controls = {
+        "mode": widgets.Dropdown(value=mode, options=["min", "max"], description="mode"),
+        "threshold_mode": widgets.Dropdown(value=threshold_mode, options=["rel", "abs"],
+                                           description="threshold_mode"),
+        "threshold": widgets.FloatLogSlider(value=threshold, base=10, min=-4, max=-1, step=0.1,
+                                            readout_format=".3g", description="threshold",
+                                            continuous_update=False),
+        "patience": widgets.IntSlider(value=patience, min=0, max=30, description="patience",
+                                      continuous_update=False),
+        "cooldown": widgets.IntSlider(value=cooldown, min=0, max=20, description="cooldown",
+                                      continuous_update=False),
+        "factor": widgets.FloatSlider(value=factor, min=0.05, max=0.95, step=0.05, readout_format=".2f",
+                                      description="factor", continuous_update=False),
+        "noise": widgets.FloatSlider(value=noise, min=0.0, max=0.05, step=0.001, readout_format=".3f",
+                                     description="metric noise", continuous_update=False),
+    }
+    return Explorer(plateau_view, controls, title="ReduceLROnPlateau on a scripted metric", columns=4)

@@ -1,0 +1,166 @@
+"""Page-level helpers: run a notebook in JupyterLab, drive one explorer's widgets.
+
+An explorer on the page is the ``VBox`` built by :class:`lrcourse.widgets.Explorer`:
+a bold title, rows of controls, a ``.lrcourse-summary`` label and a ``.widget-output``
+holding the figure. :class:`PageExplorer` finds it by its title and moves its controls
+the way a person would (keyboard on the slider handle, clicks on dropdowns/checkboxes).
+"""
+from __future__ import annotations
+
+import re
+import time
+
+from browser_harness import ARTIFACTS, NOTEBOOK_TIMEOUT_S, REDRAW_TIMEOUT_S
+
+PROMPT_DONE = re.compile(r"^\[\d+\]:$")
+
+
+# --------------------------------------------------------------------------- JupyterLab
+
+
+def open_notebook(page, server, relpath: str) -> None:
+    """Open ``relpath`` (relative to the server's root) in Lab; wait for its cells."""
+    page.goto(server.url(f"lab/tree/{relpath}"))
+    page.wait_for_selector(".jp-NotebookPanel .jp-CodeCell", timeout=NOTEBOOK_TIMEOUT_S * 1000)
+    wait_for_idle(page, timeout_s=NOTEBOOK_TIMEOUT_S)
+
+
+def kernel_status(page) -> str:
+    """The notebook toolbar's kernel status ('idle', 'busy', 'starting', ...)."""
+    el = page.query_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator")
+    if el is not None and el.get_attribute("data-status"):
+        return el.get_attribute("data-status")
+    text = page.inner_text(".jp-StatusBar-Widget") if page.query_selector(".jp-StatusBar-Widget") else ""
+    m = re.search(r"\|\s*(\w+)", text)
+    return m.group(1).lower() if m else "unknown"
+
+
+def wait_for_idle(page, timeout_s: float = NOTEBOOK_TIMEOUT_S) -> None:
+    deadline = time.monotonic() + timeout_s
+    while kernel_status(page) != "idle":
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"kernel not idle after {timeout_s}s (status {kernel_status(page)!r})")
+        page.wait_for_timeout(200)
+
+
+def prompts(page) -> list[str]:
+    return [p.strip() for p in page.locator(".jp-CodeCell .jp-InputArea-prompt").all_inner_texts()]
+
+
+def error_outputs(page) -> list[str]:
+    """Tracebacks shown in the notebook (ANSI-coloured error outputs)."""
+    return page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'],"
+                        " .jp-OutputArea-output:has(.ansi-red-fg)").all_inner_texts()
+
+
+def run_all_cells(page, timeout_s: float = NOTEBOOK_TIMEOUT_S) -> float:
+    """Run > Run All Cells, then wait until every code cell has a number and the kernel
+    is idle. Returns the seconds it took; raises with the traceback if a cell failed."""
+    start = time.monotonic()
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+    deadline = start + timeout_s
+    while True:
+        texts = prompts(page)
+        if texts and all(PROMPT_DONE.match(t) for t in texts) and kernel_status(page) == "idle":
+            break
+        if "[*]:" not in texts and kernel_status(page) == "idle" and time.monotonic() - start > 5:
+            errors = [e for e in error_outputs(page) if "Traceback" in e or "Error" in e]
+            if errors:
+                raise AssertionError("a cell failed:\n" + errors[0][-3000:])
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"run all not finished after {timeout_s}s; prompts {texts}")
+        page.wait_for_timeout(250)
+    return time.monotonic() - start
+
+
+# --------------------------------------------------------------------------- explorers
+
+
+def _fmt(value, fmt: str) -> str:
+    return f"{value:{fmt}}"
+
+
+class PageExplorer:
+    """One explorer on the page, found by its title (or any text in its summary)."""
+
+    def __init__(self, page, title: str):
+        self.page = page
+        self.title = title
+        box = page.locator(".widget-vbox:has(> .lrcourse-summary)").filter(
+            has=page.locator(".widget-html", has_text=title))
+        self.box = box.first
+        self.box.wait_for(state="visible", timeout=REDRAW_TIMEOUT_S * 1000)
+        self.box.scroll_into_view_if_needed()
+
+    # ---- reading
+    def summary(self) -> str:
+        return self.box.locator(".lrcourse-summary").inner_text().strip()
+
+    def image_src(self) -> str:
+        img = self.box.locator(".widget-output img").first
+        img.wait_for(state="visible", timeout=REDRAW_TIMEOUT_S * 1000)
+        return img.get_attribute("src") or ""
+
+    def control(self, description: str):
+        """The widget row whose description label reads ``description``."""
+        label = self.page.locator("label").filter(
+            has_text=re.compile(rf"^\s*{re.escape(description)}\s*$"))
+        row = self.box.locator(".widget-inline-hbox").filter(has=label).first
+        row.wait_for(state="visible", timeout=REDRAW_TIMEOUT_S * 1000)
+        return row
+
+    def readout(self, description: str) -> str:
+        return self.control(description).locator(".widget-readout").inner_text().strip()
+
+    # ---- waiting
+    def wait_for_summary(self, *needles: str, timeout_s: float = REDRAW_TIMEOUT_S) -> str:
+        """Wait until the summary contains every needle; return it."""
+        deadline = time.monotonic() + timeout_s
+        text = self.summary()
+        while not all(n in text for n in needles):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"summary {text!r} never contained {needles}")
+            self.page.wait_for_timeout(100)
+            text = self.summary()
+        return text
+
+    def wait_for_new_image(self, old_src: str, timeout_s: float = REDRAW_TIMEOUT_S) -> str:
+        deadline = time.monotonic() + timeout_s
+        src = self.image_src()
+        while src == old_src:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the figure never changed")
+            self.page.wait_for_timeout(100)
+            src = self.image_src()
+        return src
+
+    # ---- moving
+    def press_slider(self, description: str, key: str, times: int) -> None:
+        """Focus the slider's ``.noUi-handle`` and press ``key`` ``times`` times."""
+        handle = self.control(description).locator(".noUi-handle").first
+        handle.focus()
+        for _ in range(times):
+            handle.press(key)
+
+    def move_slider(self, description: str, steps: int, expected_readout: str) -> None:
+        """Move a slider ``steps`` steps (negative = left); wait for its readout."""
+        key = "ArrowRight" if steps > 0 else "ArrowLeft"
+        self.press_slider(description, key, abs(steps))
+        deadline = time.monotonic() + REDRAW_TIMEOUT_S
+        while (got := self.readout(description)) != expected_readout:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{description!r} readout {got!r}, expected {expected_readout!r}")
+            self.page.wait_for_timeout(100)
+
+    def select(self, description: str, label: str) -> None:
+        """Choose ``label`` in a Dropdown."""
+        self.control(description).locator("select").select_option(label=label)
+
+    def toggle(self, description: str) -> None:
+        """Click a Checkbox."""
+        self.control(description).locator("input[type=checkbox]").click()
+
+    def screenshot(self, name: str) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.box.screenshot(path=str(ARTIFACTS / f"{name}.png"))

@@ -1,0 +1,305 @@
+"""lrcourse.data: real files, offline sources, missing / corrupted / interrupted, subsets, batches.
+
+Error paths use small synthetic idx files (with ``KNOWN_FILES`` pointed at their digests) so
+they run in milliseconds; the real-data tests use the Debian package's files and skip with a
+reason when it is absent, unless ``LRCOURSE_REQUIRE_DATA=1`` (CI) makes that a failure.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import torchvision
+
+from lrcourse import data
+
+REMEDY_APT = "apt-get install dataset-fashion-mnist"
+
+
+def real_source() -> Path:
+    src = os.environ.get(data.SOURCE_ENV) or data.debian_source()
+    if src is None:
+        reason = "Fashion-MNIST files not installed (apt-get install dataset-fashion-mnist)"
+        if os.environ.get("LRCOURSE_REQUIRE_DATA") == "1":
+            pytest.fail(f"LRCOURSE_REQUIRE_DATA=1 but {reason}")
+        pytest.skip(reason)
+    return Path(src)
+
+
+@pytest.fixture(scope="session")
+def real_root(tmp_path_factory) -> Path:
+    root = tmp_path_factory.getbasetemp() / "fashion-mnist"
+    return data.prepare(root, source=real_source(), download=False)
+
+
+# ---- synthetic idx files ------------------------------------------------------------------
+def idx_bytes(arr: np.ndarray) -> bytes:
+    head = (0x0800 + arr.ndim).to_bytes(4, "big") + b"".join(d.to_bytes(4, "big") for d in arr.shape)
+    return head + arr.astype(np.uint8).tobytes()
+
+
+def synthetic_files(per_class_train: int = 4, per_class_test: int = 2) -> dict[str, bytes]:
+    rng = np.random.default_rng(0)
+    out = {}
+    for prefix, k in (("train", per_class_train), ("t10k", per_class_test)):
+        labels = np.repeat(np.arange(10), k)
+        rng.shuffle(labels)
+        out[f"{prefix}-images-idx3-ubyte"] = idx_bytes(rng.integers(0, 256, (len(labels), 28, 28)))
+        out[f"{prefix}-labels-idx1-ubyte"] = idx_bytes(labels)
+    return out
+
+
+@pytest.fixture
+def synthetic(monkeypatch, tmp_path):
+    """A source directory of synthetic .gz files; KNOWN_FILES points at their digests; no Debian,
+    no env source, and any download attempt fails."""
+    files = synthetic_files()
+    monkeypatch.setattr(data, "KNOWN_FILES",
+                        {n: (len(b), hashlib.md5(b).hexdigest()) for n, b in files.items()})
+    monkeypatch.setattr(data, "debian_source", lambda: None)
+    monkeypatch.delenv(data.SOURCE_ENV, raising=False)
+    monkeypatch.setattr(torchvision.datasets.FashionMNIST, "download", _no_network)
+    src = tmp_path / "source"
+    src.mkdir()
+    for name, b in files.items():
+        (src / f"{name}.gz").write_bytes(gzip.compress(b))
+    return src, files
+
+
+def _no_network(self):
+    raise RuntimeError("Error downloading train-images-idx3-ubyte.gz: <urlopen error no network>")
+
+
+def files_under(path: Path) -> list[Path]:
+    return [p for p in path.rglob("*") if p.is_file()]
+
+
+# ---- where the data directory is ------------------------------------------------------------
+@pytest.mark.parametrize("arg, env, xdg, expected", [
+    ("/a", "/b", "/c", "/a"),
+    (None, "/b", "/c", "/b"),
+    (None, None, "/c", "/c/lrcourse"),
+    (None, None, None, "~/.cache/lrcourse"),
+])
+def test_data_dir_precedence(monkeypatch, arg, env, xdg, expected):
+    for var, value in ((data.DATA_ENV, env), ("XDG_CACHE_HOME", xdg)):
+        if value is None:
+            monkeypatch.delenv(var, raising=False)
+        else:
+            monkeypatch.setenv(var, value)
+    assert data.data_dir(arg) == Path(expected).expanduser()
+
+
+# ---- offline sources ------------------------------------------------------------------------
+@pytest.mark.parametrize("how", ["argument", "env", "decompressed"])
+def test_source_directory_is_installed_and_loaded(synthetic, tmp_path, monkeypatch, how):
+    src, files = synthetic
+    if how == "decompressed":
+        for name, b in files.items():
+            (src / f"{name}.gz").unlink()
+            (src / name).write_bytes(b)
+    if how == "env":
+        monkeypatch.setenv(data.SOURCE_ENV, str(src))
+    root = data.prepare(tmp_path / "root", source=None if how == "env" else src, download=False)
+    raw = root / "FashionMNIST" / "raw"
+    assert {p.name for p in raw.iterdir()} == set(files)
+    for name, b in files.items():
+        assert (raw / name).read_bytes() == b
+    ds = data.fashion_mnist(root, device="cpu")
+    assert ds.train_images.shape == (40, 1, 28, 28) and ds.train_images.dtype == torch.uint8
+    labels = np.frombuffer(files["t10k-labels-idx1-ubyte"][8:], dtype=np.uint8)
+    assert ds.test_labels.tolist() == labels.tolist()
+
+
+def test_source_directory_missing_a_file(synthetic, tmp_path):
+    src, _ = synthetic
+    (src / "t10k-labels-idx1-ubyte.gz").unlink()
+    with pytest.raises(data.DataUnavailableError, match=r"t10k-labels-idx1-ubyte") as exc:
+        data.prepare(tmp_path / "root", source=src)
+    assert str(src) in str(exc.value)
+
+
+def test_no_network_and_no_copy_names_dir_and_both_remedies(synthetic, tmp_path):
+    root = tmp_path / "root"
+    with pytest.raises(data.DataUnavailableError) as exc:
+        data.prepare(root)
+    msg = str(exc.value)
+    assert str(root / "FashionMNIST" / "raw") in msg and REMEDY_APT in msg and "copy them into" in msg
+    assert files_under(root) == []
+
+
+def test_download_false_names_dir_and_remedies(synthetic, tmp_path):
+    with pytest.raises(data.DataUnavailableError, match="download=False") as exc:
+        data.prepare(tmp_path / "root", download=False)
+    assert REMEDY_APT in str(exc.value) and str(tmp_path / "root") in str(exc.value)
+
+
+@pytest.mark.parametrize("interruption", [RuntimeError("connection reset"), KeyboardInterrupt()])
+def test_interrupted_download_leaves_no_file(synthetic, tmp_path, monkeypatch, interruption):
+    def partial_download(self):
+        os.makedirs(self.raw_folder, exist_ok=True)
+        Path(self.raw_folder, "train-images-idx3-ubyte.gz").write_bytes(b"\x1f\x8b half")
+        Path(self.raw_folder, "train-images-idx3-ubyte").write_bytes(b"\x00\x00\x08\x03 half")
+        raise interruption
+
+    monkeypatch.setattr(torchvision.datasets.FashionMNIST, "download", partial_download)
+    root = tmp_path / "root"
+    expected = data.DataUnavailableError if isinstance(interruption, Exception) else KeyboardInterrupt
+    with pytest.raises(expected):
+        data.prepare(root)
+    assert files_under(root) == []
+
+
+def test_download_is_verified_and_moved_into_place(synthetic, tmp_path, monkeypatch):
+    _, files = synthetic
+
+    def fake_download(self):
+        os.makedirs(self.raw_folder, exist_ok=True)
+        for name, b in files.items():
+            Path(self.raw_folder, name).write_bytes(b)
+
+    monkeypatch.setattr(torchvision.datasets.FashionMNIST, "download", fake_download)
+    root = data.prepare(tmp_path / "root")
+    assert sorted(p.name for p in files_under(root)) == sorted(files)
+
+
+# ---- truncated and corrupted files ----------------------------------------------------------
+def _truncate_gz(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[:-40])
+
+
+def _truncate_content(path: Path) -> None:
+    b = gzip.decompress(path.read_bytes())
+    path.write_bytes(gzip.compress(b[:-100]))
+
+
+def _flip_byte(path: Path) -> None:
+    b = bytearray(gzip.decompress(path.read_bytes()))
+    b[-1] ^= 0xFF
+    path.write_bytes(gzip.compress(bytes(b)))
+
+
+@pytest.mark.parametrize("damage, message", [
+    (_truncate_gz, "cannot be read"),
+    (_truncate_content, "truncated"),
+    (_flip_byte, "differ from the original"),
+])
+def test_corrupted_source_file_is_named(synthetic, tmp_path, damage, message):
+    src, _ = synthetic
+    bad = src / "train-images-idx3-ubyte.gz"
+    damage(bad)
+    root = tmp_path / "root"
+    with pytest.raises(data.DataCorruptError, match=message) as exc:
+        data.prepare(root, source=src)
+    assert str(bad) in str(exc.value)
+    assert not (root / "FashionMNIST" / "raw" / "train-images-idx3-ubyte").exists()
+    assert not [p for p in files_under(root) if p.name.endswith(".part")]
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda b: b[:-100], "truncated"),
+    (lambda b: b[:10], "header"),
+    (lambda b: b[:-1] + bytes([b[-1] ^ 0xFF]), "differ from the original"),
+])
+def test_corrupted_file_in_data_dir_is_named(synthetic, tmp_path, damage, message):
+    src, files = synthetic
+    root = data.prepare(tmp_path / "root", source=src)
+    bad = root / "FashionMNIST" / "raw" / "t10k-images-idx3-ubyte"
+    bad.write_bytes(damage(files[bad.name]))
+    with pytest.raises(data.DataCorruptError, match=message) as exc:
+        data.fashion_mnist(root, device="cpu")
+    assert str(bad) in str(exc.value)
+
+
+# ---- the real files -------------------------------------------------------------------------
+def test_real_files_match_known_digests_and_torchvision(real_root):
+    raw = real_root / "FashionMNIST" / "raw"
+    for name, (size, md5) in data.KNOWN_FILES.items():
+        assert (raw / name).stat().st_size == size
+        assert hashlib.md5((raw / name).read_bytes()).hexdigest() == md5
+    ds = data.fashion_mnist(real_root, device="cpu")
+    assert ds.train_images.shape == (60000, 1, 28, 28) and ds.test_images.shape == (10000, 1, 28, 28)
+    assert ds.train_labels.bincount().tolist() == [6000] * 10
+    assert ds.classes == tuple(torchvision.datasets.FashionMNIST.classes)
+    tv = torchvision.datasets.FashionMNIST(real_root, train=False)
+    assert torch.equal(ds.test_images[:, 0], tv.data) and torch.equal(ds.test_labels, tv.targets)
+
+
+@pytest.mark.parametrize("split", ["train", "test"])
+def test_batches_equal_torchvision_to_tensor(real_root, split):
+    ds = data.fashion_mnist(real_root, device="cpu")
+    tv = torchvision.datasets.FashionMNIST(real_root, train=split == "train",
+                                           transform=torchvision.transforms.ToTensor())
+    x, y = next(ds.batches(split, 300, shuffle=False))
+    expected = torch.stack([tv[i][0] for i in range(300)])
+    assert x.dtype == expected.dtype == torch.float32
+    assert torch.equal(x, expected)
+    assert y.tolist() == [tv[i][1] for i in range(300)]
+
+
+# ---- subsets and batches (synthetic labels: fast) -------------------------------------------
+def labels_like_fmnist(per_class=(600, 500, 700, 600, 600, 600, 600, 600, 600, 600)) -> torch.Tensor:
+    labels = torch.cat([torch.full((k,), c) for c, k in enumerate(per_class)])
+    return labels[torch.randperm(len(labels), generator=torch.Generator().manual_seed(1))]
+
+
+@pytest.mark.parametrize("n", [10, 37, 512, 1000, 5999, 6000])
+def test_stratified_subset_is_proportional_and_seeded(n):
+    labels = labels_like_fmnist()
+    idx = data.stratified_subset(labels, n, seed=3)
+    assert len(idx) == n == len(set(idx.tolist()))
+    counts = labels[idx].bincount(minlength=10).double()
+    expected = labels.bincount().double() * n / len(labels)
+    assert (counts - expected).abs().max() < 1
+    assert torch.equal(idx, data.stratified_subset(labels, n, seed=3))
+    if n < len(labels):
+        assert not torch.equal(idx, data.stratified_subset(labels, n, seed=4))
+
+
+def make_dataset(n_train=1000, n_test=300) -> data.FashionMNIST:
+    g = torch.Generator().manual_seed(0)
+    img = lambda n: torch.randint(0, 256, (n, 1, 28, 28), generator=g, dtype=torch.uint8)  # noqa: E731
+    return data.FashionMNIST(img(n_train), torch.arange(n_train) % 10, img(n_test), torch.arange(n_test) % 10)
+
+
+def test_batches_cover_each_example_once_reproducibly():
+    ds = make_dataset()
+    ds.train_images[:, 0, 0, 0] = torch.arange(1000) % 256  # each image carries its index
+    ds.train_images[:, 0, 0, 1] = torch.arange(1000) // 256
+
+    def run(seed, epoch):
+        return [torch.round(x[:, 0, 0, 0] * 255).long() + 256 * torch.round(x[:, 0, 0, 1] * 255).long()
+                for x, _ in ds.batches("train", 256, seed=seed, epoch=epoch)]
+
+    a = run(0, 0)
+    assert [len(i) for i in a] == [256, 256, 256, 232]
+    assert sorted(torch.cat(a).tolist()) == list(range(1000))
+    assert torch.cat(a).tolist() != list(range(1000))
+    assert all(torch.equal(p, q) for p, q in zip(a, run(0, 0)))
+    assert not torch.equal(torch.cat(a), torch.cat(run(0, 1)))
+    assert not torch.equal(torch.cat(a), torch.cat(run(1, 0)))
+    x, y = next(ds.batches("train", 256, seed=0, epoch=0))
+    assert torch.equal(y, ds.train_labels[a[0]])
+    assert torch.equal(x, ds.train_images[a[0]].float() / 255)
+    assert torch.equal(torch.cat([y for _, y in ds.batches("test", 128, shuffle=False)]), ds.test_labels)
+
+
+@pytest.mark.parametrize("call, exc, pattern", [
+    (lambda ds: next(ds.batches("train", 0)), ValueError, r"batch_size must be a positive int, got 0"),
+    (lambda ds: next(ds.batches("train", 2.5)), ValueError, r"batch_size .* got 2.5"),
+    (lambda ds: next(ds.batches("valid", 8)), ValueError, r"split must be 'train' or 'test', got 'valid'"),
+    (lambda ds: data.load_split("valid"), ValueError, r"split must be 'train' or 'test'"),
+    (lambda ds: data.fashion_mnist(train_subset=0), ValueError, r"train_subset must be between 1 and 60000.*got 0"),
+    (lambda ds: data.fashion_mnist(test_subset=10001), ValueError, r"test_subset must be between 1 and 10000"),
+    (lambda ds: data.fashion_mnist(train_subset=1.5), TypeError, r"train_subset must be an int or None, got 1.5"),
+    (lambda ds: data.fashion_mnist(train_subset=True), TypeError, r"train_subset must be an int"),
+    (lambda ds: data.fashion_mnist(device="tpu"), ValueError, r"device must be 'cpu'.*got 'tpu'"),
+])
+def test_bad_arguments(call, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        call(make_dataset(20, 10))

@@ -1,0 +1,159 @@
+"""Landscapes: formulas, analytic gradients against autograd, and trajectories against torch
+and against the direct recurrences written here."""
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+
+from lrcourse.landscapes import (LANDSCAPES, Landscape, get_landscape, plot_paths, quadratic,
+                                 resolve_optimizer, trajectory)
+
+LANDS = [LANDSCAPES["parabola"], LANDSCAPES["ill-conditioned"], LANDSCAPES["banana"],
+         quadratic((0.1, 1.0, 10.0, 19.0))]
+
+
+def direct_formula(name, x):
+    x = np.asarray(x, float)
+    return {"parabola": lambda: x[0] ** 2,
+            "ill-conditioned": lambda: 0.1 * x[0] ** 2 + 2 * x[1] ** 2,
+            "banana": lambda: (1 - x[0]) ** 2 + 10 * (x[1] - x[0] ** 2) ** 2}[name]()
+
+
+@pytest.mark.parametrize("name", ["parabola", "ill-conditioned", "banana"])
+def test_values_match_the_written_formula(name):
+    rng = np.random.default_rng(1)
+    land = get_landscape(name)
+    for x in rng.uniform(-3, 3, size=(20, land.dim)):
+        assert land(x) == pytest.approx(direct_formula(name, x), rel=1e-14)
+    assert land.min_value == pytest.approx(0.0, abs=1e-15)
+
+
+@pytest.mark.parametrize("land", LANDS, ids=lambda l: l.name)
+def test_analytic_gradient_equals_autograd_and_vanishes_at_minimum(land):
+    rng = np.random.default_rng(0)
+    for x in rng.uniform(-2, 2, size=(10, land.dim)):
+        xt = torch.tensor(x, requires_grad=True)
+        land(xt).backward()
+        np.testing.assert_allclose(land.grad(x), xt.grad.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(land.grad(np.array(land.minimizer)), 0.0, atol=1e-14)
+
+
+@pytest.mark.parametrize("land", LANDS, ids=lambda l: l.name)
+def test_hessian_eigenvalues_at_minimum_match_autograd(land):
+    h = torch.autograd.functional.hessian(land, torch.tensor(land.minimizer, dtype=torch.float64))
+    np.testing.assert_allclose(sorted(land.hessian_eigenvalues), np.linalg.eigvalsh(h.numpy()), rtol=1e-12)
+
+
+@pytest.mark.parametrize("lams,lr,x0", [
+    ((2.0,), 0.2, (10.0,)), ((2.0,), 0.05, (10.0,)), ((2.0,), 1.1, (10.0,)),
+    ((0.2, 4.0), 0.4, (-5.0, -2.0)), ((0.2, 4.0), 0.6, (-5.0, -2.0)),
+    ((0.1, 1.0, 10.0, 19.0), 0.1, (1.0, 1.0, 1.0, 1.0)),
+])
+def test_gradient_descent_on_quadratic_is_the_closed_form(lams, lr, x0):
+    path = trajectory("sgd", quadratic(lams, start=x0), None, 25, lr=lr)
+    t = np.arange(26)[:, None]
+    expected = (1 - lr * np.array(lams)) ** t * np.array(x0)
+    np.testing.assert_allclose(path, expected, rtol=1e-12, atol=1e-15 * np.abs(x0).max())
+
+
+TORCH_CASES = [  # (lrcourse name, torch class, hyperparameters)
+    ("sgd", torch.optim.SGD, dict(lr=0.01, momentum=0.9)),
+    ("SGD", torch.optim.SGD, dict(lr=0.01, momentum=0.9, nesterov=True)),
+    ("sgd", torch.optim.SGD, dict(lr=0.005, momentum=0.5, dampening=0.1, weight_decay=0.01)),
+    ("adagrad", torch.optim.Adagrad, dict(lr=0.3)),
+    ("rmsprop", torch.optim.RMSprop, dict(lr=0.01, alpha=0.9, centered=True, momentum=0.5)),
+    ("adadelta", torch.optim.Adadelta, dict(lr=1.0, rho=0.9)),
+    ("adam", torch.optim.Adam, dict(lr=0.05, amsgrad=True)),
+    ("AdamW", torch.optim.AdamW, dict(lr=0.05, weight_decay=0.1)),
+]
+
+
+@pytest.mark.parametrize("landscape", ["ill-conditioned", "banana"])
+@pytest.mark.parametrize("name,torch_cls,hp", TORCH_CASES)
+def test_trajectory_by_name_equals_torch_optimizer(name, torch_cls, hp, landscape):
+    ours = trajectory(name, landscape, None, 40, **hp)
+    theirs = trajectory(torch_cls, landscape, None, 40, **hp)
+    assert resolve_optimizer(name).__module__.startswith("lrcourse.optim")
+    np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+
+
+def test_heavy_ball_matches_direct_recurrence():
+    land, lr, beta = get_landscape("banana"), 0.01, 0.9
+    x, b, rows = np.array(land.start), np.zeros(2), [np.array(land.start)]
+    for _ in range(50):
+        b = beta * b + land.grad(x)
+        x = x - lr * b
+        rows.append(x)
+    np.testing.assert_allclose(trajectory("sgd", land, None, 50, lr=lr, momentum=beta), rows, rtol=1e-11)
+
+
+def test_noise_and_lr_lambda_match_direct_recurrence():
+    land, lr, sigma, seed = get_landscape("ill-conditioned"), 0.3, 0.7, 5
+    decay = lambda t: 1 / (1 + t)  # noqa: E731
+    gen = torch.Generator().manual_seed(seed)
+    x, rows = np.array(land.start), [np.array(land.start)]
+    for t in range(30):
+        xi = torch.randn(2, generator=gen, dtype=torch.float64).numpy()
+        x = x - lr * decay(t) * (land.grad(x) + sigma * xi)
+        rows.append(x)
+    got = trajectory("sgd", land, None, 30, lr=lr, noise=sigma, seed=seed, lr_lambda=decay)
+    np.testing.assert_allclose(got, rows, rtol=1e-12, atol=1e-14)
+    assert not np.allclose(got, trajectory("sgd", land, None, 30, lr=lr, noise=sigma, seed=seed + 1,
+                                           lr_lambda=decay))
+
+
+def test_plain_callable_and_zero_steps():
+    path = trajectory("sgd", lambda x: (x ** 2).sum(), (1.0, 2.0, 3.0), 3, lr=0.25)
+    np.testing.assert_allclose(path[-1], 0.5 ** 3 * np.array([1.0, 2.0, 3.0]))
+    assert trajectory("adam", "banana", (0.0, 0.0), 0, lr=0.1).tolist() == [[0.0, 0.0]]
+
+
+ERRORS = [  # (call, exception type, substrings the message must contain)
+    (lambda: trajectory("sgd", "banana", None, -1, lr=0.1), ValueError, ["steps", "-1", ">= 0"]),
+    (lambda: trajectory("sgd", "banana", None, 2.5, lr=0.1), ValueError, ["steps", "2.5", "int"]),
+    (lambda: trajectory("sgd", "banana", None, True, lr=0.1), ValueError, ["steps", "True"]),
+    (lambda: trajectory("sgd", "banana", None, 5, lr=0.1, noise=-1.0), ValueError, ["noise", "-1.0", ">= 0"]),
+    (lambda: trajectory("sgd", "banana", (1.0, 2.0, 3.0), 5, lr=0.1), ValueError, ["x0", "(1.0, 2.0, 3.0)", "2"]),
+    (lambda: trajectory("sgd", lambda x: x.sum(), None, 5, lr=0.1), ValueError, ["x0", "required"]),
+    (lambda: trajectory("lbfgs", "banana", None, 5, lr=0.1), ValueError, ["optimizer", "'lbfgs'", "adam"]),
+    (lambda: trajectory(int, "banana", None, 5, lr=0.1), ValueError, ["optimizer", "int"]),
+    (lambda: trajectory("sgd", "saddle", None, 5, lr=0.1), ValueError, ["landscape", "'saddle'", "banana"]),
+    (lambda: quadratic(()), ValueError, ["eigenvalues", "()", "> 0"]),
+    (lambda: quadratic((1.0, -2.0)), ValueError, ["eigenvalues", "-2.0", "> 0"]),
+    (lambda: quadratic((1.0, 2.0), start=(1.0,)), ValueError, ["start", "(1.0,)", "2 coordinates"]),
+]
+
+
+@pytest.mark.parametrize("call,exc,parts", ERRORS)
+def test_bad_input_raises_clear_error(call, exc, parts):
+    with pytest.raises(exc) as info:
+        call()
+    for part in parts:
+        assert part in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["parabola", "ill-conditioned", "banana"])
+def test_plot_paths_draws_contours_paths_and_labels(name):
+    land = get_landscape(name)
+    path = trajectory("sgd", land, None, 10, lr=0.01)
+    ax = plot_paths(land, {"GD": path})
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert "GD" in labels and ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+    gd = ax.get_lines()[labels.index("GD")]
+    np.testing.assert_allclose(gd.get_xdata(), path[:, 0])
+    if land.dim == 2:
+        assert ax.collections  # contours
+    plt.close(ax.figure)
+
+
+def test_landscape_is_frozen_and_registry_complete():
+    assert set(LANDSCAPES) == {"parabola", "ill-conditioned", "banana"}
+    assert all(isinstance(v, Landscape) and v.dim == len(v.start) for v in LANDSCAPES.values())
+    with pytest.raises(Exception):
+        LANDSCAPES["banana"].name = "x"

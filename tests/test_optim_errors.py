@@ -1,0 +1,103 @@
+"""Bad optimizer arguments: one table, one checker.
+
+Each row: the optimizer, the bad settings, the exception type, and the pieces the message
+must contain (the argument's name, the offending value, and the accepted range or kind).
+"""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from lrcourse.optim import SGD, Adadelta, Adagrad, Adam, AdamW, RMSprop, Yogi
+
+ALL = [SGD, Adagrad, RMSprop, Adadelta, Adam, AdamW, Yogi]
+WITH_BETAS = [Adam, AdamW, Yogi]
+
+
+def _rows():
+    rows = []
+    for cls in ALL:
+        rows += [
+            (cls, dict(lr=-0.1), ValueError, ["lr", "-0.1", "(0, inf)"]),
+            (cls, dict(lr=0), ValueError, ["lr", "0", "(0, inf)"]),  # torch accepts lr=0
+            (cls, dict(lr=float("nan")), ValueError, ["lr", "nan"]),
+            (cls, dict(lr="0.1"), TypeError, ["lr", "'0.1'", "str"]),
+            (cls, dict(lr=torch.tensor(0.1)), TypeError, ["lr", "Tensor"]),
+            (cls, dict(weight_decay=-1e-4), ValueError, ["weight_decay", "-0.0001", "[0, inf)"]),
+            (cls, dict(maximize=1), TypeError, ["maximize", "1", "True or False"]),
+            (cls, dict(maximize="False"), TypeError, ["maximize", "'False'", "True or False"]),
+            (cls, dict(foreach=True), TypeError, ["foreach"]),  # torch-only options are refused
+            (cls, dict(fused=True), TypeError, ["fused"]),
+        ]
+    for cls in [SGD, RMSprop]:
+        rows += [
+            (cls, dict(momentum=-0.5), ValueError, ["momentum", "-0.5", "[0, 1)"]),
+            (cls, dict(momentum=1.0), ValueError, ["momentum", "1.0", "[0, 1)"]),
+        ]
+    for cls in [Adagrad, RMSprop, Adam, AdamW, Yogi]:
+        rows.append((cls, dict(eps=-1e-8), ValueError, ["eps", "-1e-08", "[0, inf)"]))
+    for cls in WITH_BETAS:
+        rows += [
+            (cls, dict(betas=(1.0, 0.999)), ValueError, ["betas[0]", "1.0", "[0, 1)"]),
+            (cls, dict(betas=(0.9, -0.1)), ValueError, ["betas[1]", "-0.1", "[0, 1)"]),
+            (cls, dict(betas=(0.9, 1.5)), ValueError, ["betas[1]", "1.5", "[0, 1)"]),
+            (cls, dict(betas=0.9), ValueError, ["betas", "0.9", "pair"]),
+            (cls, dict(betas=(0.9, 0.99, 0.999)), ValueError, ["betas", "(0.9, 0.99, 0.999)", "pair"]),
+        ]
+    for cls in [Adam, AdamW]:
+        rows.append((cls, dict(amsgrad="yes"), TypeError, ["amsgrad", "'yes'", "True or False"]))
+    rows += [
+        (SGD, dict(dampening=-0.1), ValueError, ["dampening", "-0.1", "[0, 1)"]),
+        (SGD, dict(dampening=1), ValueError, ["dampening", "1", "[0, 1)"]),
+        (SGD, dict(nesterov=True), ValueError, ["nesterov", "momentum=0", "momentum > 0"]),
+        (SGD, dict(nesterov=True, momentum=0.9, dampening=0.1), ValueError, ["nesterov", "dampening=0.1", "dampening = 0"]),
+        (SGD, dict(nesterov=1, momentum=0.9), TypeError, ["nesterov", "1", "True or False"]),
+        (Adagrad, dict(lr_decay=-0.1), ValueError, ["lr_decay", "-0.1", "[0, inf)"]),
+        (Adagrad, dict(initial_accumulator_value=-1), ValueError, ["initial_accumulator_value", "-1", "[0, inf)"]),
+        (RMSprop, dict(alpha=-0.01), ValueError, ["alpha", "-0.01", "[0, 1]"]),
+        (RMSprop, dict(alpha=1.01), ValueError, ["alpha", "1.01", "[0, 1]"]),
+        (RMSprop, dict(centered=None), TypeError, ["centered", "None", "True or False"]),
+        (Adadelta, dict(rho=-0.1), ValueError, ["rho", "-0.1", "[0, 1]"]),
+        (Adadelta, dict(rho=1.1), ValueError, ["rho", "1.1", "[0, 1]"]),
+        (Adadelta, dict(eps=-1e-8), ValueError, ["eps", "-1e-08", "(0, inf)"]),
+        (Adadelta, dict(eps=0), ValueError, ["eps", "0", "(0, inf)"]),  # eps seeds Adadelta's first steps
+    ]
+    return rows
+
+
+ROWS = _rows()
+
+
+@pytest.mark.parametrize(
+    "cls, kwargs, exc, pieces", ROWS, ids=[f"{r[0].__name__}-{r[1]}" for r in ROWS]
+)
+def test_bad_argument_raises_clear_error(cls, kwargs, exc, pieces):
+    with pytest.raises(exc) as info:
+        cls([torch.nn.Parameter(torch.zeros(2))], **kwargs)
+    for piece in pieces:
+        assert piece in str(info.value), f"{piece!r} missing from: {info.value}"
+
+
+@pytest.mark.parametrize("cls", ALL, ids=lambda c: c.__name__)
+@pytest.mark.parametrize(
+    "params, exc, pieces",
+    [
+        ([], ValueError, ["params", "empty", "[]"]),
+        ((p for p in []), ValueError, ["params", "empty"]),
+        (torch.zeros(2), TypeError, ["params", "Tensor", "list"]),
+    ],
+    ids=["empty-list", "empty-generator", "bare-tensor"],
+)
+def test_bad_params_raise_clear_error(cls, params, exc, pieces):
+    with pytest.raises(exc) as info:
+        cls(params)
+    for piece in pieces:
+        assert piece in str(info.value), f"{piece!r} missing from: {info.value}"
+
+
+@pytest.mark.parametrize("cls", ALL, ids=lambda c: c.__name__)
+def test_sparse_gradient_is_refused_by_name(cls):
+    p = torch.nn.Parameter(torch.zeros(3))
+    p.grad = torch.zeros(3).to_sparse()
+    with pytest.raises(RuntimeError, match=f"{cls.__name__} does not support sparse gradients"):
+        cls([p], lr=0.1).step()

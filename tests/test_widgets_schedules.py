@@ -1,0 +1,136 @@
+"""The scheduler chooser: every kind's curves, checked against closed forms and torch."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from widget_sweep import sweep
+
+from lrcourse.widgets.schedules import KINDS, compare_kinds, kind_traces, schedule_explorer, schedule_view
+
+
+def torch_lrs(make, steps, lr=0.1):
+    """Independent stepping loop: the lr each optimizer step uses."""
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr, momentum=0.9)
+    sched, out = make(opt), []
+    for _ in range(steps):
+        out.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    return np.array(out)
+
+
+# closed forms at each kind's default parameters (lr = 0.1, 100 steps)
+CLOSED_FORMS = {
+    "StepLR": lambda t: 0.1 * 0.1 ** (t // 30),
+    "MultiStepLR": lambda t: 0.1 * 0.1 ** ((t >= 30) + (t >= 80)),
+    "ConstantLR": lambda t: 0.1 * (0.33 if t < 20 else 1.0),
+    "LinearLR": lambda t: 0.1 * (0.1 + 0.9 * min(t, 20) / 20),
+    "ExponentialLR": lambda t: 0.1 * 0.97 ** t,
+    "PolynomialLR": lambda t: 0.1 * (1 - min(t, 80) / 80),
+    "CosineAnnealingLR": lambda t: 0.05 * (1 + math.cos(math.pi * t / 100)),
+    "LambdaLR": lambda t: 0.1 / (1 + 0.05 * t),
+    "MultiplicativeLR": lambda t: 0.1 * 0.98 ** t,
+    "InverseSqrtLR": lambda t: 0.1 * ((t + 1) / 10 if t < 10 else math.sqrt(10 / t)),
+    "CyclicLR": lambda t: 0.01 + 0.09 * (1 - abs((t % 40) / 20 - 1)),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(CLOSED_FORMS))
+def test_default_curves_match_closed_forms(kind):
+    traces = kind_traces(kind)
+    expected = np.array([CLOSED_FORMS[kind](t) for t in range(100)])
+    np.testing.assert_allclose(traces["torch"], expected, rtol=1e-9, atol=1e-15)
+    np.testing.assert_allclose(traces["lrcourse"], expected, rtol=1e-9, atol=1e-15)
+
+
+PARAMS = [  # (kind, params) beyond the defaults; lrcourse must equal torch
+    ("StepLR", dict(step_size=7, gamma=0.5)),
+    ("MultiStepLR", dict(milestone_1=40, milestone_2=40, gamma=0.3)),
+    ("LinearLR", dict(start_factor=1.0, end_factor=0.0, total_iters=50)),
+    ("PolynomialLR", dict(total_iters=30, power=3.0)),
+    ("CosineAnnealingLR", dict(T_max=30, eta_min=0.01)),
+    ("CosineAnnealingWarmRestarts", dict(T_0=7, T_mult=3, eta_min=0.005)),
+    ("CyclicLR", dict(mode="triangular2", step_size_up=9)),
+    ("CyclicLR", dict(mode="exp_range", gamma=0.95, base_lr=1e-3)),
+    ("OneCycleLR", dict(anneal_strategy="linear", three_phase=True, pct_start=0.45)),
+    ("ReduceLROnPlateau", dict(factor=0.2, patience=0)),
+    ("SequentialLR", dict(warmup=1, start_factor=0.5)),
+    ("ChainedScheduler", dict(warmup=30, gamma=0.9)),
+    ("WSDLR", dict(warmup_steps=0, decay_steps=100, shape="cosine", min_lr_ratio=0.1)),
+]
+
+
+@pytest.mark.parametrize("kind,params", PARAMS)
+@pytest.mark.parametrize("steps", [10, 100])
+def test_lrcourse_curve_equals_torch(kind, params, steps):
+    traces = kind_traces(kind, steps, 0.2, **params)
+    assert traces["torch"].shape == (steps,)
+    np.testing.assert_allclose(traces["lrcourse"], traces["torch"], rtol=1e-12, atol=1e-15)
+
+
+def test_torch_oracle_is_the_plain_stepping_loop():
+    sched = torch.optim.lr_scheduler
+    np.testing.assert_array_equal(kind_traces("StepLR", 50, 0.3, step_size=4)["torch"],
+                                  torch_lrs(lambda o: sched.StepLR(o, 4, 0.1), 50, 0.3))
+    np.testing.assert_array_equal(
+        kind_traces("SequentialLR", 50, 0.3, warmup=5)["torch"],
+        torch_lrs(lambda o: sched.SequentialLR(o, [sched.LinearLR(o, 0.1, 1.0, 5),
+                                                   sched.CosineAnnealingLR(o, 45)], [5]), 50, 0.3))
+
+
+def test_compare_kinds_covers_every_kind_within_rounding():
+    diffs = compare_kinds(steps=60)
+    assert set(diffs) == set(KINDS)
+    assert max(diffs.values()) < 1e-12
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_view_draws_both_curves(kind):
+    view = schedule_view(kind, steps=50, lr=0.05)
+    ax = view.fig.axes[0]
+    traces = kind_traces(kind, 50, 0.05)
+    np.testing.assert_array_equal(ax.lines[0].get_ydata(), traces["torch"])
+    np.testing.assert_array_equal(ax.lines[1].get_ydata(), traces["lrcourse"])
+    assert ax.get_title() and ax.get_xlabel() == "optimizer step" and ax.get_legend()
+    assert view.summary.startswith(f"{kind}: steps=50, lr=0.05")
+    assert f"final lr={traces['lrcourse'][-1]:.3g}" in view.summary
+
+
+def test_view_log_axis_and_readout_formats():
+    view = schedule_view("StepLR", steps=100, lr=0.1, log=True, gamma=0.35)
+    assert view.fig.axes[0].get_yscale() == "log"
+    assert "gamma=0.35" in view.summary and "step_size=30" in view.summary and "log=True" in view.summary
+
+
+def test_explorer_shows_only_the_chosen_kinds_sliders():
+    ex = schedule_explorer("StepLR")
+    visible = {k for k, w in ex.controls.items() if "." in k and w.layout.display != "none"}
+    assert visible == {"StepLR.step_size", "StepLR.gamma"}
+    ex.controls["kind"].value = "OneCycleLR"
+    visible = {k for k, w in ex.controls.items() if "." in k and w.layout.display != "none"}
+    assert visible == {f"OneCycleLR.{p}" for p in KINDS["OneCycleLR"].params}
+    ex.controls["OneCycleLR.pct_start"].value = 0.25
+    assert "pct_start=0.25" in ex.summary.value and ex.summary.value.startswith("OneCycleLR")
+
+
+def test_explorer_sweep():
+    assert sweep(schedule_explorer(), samples=4) > len(KINDS)
+
+
+ERRORS = [
+    (dict(kind="Cosine"), ValueError, ["kind", "'Cosine'", "StepLR"]),
+    (dict(kind="StepLR", T_max=3), TypeError, ["StepLR", "T_max", "step_size"]),
+]
+
+
+@pytest.mark.parametrize("kwargs,exc,fragments", ERRORS)
+def test_bad_arguments(kwargs, exc, fragments):
+    with pytest.raises(exc) as info:
+        schedule_view(**kwargs)
+    assert all(f in str(info.value) for f in fragments)
+    if "T_max" not in kwargs:
+        with pytest.raises(exc):
+            schedule_explorer(kwargs["kind"])

@@ -1,0 +1,216 @@
+"""The dashboard's training panel: optimizer/schedule menus against torch, the run against
+the trainer, the views and the widget. Training runs on small synthetic image sets."""
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from torch.optim import lr_scheduler as tl
+from widget_sweep import sweep
+
+from lrcourse import optim
+from lrcourse.data import FashionMNIST
+from lrcourse.widgets import training as T
+
+# ------------------------------------------------------------------ optimizers
+
+
+OPTIMIZER_CASES = [  # menu name, lrcourse class, hyperparameters it must carry
+    ("SGD", optim.SGD, {"momentum": 0}),
+    ("SGD + momentum", optim.SGD, {"momentum": 0.9}),
+    ("Adam", optim.Adam, {"betas": (0.9, 0.999)}),
+    ("AdamW", optim.AdamW, {"weight_decay": 0.01}),
+    ("RMSprop", optim.RMSprop, {"alpha": 0.99}),
+    ("Adagrad", optim.Adagrad, {}),
+]
+
+
+def test_menus_cover_every_case():
+    assert [c[0] for c in OPTIMIZER_CASES] == list(T.OPTIMIZERS)
+    assert sorted(TORCH_RECIPES) == sorted(T.SCHEDULES)
+
+
+@pytest.mark.parametrize("name, cls, hyper", OPTIMIZER_CASES)
+def test_make_optimizer(name, cls, hyper):
+    p = torch.nn.Parameter(torch.zeros(2))
+    opt = T.make_optimizer(name, [p], 0.05)
+    assert type(opt) is cls
+    group = opt.param_groups[0]
+    assert group["lr"] == 0.05
+    for key, value in hyper.items():
+        assert group[key] == value
+
+
+# ------------------------------------------------------------------ schedules against torch
+
+def _warmup_cosine(opt, n):
+    w = T.warmup_steps(n)
+    return tl.SequentialLR(opt, [tl.LinearLR(opt, 1 / (w + 1), 1.0, total_iters=w),
+                                 tl.CosineAnnealingLR(opt, T_max=n - w)], milestones=[w])
+
+
+TORCH_RECIPES = {  # the same schedule built from torch.optim.lr_scheduler
+    "constant": lambda opt, n: tl.LambdaLR(opt, lambda t: 1.0),
+    "cosine": lambda opt, n: tl.CosineAnnealingLR(opt, T_max=n),
+    "step": lambda opt, n: tl.MultiStepLR(opt, milestones=[n // 2, 3 * n // 4], gamma=0.1),
+    "one-cycle": lambda opt, n: tl.OneCycleLR(opt, max_lr=opt.param_groups[0]["lr"], total_steps=n),
+    "warmup + cosine": _warmup_cosine,
+}
+
+CLOSED_FORMS = {  # independent formulas, t = step, n = total steps
+    "constant": lambda t, n, lr: lr,
+    "cosine": lambda t, n, lr: lr * (1 + math.cos(math.pi * t / n)) / 2,
+    "step": lambda t, n, lr: lr * 0.1 ** ((t >= n // 2) + (t >= 3 * n // 4)),
+}
+
+
+def torch_lrs(schedule: str, lr: float, n: int) -> list[float]:
+    p = torch.nn.Parameter(torch.zeros(1))
+    opt = torch.optim.SGD([p], lr=lr)
+    sched = TORCH_RECIPES[schedule](opt, n)
+    out = []
+    for _ in range(n):
+        out.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    return out
+
+
+GRID = [(s, lr, n) for s in T.SCHEDULES for lr in (0.3, 1e-3) for n in (1, 2, 7, 40, 469)
+        if (s, n) != ("warmup + cosine", 1)]  # that one is an error (see ERRORS)
+
+
+@pytest.mark.parametrize("schedule, lr, n", GRID)
+def test_schedule_equals_torch(schedule, lr, n):
+    ours = T.schedule_lrs(schedule, lr, n)
+    assert len(ours) == n
+    assert ours == pytest.approx(torch_lrs(schedule, lr, n), rel=1e-12, abs=1e-15)
+    if schedule in CLOSED_FORMS:
+        assert ours == pytest.approx([CLOSED_FORMS[schedule](t, n, lr) for t in range(n)], rel=1e-12)
+
+
+def test_warmup_length():
+    assert [T.warmup_steps(n) for n in (1, 9, 10, 11, 469)] == [1, 1, 1, 2, 47]
+
+
+# ------------------------------------------------------------------ errors
+
+ERRORS = [  # call, argument named in the message, what is accepted
+    (lambda: T.make_optimizer("adam", [torch.nn.Parameter(torch.zeros(1))], 0.1), "optimizer", "'Adam'"),
+    (lambda: T.make_optimizer("SGD", [torch.nn.Parameter(torch.zeros(1))], 0.0), "lr", "(0, 10]"),
+    (lambda: T.make_optimizer("SGD", [torch.nn.Parameter(torch.zeros(1))], "0.1"), "lr", "(0, 10]"),
+    (lambda: T.make_optimizer("SGD", [torch.nn.Parameter(torch.zeros(1))], True), "lr", "(0, 10]"),
+    (lambda: T.schedule_lrs("linear", 0.1, 10), "schedule", "'cosine'"),
+    (lambda: T.schedule_lrs("cosine", 0.1, 0), "total_steps", ">= 1"),
+    (lambda: T.schedule_lrs("warmup + cosine", 0.1, 1), "total_steps", ">= 2"),
+    (lambda: T.train_run(epochs=0), "epochs", "1..1000"),
+    (lambda: T.train_run(train_subset=60001), "train_subset", "1..60000"),
+    (lambda: T.train_run(test_subset=2.5), "test_subset", "1..10000"),
+    (lambda: T.train_run(optimizer="LBFGS"), "optimizer", "'SGD'"),
+    (lambda: T.training_panel(epochs=11), "epochs", "1..10"),
+    (lambda: T.training_panel(train_subset=500), "train_subset", "1000..60000"),
+    (lambda: T.training_panel(lr=20), "lr", "(0, 10]"),
+]
+
+
+@pytest.mark.parametrize("call, name, accepted", ERRORS)
+def test_errors(call, name, accepted):
+    with pytest.raises(ValueError) as info:
+        call()
+    assert name in str(info.value) and accepted in str(info.value)
+
+
+# ------------------------------------------------------------------ training
+
+def synthetic_data(n_train: int = 192, n_test: int = 64, seed: int = 0) -> FashionMNIST:
+    """Random images whose label is set by the mean brightness of one quadrant (learnable)."""
+    g = torch.Generator().manual_seed(seed)
+
+    def split(n):
+        x = torch.randint(0, 256, (n, 1, 28, 28), generator=g, dtype=torch.uint8)
+        y = (x[:, 0, :14, :14].float().mean((1, 2)) > 127.5).long() * 3
+        return x, y
+
+    return FashionMNIST(*split(n_train), *split(n_test))
+
+
+@pytest.fixture(scope="module")
+def data():
+    return synthetic_data()
+
+
+@pytest.mark.parametrize("optimizer, schedule", [("Adam", "cosine"), ("SGD + momentum", "one-cycle"),
+                                                 ("SGD", "warmup + cosine")])
+def test_train_run_follows_the_schedule(data, optimizer, schedule):
+    h = T.train_run(optimizer, schedule, 0.01, 2, 192, test_subset=64, batch_size=64, data=data)
+    assert h.epochs == 2 and h.steps_per_epoch == 3
+    assert h.lr == pytest.approx(T.schedule_lrs(schedule, 0.01, 6, optimizer), rel=1e-12)
+    assert h.meta["optimizer"] == optimizer and h.meta["schedule"] == schedule and h.meta["epochs"] == 2
+    assert all(0 <= a <= 1 for a in h.test_acc)
+
+
+def test_epoch_by_epoch_equals_one_run(data):
+    seen = []
+    kwargs = dict(test_subset=64, batch_size=64, data=data, seed=3)
+    one = T.train_run("Adam", "step", 0.003, 3, 192, **kwargs)
+    split = T.train_run("Adam", "step", 0.003, 3, 192, on_epoch=lambda h: seen.append(h.epochs), **kwargs)
+    assert seen == [1, 2, 3]
+    assert (one.loss, one.lr, one.test_acc) == (split.loss, split.lr, split.test_acc)
+
+
+def test_train_run_is_seeded(data):
+    a = T.train_run("SGD", "constant", 0.1, 1, 192, batch_size=64, data=data, seed=1)
+    b = T.train_run("SGD", "constant", 0.1, 1, 192, batch_size=64, data=data, seed=1)
+    c = T.train_run("SGD", "constant", 0.1, 1, 192, batch_size=64, data=data, seed=2)
+    assert a.loss == b.loss and a.loss != c.loss
+
+
+# ------------------------------------------------------------------ views and the panel
+
+def test_preview_view_draws_the_schedule():
+    view = T.preview_view("SGD", "step", 0.1, 2, 1000)
+    (line,) = view.fig.axes[0].get_lines()
+    n = 2 * math.ceil(1000 / T.BATCH_SIZE)
+    assert list(line.get_ydata()) == pytest.approx(T.schedule_lrs("step", 0.1, n))
+    assert list(line.get_xdata()) == pytest.approx([t / (n / 2) for t in range(n)])
+    for part in ("optimizer=SGD", "schedule=step", "lr=0.1", "epochs=2", "train_subset=1000", f"{n} steps",
+                 "lr 0.1 -> 0.001"):
+        assert part in view.summary
+
+
+def test_result_view_shows_the_history(data):
+    h = T.train_run("Adam", "cosine", 0.003, 2, 192, batch_size=64, data=data)
+    view = T.result_view(h)
+    titles = [ax.get_title() for ax in view.fig.axes]
+    assert {"Loss", "Accuracy", "Learning rate (per step)"} <= set(titles)
+    lr_line = view.fig.axes[titles.index("Learning rate (per step)")].get_lines()[0]
+    assert list(lr_line.get_ydata()) == h.lr
+    assert f"test acc {h.test_acc[-1]:.3f}" in view.summary
+    assert f"final lr {h.lr[-1]:.3g}" in view.summary and "trained 2 epochs" in view.summary
+
+
+def test_panel_sweep():
+    panel = T.training_panel(epochs=2, train_subset=2000)
+    assert sweep(panel, samples=3) > 10
+
+
+def test_panel_summary_names_each_control_as_its_readout():
+    panel = T.training_panel()
+    panel.controls["lr"].value = 10 ** -1.75
+    panel.controls["epochs"].value = 3
+    panel.controls["schedule"].value = "one-cycle"
+    for part in ("optimizer=Adam", "schedule=one-cycle", "lr=0.0178", "epochs=3", "train_subset=5000"):
+        assert part in panel.summary.value
+
+
+def test_panel_run(monkeypatch, data):
+    monkeypatch.setattr(T.TrainingPanel, "_dataset", lambda self, n: data)
+    panel = T.training_panel(optimizer="SGD + momentum", schedule="step", lr=0.01, epochs=2,
+                             train_subset=1000, test_subset=64)
+    history = panel.run()
+    assert panel.history is history and history.epochs == 2
+    assert panel.summary.value == T.result_summary(history)
+    assert history.lr == pytest.approx(T.schedule_lrs("step", 0.01, 2 * data.num_batches("train", 128)))
+    assert panel.last_view is not None and len(panel.last_view.fig.axes) >= 3
+    assert not panel.run_button.disabled
