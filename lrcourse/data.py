@@ -147,6 +147,7 @@ def _install(src: Path, dest: Path) -> None:
         verify(tmp, dest.name, shown=src)
         os.chmod(tmp, 0o644)
         os.replace(tmp, dest)
+        _VERIFIED.add(_stamp(dest))
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -222,6 +223,12 @@ def prepare(root: str | os.PathLike | None = None, *, source: str | os.PathLike 
 
 
 _CACHE: dict = {}
+_VERIFIED: set = set()  # (path, size, mtime) of files verified by this process
+
+
+def _stamp(path: Path) -> tuple:
+    st = path.stat()
+    return str(path.resolve()), st.st_size, st.st_mtime_ns
 
 
 def load_split(split: str, root: str | os.PathLike | None = None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -236,10 +243,12 @@ def load_split(split: str, root: str | os.PathLike | None = None) -> tuple[torch
     root = prepare(root)
     files = [root / "FashionMNIST" / "raw" / f"{SPLITS[split]}-{k}" for k in
              ("images-idx3-ubyte", "labels-idx1-ubyte")]
-    key = (split, str(root.resolve()), tuple((f.stat().st_size, f.stat().st_mtime_ns) for f in files))
+    key = (split,) + tuple(_stamp(f) for f in files)
     if key not in _CACHE:
         for f in files:
-            verify(f)
+            if _stamp(f) not in _VERIFIED:
+                verify(f)
+                _VERIFIED.add(_stamp(f))
         ds = torchvision.datasets.FashionMNIST(root, train=split == "train", download=False)
         _CACHE[key] = (ds.data.unsqueeze(1).contiguous(), ds.targets.long())
     return _CACHE[key]

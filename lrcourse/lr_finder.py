@@ -211,8 +211,10 @@ def lr_range_test(
         model: the network; put in ``train()`` mode for the test.
         optimizer: any ``torch.optim.Optimizer`` over the model's parameters; every
             param group's ``lr`` is set to the sweep's value at each step.
-        batches: iterable of ``(inputs, targets)``; iterated again when exhausted (lists,
-            DataLoaders); a one-shot iterator that runs dry ends the test early.
+        batches: iterable of ``(inputs, targets)``, iterated again when exhausted (lists,
+            DataLoaders; a one-shot iterator that runs dry ends the test early), or a callable
+            ``batches(epoch) -> iterable`` called for pass 0, 1, ... (e.g.
+            ``lambda e: data.batches("train", 256, epoch=e)``).
         loss_fn: ``loss_fn(model(inputs), targets) -> scalar tensor``.
         start_lr: first learning rate (default 1e-7, as fast.ai).
         end_lr: last learning rate (default 10).
@@ -233,8 +235,10 @@ def lr_range_test(
         raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
     if not callable(loss_fn):
         raise TypeError(f"loss_fn must be callable (outputs, targets) -> loss, got {loss_fn!r}")
-    if not hasattr(batches, "__iter__"):
-        raise TypeError(f"batches must be an iterable of (inputs, targets), got {type(batches).__name__}")
+    if not (hasattr(batches, "__iter__") or callable(batches)):
+        raise TypeError("batches must be an iterable of (inputs, targets) or a callable epoch -> iterable, "
+                        f"got {type(batches).__name__}")
+    passes = batches if callable(batches) else (lambda epoch: batches)
     lrs = sweep_lrs(start_lr, end_lr, num_iter, mode)
     _check_smooth(smooth)
     _check_number("diverge_factor", diverge_factor, above=1)  # fast.ai 4, torch-lr-finder 5
@@ -249,12 +253,14 @@ def lr_range_test(
     reason = "completed"
     model.train()
     try:
-        it = iter(batches)
+        epoch = 0
+        it = iter(passes(epoch))
         for i in tqdm(range(num_iter), desc="LR range test", disable=not progress, leave=False):
             try:
                 x, y = next(it)
             except StopIteration:
-                it = iter(batches)
+                epoch += 1
+                it = iter(passes(epoch))
                 try:
                     x, y = next(it)
                 except StopIteration:

@@ -147,6 +147,19 @@ def test_list_of_batches_is_cycled_and_one_shot_iterator_ends_early():
     assert len(r.lrs) == 2 and r.stop_reason == "batches exhausted"
 
 
+def test_callable_batches_called_once_per_pass():
+    model, X, y, _ = regression()
+    calls = []
+
+    def passes(epoch):
+        calls.append(epoch)
+        return iter([(X[:32], y[:32]), (X[32:], y[32:])])
+
+    r = lr_range_test(model, torch.optim.SGD(model.parameters(), lr=0.1), passes, F.mse_loss,
+                      start_lr=1e-5, end_lr=1e-3, num_iter=7, progress=False)
+    assert len(r.lrs) == 7 and calls == [0, 1, 2, 3]
+
+
 # ---------------------------------------------------------------- restoration
 @pytest.mark.parametrize("make_opt", [
     lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9),

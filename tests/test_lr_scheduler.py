@@ -8,18 +8,20 @@ warnings each raised. Resume and last_epoch construction run through the same ta
 """
 from __future__ import annotations
 
-import copy
 import io
 import math
+import types
 import warnings
 
 import numpy as np
 import pytest
 import torch
-import torch.optim.lr_scheduler as T
+import torch.optim.lr_scheduler as torch_lr_scheduler
+from torch.optim.swa_utils import SWALR as TorchSWALR
 
 import lrcourse.lr_scheduler as L
 
+T = types.SimpleNamespace(**vars(torch_lr_scheduler), SWALR=TorchSWALR)  # torch's, with swa_utils.SWALR
 STEPS = 45
 RTOL, ATOL = 1e-12, 1e-15
 SETUPS = [("sgd", 1), ("sgd", 2), ("adam", 2)]  # optimizer, number of param groups
@@ -111,6 +113,10 @@ CASES = [
     ("chained", lambda L, o, n: L.ChainedScheduler([L.ConstantLR(o, 0.1, 4), L.ExponentialLR(o, 0.9)])),
     ("chained-three", lambda L, o, n: L.ChainedScheduler(
         [L.LinearLR(o, 0.2, 1.0, 10), L.StepLR(o, 8, 0.5), L.CosineAnnealingLR(o, 50)], optimizer=o)),
+    ("swalr-cos", lambda L, o, n: L.SWALR(o, swa_lr=0.05)),
+    ("swalr-linear-per-group", lambda L, o, n: L.SWALR(o, per_group(n, 0.2, 0.01), anneal_epochs=7, anneal_strategy="linear")),
+    ("swalr-0", lambda L, o, n: L.SWALR(o, 0.05, anneal_epochs=0)),
+    ("swalr-after-cosine", lambda L, o, n: [L.CosineAnnealingLR(o, 20), L.SWALR(o, 0.02, 5)]),
     ("composed-step-exp", lambda L, o, n: [L.StepLR(o, 4, 0.5), L.ExponentialLR(o, 0.97)]),
     ("composed-linear-cosine", lambda L, o, n: [L.LinearLR(o, 0.1, total_iters=8), L.CosineAnnealingLR(o, 40, 0.001)]),
     ("composed-poly-multistep", lambda L, o, n: [L.PolynomialLR(o, 50, 1.5), L.MultiStepLR(o, [3, 3, 9])]),

@@ -95,6 +95,10 @@ CASES = [
      ["same optimizer", "index 1"]),
 ]
 OURS_ONLY = [
+    ("swalr-anneal-epochs", lambda: L.SWALR(sgd(), 0.05, anneal_epochs=-1), ValueError, ["anneal_epochs", "-1", "int >= 0"]),
+    ("swalr-anneal-float", lambda: L.SWALR(sgd(), 0.05, anneal_epochs=2.5), ValueError, ["anneal_epochs", "2.5", "int >= 0"]),
+    ("swalr-strategy", lambda: L.SWALR(sgd(), 0.05, anneal_strategy="exp"), ValueError, ["anneal_strategy", "'exp'", "'cos'"]),
+    ("swalr-negative", lambda: L.SWALR(sgd(), -0.05), ValueError, ["swa_lr", "-0.05", "[0, inf)"]),
     ("plateau-metric", lambda: L.ReduceLROnPlateau(sgd()).step("low"), TypeError, ["metrics", "'low'", "number"]),
     ("warmup-not-scheduler", lambda: L.WarmupLR(sgd(), 5), TypeError, ["scheduler", "built"]),
     ("warmup-steps-0", lambda: L.WarmupLR(L.StepLR(sgd(), 2), 0), ValueError, ["steps", "0", "(0, inf)"]),

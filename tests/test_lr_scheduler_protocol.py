@@ -2,6 +2,8 @@
 warnings, OneCycleLR past its end, the d2l module check — each against torch."""
 from __future__ import annotations
 
+import doctest
+import importlib
 import inspect
 import warnings
 
@@ -9,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 import torch.optim.lr_scheduler as T
+from torch.optim.swa_utils import SWALR
 
 import lrcourse.lr_scheduler as L
 
@@ -18,18 +21,28 @@ def sgd(lrs=(0.1, 0.03), **extra):
     return torch.optim.SGD(groups, lr=0.1, momentum=0.9)
 
 
-@pytest.mark.parametrize("name", T.__all__)
+def torch_class(name):
+    return SWALR if name == "SWALR" else getattr(T, name)
+
+
+@pytest.mark.parametrize("name", T.__all__ + ["SWALR"])
 def test_same_names_and_signatures(name):
-    ours, theirs = inspect.signature(getattr(L, name)), inspect.signature(getattr(T, name))
+    ours, theirs = inspect.signature(getattr(L, name)), inspect.signature(torch_class(name))
     assert [(p.name, p.default, p.kind) for p in ours.parameters.values()] == \
            [(p.name, p.default, p.kind) for p in theirs.parameters.values()]
     assert "verbose" not in ours.parameters
 
 
-@pytest.mark.parametrize("name", [n for n in T.__all__ if n != "LRScheduler"])
+@pytest.mark.parametrize("name", [n for n in T.__all__ if n != "LRScheduler"] + ["SWALR"])
 def test_written_from_scratch(name):
     cls = getattr(L, name)
-    assert not issubclass(cls, T.LRScheduler) and getattr(L, name) is not getattr(T, name)
+    assert not issubclass(cls, T.LRScheduler) and cls is not torch_class(name)
+
+
+@pytest.mark.parametrize("module", ["base", "simple", "composite", "cyclic", "plateau", "swa", "warmup", "trace"])
+def test_docstring_examples_run(module):
+    mod = importlib.import_module(f"lrcourse.lr_scheduler.{module}")
+    assert doctest.testmod(mod, optionflags=doctest.ELLIPSIS).failed == 0
 
 
 # last_epoch=k on an optimizer whose groups carry initial_lr (and one-cycle's keys): both resume alike

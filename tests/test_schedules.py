@@ -3,6 +3,8 @@ d2l chapter's classes (verbatim copies below are the oracle), composition and th
 schedules beyond torch against formulas written out here."""
 from __future__ import annotations
 
+import doctest
+import importlib
 import math
 
 import numpy as np
@@ -244,6 +246,12 @@ def test_d2l_snippets_run_with_only_the_import_changed():
     assert lrs == [0.5] * 15 + [0.25] * 15
     assert scheduler.__module__ == lr_scheduler.__name__  # the chapter's train() takes the built-in branch
     matplotlib.pyplot.close("all")
+
+
+@pytest.mark.parametrize("module", ["basic", "cyclic", "join", "llm", "d2l"])
+def test_docstring_examples_run(module):
+    mod = importlib.import_module(f"lrcourse.schedules.{module}")
+    assert doctest.testmod(mod).failed == 0
 
 
 # ------------------------------------------------------------------ bad arguments: one table

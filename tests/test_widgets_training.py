@@ -190,6 +190,29 @@ def test_result_view_shows_the_history(data):
     assert f"final lr {h.lr[-1]:.3g}" in view.summary and "trained 2 epochs" in view.summary
 
 
+def _history(epochs_done: int, diverged: str | None = None):
+    from lrcourse.train import History
+
+    h = History(steps_per_epoch=2, lr=[0.1, 0.05] * epochs_done, loss=[1.0, 0.5] * epochs_done,
+                train_loss=[0.7] * epochs_done, train_acc=[0.5] * epochs_done, test_loss=[0.8] * epochs_done,
+                test_acc=[0.4567] * epochs_done, time=[1.0] * epochs_done, diverged=diverged)
+    h.meta.update(optimizer="Adam", schedule="step", lr=0.1, epochs=3, train_subset=2000)
+    return h
+
+
+SUMMARY_CASES = [  # epochs done, diverged, expected tail after the settings
+    (1, None, "training, epoch 1/3 done, test acc 0.457"),
+    (3, None, "trained 3 epochs, test acc 0.457, train loss 0.700, final lr 0.05"),
+    (2, "loss is nan at step 3", "diverged after 2 of 3 epochs, last lr 0.05"),
+]
+
+
+@pytest.mark.parametrize("done, diverged, tail", SUMMARY_CASES)
+def test_result_summary(done, diverged, tail):
+    text = T.result_summary(_history(done, diverged))
+    assert text == f"optimizer=Adam, schedule=step, lr=0.1, epochs=3, train_subset=2000: {tail}"
+
+
 def test_panel_sweep():
     panel = T.training_panel(epochs=2, train_subset=2000)
     assert sweep(panel, samples=3) > 10
@@ -208,9 +231,30 @@ def test_panel_run(monkeypatch, data):
     monkeypatch.setattr(T.TrainingPanel, "_dataset", lambda self, n: data)
     panel = T.training_panel(optimizer="SGD + momentum", schedule="step", lr=0.01, epochs=2,
                              train_subset=1000, test_subset=64)
+    shown, original = [], T.TrainingPanel._show
+
+    def spy(self, h):
+        original(self, h)
+        shown.append((h.epochs, self.summary.value))
+
+    monkeypatch.setattr(T.TrainingPanel, "_show", spy)
     history = panel.run()
+    assert [e for e, _ in shown] == [1, 2, 2]  # redrawn after each epoch, then the final figure
+    assert "training, epoch 1/2 done" in shown[0][1]
     assert panel.history is history and history.epochs == 2
     assert panel.summary.value == T.result_summary(history)
     assert history.lr == pytest.approx(T.schedule_lrs("step", 0.01, 2 * data.num_batches("train", 128)))
     assert panel.last_view is not None and len(panel.last_view.fig.axes) >= 3
     assert not panel.run_button.disabled
+
+
+def test_panel_run_failure_re_enables_the_button(monkeypatch, data):
+    def fail(**kwargs):
+        raise RuntimeError("Fashion-MNIST unavailable")
+
+    monkeypatch.setattr(T.TrainingPanel, "_dataset", lambda self, n: data)
+    monkeypatch.setattr(T, "train_run", fail)
+    panel = T.training_panel()
+    with pytest.raises(RuntimeError, match="unavailable"):  # in a kernel the Output widget shows it
+        panel.run()
+    assert not panel.run_button.disabled and panel.history is None

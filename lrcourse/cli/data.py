@@ -1,11 +1,31 @@
-"""`lrcourse data` (placeholder: the owning issue fills this in)."""
+"""`lrcourse data`: put Fashion-MNIST in the data directory, verify it, say where it is."""
+from __future__ import annotations
+
+import argparse
 
 
 def add_parser(subparsers):
-    p = subparsers.add_parser("data", help="(not implemented yet)")
+    p = subparsers.add_parser(
+        "data", help="prepare and verify Fashion-MNIST, print where it is",
+        description="Prepare Fashion-MNIST offline (from --source, $LRCOURSE_FASHION_MNIST_SOURCE or the "
+                    "Debian package dataset-fashion-mnist) or by download, verify the four files' MD5 "
+                    "digests, and print the data directory.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--root", default=None, help="data directory (default $LRCOURSE_DATA or ~/.cache/lrcourse)")
+    p.add_argument("--source", default=None, help="a directory holding the four original files (.gz or not)")
+    p.add_argument("--no-download", action="store_true", help="never use the network")
     p.set_defaults(run=run)
     return p
 
 
 def run(args) -> int:
-    raise RuntimeError("'lrcourse data' is not implemented yet")
+    from .. import data
+
+    root = data.prepare(args.root, source=args.source, download=not args.no_download)
+    raw = root / "FashionMNIST" / "raw"
+    for name in data.KNOWN_FILES:
+        data.verify(raw / name)
+        print(f"  {name:26s} {(raw / name).stat().st_size:>10,d} bytes  md5 ok")
+    counts = {s: len(data.load_split(s, root)[1]) for s in data.SPLITS}
+    print(f"Fashion-MNIST ready in {root} ({counts['train']} train, {counts['test']} test images)")
+    return 0

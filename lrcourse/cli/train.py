@@ -1,11 +1,183 @@
-"""`lrcourse train` (placeholder: the owning issue fills this in)."""
+"""`lrcourse train`: LeNet on Fashion-MNIST with a named optimizer and schedule.
+
+    lrcourse train --optimizer sgd --lr 0.3 --scheduler cosine --param T_max=30 \\
+        --epochs 30 --batch-size 256 --seed 0 --out runs/cosine
+
+writes ``history.json``, ``epochs.csv``, ``steps.csv`` and ``history.png`` into ``--out``.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import math
+from pathlib import Path
+
+from . import UsageError
+
+OPTIMIZERS = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop",
+              "adagrad": "Adagrad", "adadelta": "Adadelta"}
+WITH_MOMENTUM = ("sgd", "rmsprop")
+D2L_CALLABLES = {"d2l-sqrt": "SquareRootScheduler", "d2l-cosine": "CosineScheduler",
+                 "d2l-factor": "FactorScheduler"}
 
 
 def add_parser(subparsers):
-    p = subparsers.add_parser("train", help="(not implemented yet)")
+    p = subparsers.add_parser(
+        "train", help="train LeNet on Fashion-MNIST with any optimizer and schedule",
+        description="Train LeNet on Fashion-MNIST; write metrics (CSV, JSON) and plots (PNG) into --out.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--optimizer", default="sgd", help=f"one of {', '.join(OPTIMIZERS)}")
+    p.add_argument("--lr", type=float, default=0.1, help="(initial) learning rate")
+    p.add_argument("--momentum", type=float, default=None, help="momentum (sgd, rmsprop)")
+    p.add_argument("--weight-decay", type=float, default=0.0)
+    p.add_argument("--scheduler", default="none",
+                   help="'none'; a scheduler name from `lrcourse schedule --list` (cosine, onecycle, "
+                        "multistep, plateau, ...); or a d2l callable: " + ", ".join(D2L_CALLABLES))
+    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                   help="scheduler argument (repeatable), e.g. T_max=30 or milestones=[15,30]; "
+                        "omitted required ones are sized to the run")
+    p.add_argument("--scheduler-interval", choices=("epoch", "step"), default="epoch",
+                   help="step the scheduler after every epoch or after every batch")
+    p.add_argument("--plateau-metric", choices=("test_loss", "test_acc"), default="test_loss")
+    p.add_argument("--callable-convention", choices=("exact", "d2l"), default="exact",
+                   help="d2l callables: 'exact' trains epoch e at schedule(e); 'd2l' copies the "
+                        "chapter's loop (epoch e at schedule(e-1))")
+    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--train-subset", type=int, default=None, help="stratified subset size (default: all 60000)")
+    p.add_argument("--test-subset", type=int, default=None, help="stratified subset size (default: all 10000)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default=None, help="cpu, cuda, mps (default: cuda, then mps, then cpu)")
+    p.add_argument("--data-root", default=None, help="data directory (default $LRCOURSE_DATA or ~/.cache/lrcourse)")
+    p.add_argument("--out", default=None, help="output directory (default runs/<optimizer>-<scheduler>-lr<lr>)")
+    p.add_argument("--checkpoint-every", type=int, default=None, help="write <out>/checkpoint.pt every N epochs")
+    p.add_argument("--resume", default=None, help="checkpoint to continue from")
+    p.add_argument("--on-divergence", choices=("stop", "raise"), default="stop",
+                   help="NaN/inf loss: 'stop' saves what was recorded and exits 1")
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(run=run)
     return p
 
 
+def parse_params(items: list[str]) -> dict:
+    """``["T_max=30", "milestones=[15,30]", "mode=max"]`` -> kwargs (Python literals, else strings)."""
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip().isidentifier():
+            raise UsageError(f"--param expects KEY=VALUE with KEY an argument name, got {item!r}")
+        try:
+            out[key.strip()] = ast.literal_eval(value.strip())
+        except (ValueError, SyntaxError):
+            out[key.strip()] = value.strip()
+    return out
+
+
+def build_optimizer(name: str, params, lr: float, momentum, weight_decay: float):
+    if name.lower() not in OPTIMIZERS:
+        raise UsageError(f"--optimizer must be one of {', '.join(OPTIMIZERS)}, got {name!r}")
+    if not (math.isfinite(lr) and lr > 0):
+        raise UsageError(f"--lr must be a positive number, got {lr}")
+    if momentum is not None and name.lower() not in WITH_MOMENTUM:
+        raise UsageError(f"--momentum applies to {' and '.join(WITH_MOMENTUM)}, not {name!r}")
+    try:
+        import lrcourse.optim as optim
+    except ImportError:  # pragma: no cover - lrcourse.optim is part of the package
+        import torch.optim as optim
+    kwargs = {"lr": lr, "weight_decay": weight_decay}
+    if momentum is not None:
+        kwargs["momentum"] = momentum
+    return getattr(optim, OPTIMIZERS[name.lower()])(params, **kwargs)
+
+
+def build_scheduler(name: str, optimizer, params: dict, intervals: int, lr: float):
+    """A scheduler (or d2l callable) by name; required arguments sized to ``intervals`` steps."""
+    key = name.lower()
+    if key == "none":
+        if params:
+            raise UsageError("--param needs a --scheduler")
+        return None
+    if key in D2L_CALLABLES:
+        import lrcourse.schedules as schedules
+
+        cls = getattr(schedules, D2L_CALLABLES[key])
+        defaults = {"d2l-sqrt": {"lr": lr}, "d2l-cosine": {"max_update": intervals, "base_lr": lr},
+                    "d2l-factor": {"base_lr": lr}}[key]
+        return cls(**{**defaults, **params})
+    try:
+        from lrcourse.lr_scheduler.registry import default_kwargs, resolve
+    except ImportError:  # pragma: no cover - fallback: torch's classes by name
+        import torch.optim.lr_scheduler as tls
+
+        def resolve(n):
+            aliases = {"cosine": "CosineAnnealingLR", "step": "StepLR", "multistep": "MultiStepLR",
+                       "onecycle": "OneCycleLR", "plateau": "ReduceLROnPlateau", "exponential": "ExponentialLR"}
+            cls = getattr(tls, aliases.get(n.lower(), n), None)
+            if not isinstance(cls, type):
+                raise UsageError(f"unknown --scheduler {n!r}")
+            return cls
+
+        def default_kwargs(cls_name, steps, lr):
+            return {}
+    cls = resolve(name)
+    return cls(optimizer, **{**default_kwargs(cls.__name__, intervals, lr), **params})
+
+
+def _plateau_mode(args, params: dict) -> dict:
+    """``--plateau-metric test_acc`` means larger is better: default ``mode='max'``."""
+    if args.plateau_metric == "test_acc" and args.scheduler.lower() in ("plateau", "reducelronplateau"):
+        return {"mode": "max", **params}
+    return params
+
+
 def run(args) -> int:
-    raise RuntimeError("'lrcourse train' is not implemented yet")
+    import torch
+
+    from ..data import fashion_mnist
+    from ..models import LeNet
+    from ..train import resolve_device, seed_everything, train
+
+    if args.threads is not None:
+        if args.threads < 1:
+            raise UsageError(f"--threads must be >= 1, got {args.threads}")
+        torch.set_num_threads(args.threads)
+    if args.epochs < 1:
+        raise UsageError(f"--epochs must be >= 1, got {args.epochs}")
+    if args.batch_size < 1:
+        raise UsageError(f"--batch-size must be >= 1, got {args.batch_size}")
+    if args.checkpoint_every is not None and args.checkpoint_every < 1:
+        raise UsageError(f"--checkpoint-every must be >= 1, got {args.checkpoint_every}")
+    params = _plateau_mode(args, parse_params(args.param))
+    device = resolve_device(args.device)
+    data = fashion_mnist(args.data_root, device=device, train_subset=args.train_subset,
+                         test_subset=args.test_subset, seed=args.seed)
+    seed_everything(args.seed)
+    model = LeNet().to(device)
+    optimizer = build_optimizer(args.optimizer, model.parameters(), args.lr, args.momentum, args.weight_decay)
+    steps = args.epochs * (data.num_batches("train", args.batch_size) if args.scheduler_interval == "step" else 1)
+    scheduler = build_scheduler(args.scheduler, optimizer, params, steps, args.lr)
+    out = Path(args.out or f"runs/{args.optimizer.lower()}-{args.scheduler.lower()}-lr{args.lr:g}")
+    out.mkdir(parents=True, exist_ok=True)
+    history = train(model, optimizer, data, epochs=args.epochs, batch_size=args.batch_size,
+                    scheduler=scheduler, scheduler_interval=None if scheduler is None else args.scheduler_interval,
+                    plateau_metric=args.plateau_metric, callable_convention=args.callable_convention,
+                    device=device, seed=args.seed, progress=not args.no_progress, live=False,
+                    checkpoint=out / "checkpoint.pt" if args.checkpoint_every else None,
+                    checkpoint_every=args.checkpoint_every or 1, resume=args.resume,
+                    on_divergence=args.on_divergence)
+    history.to_json(out / "history.json")
+    written = history.to_csv(out) + [out / "history.json", out / "history.png"]
+    fig = history.plot(title=f"LeNet, {args.optimizer} lr={args.lr:g}, {args.scheduler}")
+    fig.savefig(out / "history.png", dpi=90)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    print(history.summary())
+    print("wrote " + ", ".join(str(p) for p in written))
+    if history.diverged:
+        import sys
+
+        print(f"lrcourse train: {history.diverged}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,5 +1,6 @@
 """Every ``torch.optim.lr_scheduler`` class from first principles, same names and
-signatures (thin adapters over :mod:`lrcourse.schedules`), plus what torch lacks:
+signatures (thin adapters over :mod:`lrcourse.schedules`), and torch's ``SWALR``; plus
+what torch lacks:
 :class:`WarmupLR` (warmup in front of any scheduler), :class:`InverseSqrtLR`,
 :class:`WSDLR`, and :func:`simulate` / :func:`plot_schedule` to see any schedule without
 building an optimizer.
@@ -13,6 +14,7 @@ from .cyclic import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR
 from .plateau import ReduceLROnPlateau
 from .simple import (ConstantLR, CosineAnnealingLR, ExponentialLR, LambdaLR, LinearLR, MultiplicativeLR,
                      MultiStepLR, PolynomialLR, StepLR)
+from .swa import SWALR
 from .trace import Trace, plot_schedule, simulate
 from .warmup import InverseSqrtLR, WarmupLR, WSDLR
 
@@ -21,10 +23,10 @@ TORCH_NAMES = [
     "SequentialLR", "CosineAnnealingLR", "ChainedScheduler", "ReduceLROnPlateau", "CyclicLR",
     "CosineAnnealingWarmRestarts", "OneCycleLR", "PolynomialLR", "LRScheduler",
 ]
-__all__ = TORCH_NAMES + ["WarmupLR", "InverseSqrtLR", "WSDLR", "Trace", "simulate", "plot_schedule"]
+__all__ = TORCH_NAMES + ["SWALR", "WarmupLR", "InverseSqrtLR", "WSDLR", "Trace", "simulate", "plot_schedule"]
 
 # d2l's training loop tells torch's schedulers from its own callables by
 # ``scheduler.__module__ == lr_scheduler.__name__``; make that hold for this module too.
-for _name in TORCH_NAMES + ["WarmupLR", "InverseSqrtLR", "WSDLR"]:
+for _name in TORCH_NAMES + ["SWALR", "WarmupLR", "InverseSqrtLR", "WSDLR"]:
     globals()[_name].__module__ = __name__
 del _name

@@ -170,9 +170,13 @@ class LRScheduler:
         groups = self.optimizer.param_groups
         if len(values) != len(groups):
             raise RuntimeError(f"{type(self).__name__} computed {len(values)} lrs for {len(groups)} param groups")
-        for group, lr in zip(groups, values):
-            set_group_value(group, "lr", lr)
-        self._last_lr = group_values(self.optimizer, "lr")
+        Tensor = torch.Tensor
+        for group, lr in zip(groups, values):  # set_group_value and group_values, inlined (hot path)
+            if isinstance(group["lr"], Tensor):
+                group["lr"].fill_(float(lr))
+            else:
+                group["lr"] = lr
+        self._last_lr = [g["lr"].clone() if isinstance(g["lr"], Tensor) else g["lr"] for g in groups]
 
 
 class Chainable(LRScheduler):
@@ -187,13 +191,20 @@ class Chainable(LRScheduler):
 
     _floor = 0.0
     _hold_on_resume = True
+    _last_factor = None  # (t, f(t)) of the last step
 
     def _ratio(self, t: int):
-        """``(f(t-1), f(t))``; subclasses with a simpler exact ratio override :meth:`get_lr`'s use."""
-        return self._factor(t - 1), self._factor(t)
+        """``(f(t-1), f(t))``, reusing f(t-1) from the previous step; subclasses whose ratio
+        is simply gamma (StepLR, ExponentialLR, ...) override it with torch's exact ratio."""
+        last = self._last_factor
+        before = last[1] if last is not None and last[0] == t - 1 else self._factor(t - 1)
+        now = self._factor(t)
+        self._last_factor = (t, now)
+        return before, now
 
     def get_lr(self) -> list:
-        self._warn_outside_step()
+        if not self._in_step:
+            self._warn_outside_step()
         t = self.last_epoch
         groups = self.optimizer.param_groups
         if t == 0:

@@ -21,6 +21,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import torch
+
 from ..schedules import checks
 from .base import LRScheduler, check_optimizer, group_values, set_group_value
 
@@ -72,31 +74,31 @@ class ReduceLROnPlateau(LRScheduler):
     def in_cooldown(self) -> bool:
         return self.cooldown_counter > 0
 
-    def is_better(self, a: float, best: float) -> bool:
-        th = self.threshold
-        if self.mode == "min":
-            return a < best * (1.0 - th) if self.threshold_mode == "rel" else a < best - th
-        return a > best * (th + 1.0) if self.threshold_mode == "rel" else a > best + th
-
     def step(self, metrics, epoch=None) -> None:
         """Record one value of the monitored metric (a number or a 0-dim tensor)."""
         try:
             current = float(metrics)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, RuntimeError):
             raise TypeError(f"metrics must be a number or a 0-dim tensor, got {metrics!r}") from None
         self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
-        if self.is_better(current, self.best):
+        best, th = self.best, self.threshold
+        if self.mode == "min":
+            better = current < best * (1.0 - th) if self.threshold_mode == "rel" else current < best - th
+        else:
+            better = current > best * (th + 1.0) if self.threshold_mode == "rel" else current > best + th
+        if better:
             self.best, self.num_bad_epochs = current, 0
         else:
             self.num_bad_epochs += 1
-        if self.in_cooldown:
+        if self.cooldown_counter > 0:  # in cooldown
             self.cooldown_counter -= 1
             self.num_bad_epochs = 0
         if self.num_bad_epochs > self.patience:
             self._reduce_lr()
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
-        self._last_lr = group_values(self.optimizer, "lr")
+        self._last_lr = [g["lr"].clone() if isinstance(g["lr"], torch.Tensor) else g["lr"]
+                         for g in self.optimizer.param_groups]
 
     def _reduce_lr(self) -> None:
         groups = self.optimizer.param_groups

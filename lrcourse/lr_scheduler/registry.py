@@ -17,7 +17,7 @@ ALIASES = {
     "warmrestarts": "CosineAnnealingWarmRestarts", "plateau": "ReduceLROnPlateau",
     "lambda": "LambdaLR", "multiplicative": "MultiplicativeLR", "inversesqrt": "InverseSqrtLR",
     "invsqrt": "InverseSqrtLR", "rsqrt": "InverseSqrtLR", "wsd": "WSDLR",
-    "warmupstabledecay": "WSDLR",
+    "warmupstabledecay": "WSDLR", "swa": "SWALR",
 }
 # Built from other schedulers or from a callable: not reachable by name alone.
 NEEDS_PYTHON = ("SequentialLR", "ChainedScheduler", "LambdaLR", "MultiplicativeLR", "WarmupLR", "LRScheduler")
@@ -64,6 +64,7 @@ def default_kwargs(cls_name: str, steps: int, lr: float) -> dict:
         "InverseSqrtLR": {"warmup_steps": max(1, steps // 10)},
         "WSDLR": {"total_steps": max(1, steps), "warmup_steps": steps // 10, "decay_steps": max(1, steps // 5)},
         "ReduceLROnPlateau": {"patience": max(1, steps // 20)},
+        "SWALR": {"swa_lr": lr / 10, "anneal_epochs": max(1, steps // 4)},
     }.get(cls_name, {})
 
 

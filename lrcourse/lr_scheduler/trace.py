@@ -3,7 +3,7 @@
 
 >>> from lrcourse.lr_scheduler import simulate
 >>> tr = simulate("onecycle", 100, lr=1.0)
->>> tr.lr.shape, round(float(tr.lr.max()), 6), tr.momentum[0]
+>>> tr.lr.shape, round(float(tr.lr.max()), 6), float(tr.momentum[0])
 ((100,), 1.0, 0.95)
 """
 from __future__ import annotations

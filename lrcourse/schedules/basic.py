@@ -43,7 +43,8 @@ def constant(lr: float = 1.0, factor: float = 1.0, total_iters: int = 0) -> Sche
     total_iters = checks.integer("total_iters", total_iters)
 
     def schedule(t):
-        _check_step(t)
+        if t < 0:
+            _check_step(t)
         return lr * factor if t < total_iters else lr
 
     return schedule
@@ -65,7 +66,8 @@ def linear(start_factor: float = 1.0 / 3, end_factor: float = 1.0, total_iters: 
     lr = checks.nonnegative("lr", lr)
 
     def schedule(t):
-        _check_step(t)
+        if t < 0:
+            _check_step(t)
         return lr * (s + (e - s) * min(T, t) / T)
 
     return schedule
@@ -84,7 +86,8 @@ def step(step_size: int, gamma: float = 0.1, lr: float = 1.0) -> Schedule:
     lr = checks.nonnegative("lr", lr)
 
     def schedule(t):
-        _check_step(t)
+        if t < 0:
+            _check_step(t)
         return lr * gamma ** (t // k)
 
     return schedule
@@ -103,7 +106,8 @@ def multistep(milestones, gamma: float = 0.1, lr: float = 1.0) -> Schedule:
     lr = checks.nonnegative("lr", lr)
 
     def schedule(t):
-        _check_step(t)
+        if t < 0:
+            _check_step(t)
         return lr * gamma ** bisect_right(ms, t)
 
     return schedule
@@ -120,7 +124,8 @@ def exponential(gamma: float, lr: float = 1.0) -> Schedule:
     lr = checks.nonnegative("lr", lr)
 
     def schedule(t):
-        _check_step(t)
+        if t < 0:
+            _check_step(t)
         return lr * gamma ** t
 
     return schedule
@@ -142,7 +147,8 @@ def cosine(T_max: int, lr: float = 1.0, eta_min: float = 0.0) -> Schedule:
     eta_min = checks.nonnegative("eta_min", eta_min)
 
     def schedule(t):
-        _check_step(t)
+        if t < 0:
+            _check_step(t)
         return eta_min + (lr - eta_min) * ((1 + math.cos(math.pi * t / T)) / 2)
 
     return schedule
@@ -161,7 +167,8 @@ def polynomial(total_iters: int = 5, power: float = 1.0, lr: float = 1.0) -> Sch
     lr = checks.nonnegative("lr", lr)
 
     def schedule(t):
-        _check_step(t)
+        if t < 0:
+            _check_step(t)
         return lr * (1.0 - min(T, t) / T) ** p
 
     return schedule

@@ -5,7 +5,7 @@ Pure functions of the step, shared by :class:`lrcourse.lr_scheduler.CyclicLR`,
 :class:`~lrcourse.lr_scheduler.CosineAnnealingWarmRestarts`.
 
 >>> s = one_cycle(total_steps=100, max_lr=1.0)
->>> s(0), s(29), round(s(99), 8)
+>>> round(s(0), 12), s(29), round(s(99), 12)
 (0.04, 1.0, 4e-06)
 
 References: Smith, "Cyclical Learning Rates for Training Neural Networks" (2017);
@@ -53,7 +53,8 @@ def cyclic_position(step_size_up: float = 2000, step_size_down: float | None = N
     by_cycle = scale_mode == "cycle"
 
     def position(t):
-        _check_step(t)
+        if t < 0:
+            _check_step(t)
         cycle = math.floor(1 + t / total)
         x = 1.0 + t / total - cycle
         h = x / ratio if x <= ratio else (x - 1) / (ratio - 1)
@@ -162,7 +163,8 @@ def one_cycle(total_steps: int, max_lr: float = 1.0, pct_start: float = 0.3,
         a, b = 3, 4
 
     def schedule(t):
-        _check_step(t)
+        if t < 0:
+            _check_step(t)
         i, pct = one_cycle_locate(phases, t, total_steps)
         return anneal(values[phases[i][a]], values[phases[i][b]], pct)
 
@@ -208,7 +210,8 @@ def cosine_restarts(T_0: int, T_mult: int = 1, lr: float = 1.0, eta_min: float =
     eta_min = checks.nonnegative("eta_min", eta_min)
 
     def schedule(t):
-        _check_step(t)
+        if t < 0:
+            _check_step(t)
         _, t_cur, t_i = restart_position(t, T_0, T_mult)
         return eta_min + (lr - eta_min) * (1 + math.cos(math.pi * t_cur / t_i)) / 2
 

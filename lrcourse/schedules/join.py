@@ -38,7 +38,8 @@ def join(schedules: Sequence[Schedule], boundaries: Sequence[int]) -> Schedule:
     starts = [0] + bounds
 
     def schedule(t):
-        _check_step(t)
+        if t < 0:
+            _check_step(t)
         i = bisect_right(bounds, t)
         return schedules[i](t - starts[i])
 
@@ -62,11 +63,13 @@ def warmup_factor(steps: float, kind: str = "linear", start: float = 0.0) -> Sch
     s = checks.real("start", start, low=0.0, high=1.0, high_open=True)
     if kind == "linear":
         def factor(t):
-            _check_step(t)
+            if t < 0:
+                _check_step(t)
             return s + (1 - s) * min(1.0, (t + 1) / W)
     else:
         def factor(t):
-            _check_step(t)
+            if t < 0:
+                _check_step(t)
             return s + (1 - s) * (1 - math.exp(-(t + 1) / W))
     return factor
 

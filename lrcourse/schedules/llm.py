@@ -35,7 +35,8 @@ def inverse_sqrt(warmup_steps: int, lr: float = 1.0) -> Schedule:
     lr = checks.nonnegative("lr", lr)
 
     def schedule(t):
-        _check_step(t)
+        if t < 0:
+            _check_step(t)
         return lr * ((t + 1) / W if t < W else math.sqrt(W / t))
 
     return schedule
@@ -107,7 +108,8 @@ def cosine_cycles(cycle_steps: float, lr: float = 1.0, lr_min: float = 0.0, cycl
     limit = checks.integer("cycle_limit", cycle_limit, low=1)
 
     def schedule(t):
-        _check_step(t)
+        if t < 0:
+            _check_step(t)
         i, t_cur, t_i = restart_position(t, T0, m)
         if i >= limit:
             return lr_min

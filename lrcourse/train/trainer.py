@@ -140,7 +140,7 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, data=None, *, epoc
     model.to(device)
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     nb, n_train = data.num_batches("train", batch_size), data.num_examples("train")
-    config = {"batch_size": batch_size, "seed": seed, "steps_per_epoch": nb, "scheduler": stepper.name,
+    config = {"batch_size": batch_size, "seed": seed, "steps_per_epoch": nb, "scheduler": "callable" if stepper.kind == "callable" else stepper.name,
               "scheduler_interval": stepper.interval, "callable_convention": callable_convention}
     history = History(steps_per_epoch=nb, meta={**config, "optimizer": type(optimizer).__name__,
                                                 "epochs": epochs, "device": str(device)})

@@ -48,7 +48,7 @@ def momentum_view(lr: float = 0.4, beta: float = 0.5, nesterov: bool = False,
     gd = trajectory("sgd", land, None, steps, lr=lr)
     mom = trajectory("sgd", land, None, steps, lr=lr, momentum=beta, nesterov=nesterov)
     label = f"{'Nesterov' if nesterov else 'momentum'} β={beta:.2f}"
-    fig, (ax, axl, axr) = plt.subplots(1, 3, figsize=(14, 3.8), gridspec_kw={"width_ratios": [1.1, 1, 1.15]})
+    fig, (ax, axl, axr) = plt.subplots(1, 3, figsize=(12.5, 3.5), gridspec_kw={"width_ratios": [1.1, 1, 1.15]})
     plot_paths(land, {f"GD η={lr:.3f}": gd, label: mom}, ax)
     t = np.arange(steps + 1)
     for name, path in ((f"GD η={lr:.3f}", gd), (label, mom)):

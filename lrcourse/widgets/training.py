@@ -210,13 +210,15 @@ def preview_view(optimizer: str = "SGD", schedule: str = "cosine", lr: float = 0
 
 
 def result_summary(history) -> str:
-    """One line naming the run's settings, its final test accuracy and last lr."""
-    m = history.meta
-    f = history.final()
-    text = (f"{_settings(m['optimizer'], m['schedule'], m['lr'], m['epochs'], m['train_subset'])}: "
-            f"trained {history.epochs} epochs, test acc {f['test_acc']:.3f}, "
-            f"train loss {f['train_loss']:.3f}, final lr {history.lr[-1]:.3g}")
-    return text + (" (diverged)" if history.diverged else "")
+    """One line naming the run's settings, then its progress or final test accuracy and last lr."""
+    m, f = history.meta, history.final()
+    head = _settings(m["optimizer"], m["schedule"], m["lr"], m["epochs"], m["train_subset"])
+    if history.diverged:
+        return f"{head}: diverged after {history.epochs} of {m['epochs']} epochs, last lr {history.lr[-1]:.3g}"
+    if history.epochs < m["epochs"]:
+        return f"{head}: training, epoch {history.epochs}/{m['epochs']} done, test acc {f['test_acc']:.3f}"
+    return (f"{head}: trained {history.epochs} epoch{'' if history.epochs == 1 else 's'}, "
+            f"test acc {f['test_acc']:.3f}, train loss {f['train_loss']:.3f}, final lr {history.lr[-1]:.3g}")
 
 
 def result_view(history) -> View:
@@ -246,36 +248,39 @@ class TrainingPanel(Explorer):
     def _dataset(self, train_subset: int):
         from ..data import fashion_mnist
 
-        if train_subset not in self._data:
+        if train_subset not in self._data:  # keep only the latest subset in memory
             self._data = {train_subset: fashion_mnist(device=self.device, train_subset=train_subset,
                                                       test_subset=self.test_subset)}
         return self._data[train_subset]
 
     def _show(self, history) -> None:
-        view = result_view(history)
-        self.last_view = view
-        done = history.epochs == history.meta["epochs"] or history.diverged
-        self.summary.value = view.summary if done else (
-            f"training: epoch {history.epochs}/{history.meta['epochs']}, test acc {history.test_acc[-1]:.3f}")
+        self.last_view = result_view(history)
+        self.summary.value = self.last_view.summary
         with self.output:
             clear_output(wait=True)
-            display(view.fig)
+            display(self.last_view.fig)
 
     def run(self):
-        """Train with the current settings; returns the History (also in ``self.history``)."""
-        values = self.values()
+        """Train with the current settings; returns the History (also in ``self.history``).
+
+        In a notebook an error is shown in the panel (the summary says training failed)."""
+        values, history = self.values(), None
         self.run_button.disabled = True
         self.summary.value = f"{_settings(**values)}: training..."
         try:
             with self.progress:
                 clear_output(wait=True)
-                self.history = train_run(**values, test_subset=self.test_subset, device=self.device,
-                                         data=self._dataset(values["train_subset"]), progress=True,
-                                         on_epoch=self._show)
-            self._show(self.history)
+                history = train_run(**values, test_subset=self.test_subset, device=self.device,
+                                    data=self._dataset(values["train_subset"]), progress=True,
+                                    on_epoch=self._show)
         finally:
             self.run_button.disabled = False
-        return self.history
+        if history is None:  # the Output widget showed the traceback
+            self.summary.value = f"{_settings(**values)}: training failed (see the message above)"
+            return None
+        self.history = history
+        self._show(history)
+        return history
 
 
 def training_panel(optimizer: str = "Adam", schedule: str = "cosine", lr: float = DEFAULT_LR, epochs: int = 1,

@@ -8,6 +8,7 @@ the way a person would (keyboard on the slider handle, clicks on dropdowns/check
 from __future__ import annotations
 
 import re
+import secrets
 import time
 
 from browser_harness import ARTIFACTS, NOTEBOOK_TIMEOUT_S, REDRAW_TIMEOUT_S
@@ -20,7 +21,8 @@ PROMPT_DONE = re.compile(r"^\[\d+\]:$")
 
 def open_notebook(page, server, relpath: str) -> None:
     """Open ``relpath`` (relative to the server's root) in Lab; wait for its cells."""
-    page.goto(server.url(f"lab/tree/{relpath}"))
+    # A fresh workspace per page: Lab must not reopen (and restart kernels for) earlier tabs.
+    page.goto(server.url(f"lab/workspaces/{secrets.token_hex(4)}/tree/{relpath}"))
     page.wait_for_selector(".jp-NotebookPanel .jp-CodeCell", timeout=NOTEBOOK_TIMEOUT_S * 1000)
     wait_for_idle(page, timeout_s=NOTEBOOK_TIMEOUT_S)
 
@@ -74,6 +76,13 @@ def run_all_cells(page, timeout_s: float = NOTEBOOK_TIMEOUT_S) -> float:
     return time.monotonic() - start
 
 
+def select_tab(page, title: str) -> None:
+    """Click the ``ipywidgets.Tab`` header named ``title`` (Lab and Voila alike)."""
+    tab = page.locator(".widget-tab .lm-TabBar-tab").filter(
+        has=page.locator(".lm-TabBar-tabLabel", has_text=re.compile(rf"^{re.escape(title)}$")))
+    tab.first.click(timeout=NOTEBOOK_TIMEOUT_S * 1000)
+
+
 # --------------------------------------------------------------------------- explorers
 
 
@@ -84,9 +93,10 @@ def _fmt(value, fmt: str) -> str:
 class PageExplorer:
     """One explorer on the page, found by its title (or any text in its summary)."""
 
-    def __init__(self, page, title: str):
+    def __init__(self, page, title: str, kernel_status=None):
         self.page = page
         self.title = title
+        self.kernel_status = kernel_status
         box = page.locator(".widget-vbox:has(> .lrcourse-summary)").filter(
             has=page.locator(".widget-html", has_text=title))
         self.box = box.first
@@ -106,34 +116,55 @@ class PageExplorer:
         """The widget row whose description label reads ``description``."""
         label = self.page.locator("label").filter(
             has_text=re.compile(rf"^\s*{re.escape(description)}\s*$"))
-        row = self.box.locator(".widget-inline-hbox").filter(has=label).first
+        row = self.box.locator(".widget-inline-hbox:visible").filter(has=label).first
         row.wait_for(state="visible", timeout=REDRAW_TIMEOUT_S * 1000)
         return row
+
+    def slider_position(self, description: str) -> float:
+        """The slider handle's exact position (``aria-valuetext``: JS's shortest repr, which
+        round-trips to the same double; for a log slider, the exponent). Use it only after
+        the readout shows the value you moved to."""
+        handle = self.control(description).locator(".noUi-handle").first
+        return float(handle.get_attribute("aria-valuetext"))
 
     def readout(self, description: str) -> str:
         return self.control(description).locator(".widget-readout").inner_text().strip()
 
     # ---- waiting
-    def wait_for_summary(self, *needles: str, timeout_s: float = REDRAW_TIMEOUT_S) -> str:
-        """Wait until the summary contains every needle; return it."""
+    def wait_for_summary(self, *needles: str, exact: bool = False,
+                         timeout_s: float = REDRAW_TIMEOUT_S) -> str:
+        """Wait until the summary contains every needle (``exact``: equals the one needle)."""
         deadline = time.monotonic() + timeout_s
+        done = (lambda t: t == needles[0]) if exact else (lambda t: all(n in t for n in needles))
         text = self.summary()
-        while not all(n in text for n in needles):
+        while not done(text):
             if time.monotonic() > deadline:
-                raise TimeoutError(f"summary {text!r} never contained {needles}")
+                raise TimeoutError(f"summary {text!r} never {'became' if exact else 'contained'} {needles}")
             self.page.wait_for_timeout(100)
             text = self.summary()
         return text
 
-    def wait_for_new_image(self, old_src: str, timeout_s: float = REDRAW_TIMEOUT_S) -> str:
+    def wait_for_new_image(self, old_src: str, quiet_s: float = 1.0,
+                           timeout_s: float = REDRAW_TIMEOUT_S) -> str:
+        """Wait until the figure differs from ``old_src`` and has stopped changing.
+
+        Each redraw sets the summary, then shows the figure: when the summary names the
+        final value, the last figure is at most one message behind, and no redraw follows.
+        """
         deadline = time.monotonic() + timeout_s
-        src = self.image_src()
-        while src == old_src:
+        src, since = self.image_src(), time.monotonic()
+        while src == old_src or time.monotonic() - since < quiet_s or not self.idle():
             if time.monotonic() > deadline:
-                raise TimeoutError("the figure never changed")
+                raise TimeoutError("the figure never changed" if src == old_src else "the figure kept changing")
             self.page.wait_for_timeout(100)
-            src = self.image_src()
+            new = self.image_src()
+            if new != src:
+                src, since = new, time.monotonic()
         return src
+
+    def idle(self) -> bool:
+        """Whether the kernel is idle, where the page shows it (JupyterLab); else True."""
+        return self.kernel_status is None or self.kernel_status(self.page) == "idle"
 
     # ---- moving
     def press_slider(self, description: str, key: str, times: int) -> None:
@@ -156,6 +187,10 @@ class PageExplorer:
     def select(self, description: str, label: str) -> None:
         """Choose ``label`` in a Dropdown."""
         self.control(description).locator("select").select_option(label=label)
+
+    def click(self, text: str) -> None:
+        """Click the button labelled ``text``."""
+        self.box.locator("button.jupyter-button", has_text=text).first.click()
 
     def toggle(self, description: str) -> None:
         """Click a Checkbox."""

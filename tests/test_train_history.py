@@ -1,0 +1,113 @@
+"""History: JSON/CSV round trips, plots (titles, labels, legends, log scales), the live plot."""
+from __future__ import annotations
+
+import csv
+import math
+
+import matplotlib.pyplot as plt
+import pytest
+
+from lrcourse.train import History, LivePlot, plot_histories
+from lrcourse.train import live as live_module
+
+
+def sample(diverged=None, momentum=0.9) -> History:
+    steps = 6
+    return History(
+        steps_per_epoch=3,
+        lr=[0.1 * 0.5 ** t for t in range(steps)],
+        momentum=[momentum] * steps,
+        loss=[2.3, 1.9, 1.5, 1.2, 1.0, float("nan") if diverged else 0.9],
+        epoch_lr=[0.1, 0.0125],
+        train_loss=[1.9, 1.03], train_acc=[0.3, 0.6], test_loss=[1.6, 0.95], test_acc=[0.4, 0.65],
+        time=[1.5, 1.4], diverged=diverged, meta={"optimizer": "SGD", "seed": 0})
+
+
+@pytest.mark.parametrize("history", [sample(), sample(diverged="training diverged at step 5"),
+                                     sample(momentum=None), History()])
+def test_json_round_trip(tmp_path, history):
+    text = history.to_json(tmp_path / "h.json")
+    for back in (History.from_json(text), History.from_json(tmp_path / "h.json"),
+                 History.from_json(str(tmp_path / "h.json"))):
+        assert back.to_json() == text
+        assert [v for v in back.loss if not math.isnan(v)] == [v for v in history.loss if not math.isnan(v)]
+        assert back.momentum == history.momentum and back.meta == history.meta
+
+
+@pytest.mark.parametrize("target, epochs_name, steps_name", [
+    ("outdir", "epochs.csv", "steps.csv"),
+    ("metrics.csv", "metrics.csv", "metrics_steps.csv"),
+])
+def test_csv(tmp_path, target, epochs_name, steps_name):
+    h = sample(momentum=None)
+    written = h.to_csv(tmp_path / target)
+    assert [p.name for p in written] == [epochs_name, steps_name]
+    with open(written[0]) as f:
+        rows = list(csv.DictReader(f))
+    assert [float(r["test_acc"]) for r in rows] == h.test_acc
+    assert [float(r["epoch_lr"]) for r in rows] == h.epoch_lr and [int(r["epoch"]) for r in rows] == [0, 1]
+    with open(written[1]) as f:
+        rows = list(csv.DictReader(f))
+    assert [float(r["lr"]) for r in rows] == h.lr and [float(r["loss"]) for r in rows] == h.loss
+    assert {r["momentum"] for r in rows} == {""}
+
+
+def test_plot_has_titles_labels_legends_and_log_scales():
+    h = sample()
+    h.momentum = [0.9, 0.85, 0.8, 0.85, 0.9, 0.95]
+    fig = h.plot(title="demo")
+    ax_loss, ax_acc, ax_lr, twin = fig.axes
+    for ax in (ax_loss, ax_acc, ax_lr):
+        assert ax.get_title() and ax.get_xlabel() == "epoch" and ax.get_ylabel()
+        assert ax.get_legend() is not None
+    assert ax_lr.get_yscale() == "log"  # lr spans 0.1 .. 0.003
+    assert twin.get_ylabel() == "momentum / beta1"
+    assert fig._suptitle.get_text() == "demo"
+    plt.close(fig)
+
+
+def test_plot_of_a_diverged_run_and_of_several():
+    fig = sample(diverged="boom").plot()
+    assert "diverged" in fig.axes[0].get_title()
+    plt.close(fig)
+    fig = plot_histories({"a": sample(), "b": sample()}, title="runs")
+    assert all(ax.get_legend() is not None and ax.get_title() for ax in fig.axes)
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["a", "b"]
+    plt.close(fig)
+
+
+def test_summary_and_final():
+    h = sample()
+    assert h.epochs == 2 and h.final()["test_acc"] == 0.65
+    assert "2 epochs" in h.summary() and "test acc 0.650" in h.summary()
+    assert math.isnan(History().final()["train_loss"])
+
+
+def test_live_plot_updates_one_display_in_place(monkeypatch):
+    shown, updates = [], []
+
+    class Handle:
+        def update(self, obj):
+            updates.append(obj)
+
+    import IPython.display
+
+    monkeypatch.setattr(IPython.display, "display", lambda obj, display_id=None: shown.append(obj) or Handle())
+    live = LivePlot(enabled=True, title="t")
+    h = sample()
+    live.update(h)
+    live.update(h)
+    live.close(h)
+    assert len(shown) == 1 and len(updates) == 1 and updates[0] is shown[0]
+    live.close(sample(diverged="boom"))  # a run that stopped mid-epoch is drawn once more
+    assert len(updates) == 2
+    assert not plt.get_fignums()  # the live figure is never a pyplot figure
+
+
+def test_live_plot_is_off_outside_a_kernel_and_checks_its_argument(monkeypatch):
+    monkeypatch.setattr(live_module, "in_notebook", lambda: False)
+    assert not LivePlot("auto").enabled
+    monkeypatch.setattr(live_module, "in_notebook", lambda: True)
+    assert LivePlot("auto").enabled and not LivePlot(False).enabled
+    with pytest.raises(ValueError, match=r"live must be 'auto', True or False, got 'sometimes'"):
+        LivePlot("sometimes")
