@@ -149,8 +149,10 @@ class LRFinderResult:
             return float(lrs[np.argmin(np.gradient(loss, np.log10(lrs)))])
         return float(lrs[_valley_index(loss)])
 
-    def plot(self, ax=None, method: str | None = "steepest", log: bool = True):
-        """Loss against lr (log axis): raw losses faint, smoothed bold, suggestion marked."""
+    def plot(self, ax=None, method: str | None = "steepest", log: bool = True, skip_start: int = 10,
+             skip_end: int = 5):
+        """Loss against lr (log axis): raw losses faint, smoothed bold, ``suggestion(method,
+        skip_start, skip_end)`` marked (``method=None``: no mark). Returns the Axes."""
         import matplotlib.pyplot as plt
 
         if ax is None:
@@ -158,8 +160,8 @@ class LRFinderResult:
         ax.plot(self.lrs, self.losses, color="C0", alpha=0.3, lw=1, label="raw loss")
         ax.plot(self.lrs, self.smoothed, color="C0", lw=2, label="smoothed loss")
         if method is not None:
-            lr = self.suggestion(method)
-            i = int(np.argmin(np.abs(self.lrs - lr)))
+            lr = self.suggestion(method, skip_start, skip_end)
+            i = int(np.argmin(np.abs(np.log(self.lrs) - np.log(lr))))
             ax.axvline(lr, color="C3", ls="--", lw=1)
             ax.plot([lr], [self.smoothed[i]], "o", color="C3", label=f"{method}: lr={lr:.2e}")
         if log:
@@ -167,7 +169,7 @@ class LRFinderResult:
         finite = self.smoothed[np.isfinite(self.smoothed)]
         if finite.size and finite[0] > 0:  # keep the blow-up from squashing the curve
             top = min(finite.max(), 1.5 * finite[0])
-            ax.set_ylim(finite.min() - 0.05 * (top - finite.min()) , top * 1.05)
+            ax.set_ylim(finite.min() - 0.05 * (top - finite.min()), top * 1.05)
         ax.set_xlabel("learning rate" + (" (log scale)" if log else ""))
         ax.set_ylabel("training loss")
         ax.set_title(f"LR range test ({len(self.lrs)} steps, {self.stop_reason})")

@@ -22,9 +22,9 @@ HELP_OUT = ("write the curve: NAME.png (plot) or NAME.csv (step, lr per group, m
 def add_parser(subparsers):
     p = subparsers.add_parser(
         "schedule", help="show the learning-rate curve of any scheduler (table, PNG, CSV)",
-        description="Step a learning-rate scheduler on a throw-away optimizer and show its curve. "
-                    "NAME is a class of torch.optim.lr_scheduler / lrcourse.lr_scheduler or an alias "
-                    "(cosine, onecycle, wsd, inverse-sqrt, sgdr, plateau, ...), case-insensitive; "
+        description="Step a learning-rate scheduler on a throw-away optimizer and show its curve.\n"
+                    "NAME is a class of torch.optim.lr_scheduler / lrcourse.lr_scheduler or an alias\n"
+                    "(cosine, onecycle, wsd, inverse-sqrt, sgdr, plateau, ...), case-insensitive;\n"
                     "required arguments left out are sized to --steps (see --list).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n  lrcourse schedule cosine --steps 100 --out cosine.png\n"

@@ -26,11 +26,11 @@ from typing import Any
 
 from .. import schedules
 from ..schedules import checks
-from .base import Chainable, LRScheduler, callables_state, group_values
+from .base import Chainable, LRScheduler, callables_state, check_optimizer, group_values
 
 
 def _lambdas(optimizer, lr_lambda) -> list:
-    n = len(optimizer.param_groups)
+    n = len(check_optimizer(optimizer).param_groups)
     fns = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * n
     if len(fns) != n:
         raise ValueError(f"Expected {n} lr_lambdas, but got {len(fns)} (lr_lambda must be one "

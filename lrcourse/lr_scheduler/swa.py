@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 
 from ..schedules import checks
-from .base import LRScheduler, per_group
+from .base import LRScheduler, check_optimizer, per_group
 
 ALPHA = {"linear": lambda p: p, "cos": lambda p: (1 - math.cos(math.pi * p)) / 2}
 
@@ -35,7 +35,7 @@ class SWALR(LRScheduler):
     _transient = LRScheduler._transient + ("anneal_func",)
 
     def __init__(self, optimizer, swa_lr, anneal_epochs=10, anneal_strategy="cos", last_epoch=-1):
-        for lr, group in zip(per_group("swa_lr", optimizer, swa_lr), optimizer.param_groups):
+        for lr, group in zip(per_group("swa_lr", check_optimizer(optimizer), swa_lr), optimizer.param_groups):
             group["swa_lr"] = checks.nonnegative("swa_lr", lr)
         checks.choice("anneal_strategy", anneal_strategy, tuple(ALPHA))
         if not isinstance(anneal_epochs, int) or isinstance(anneal_epochs, bool) or anneal_epochs < 0:
