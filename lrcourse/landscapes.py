@@ -231,8 +231,8 @@ def plot_paths(landscape: str | Landscape, paths: Mapping[str, np.ndarray], ax=N
             lv = np.geomspace(max(z.min(), 1e-3), z.max(), levels)
             ax.contour(gx, gy, z + 1e-12, levels=lv, cmap="viridis", linewidths=0.8, alpha=0.45)
             ax.plot(*land.minimizer, "k*", ms=10, label="minimum")
-            for label, path in paths.items():
-                ax.plot(path[:, 0], path[:, 1], "o-", ms=2.5, lw=1.2, label=label)
+            for label, path in paths.items():  # markers only where steps can be told apart
+                ax.plot(path[:, 0], path[:, 1], "o-" if len(path) <= 80 else "-", ms=2.5, lw=1.2, label=label)
             ax.set_ylim(*land.ylim)
             ax.set_xlabel("$x_1$")
             ax.set_ylabel("$x_2$")

@@ -175,15 +175,19 @@ def plot_rate_map(lams: float | Sequence[float] = 1.0, ax=None, *, alpha_max: fl
     if ax is None:
         _, ax = plt.subplots()
     m = rate_map(np.linspace(amax / n, amax, n), np.linspace(0, 0.995, n), lams)
-    im = ax.pcolormesh(m.alphas, m.betas, np.clip(m.rate, 0, 1.2), cmap="magma", vmin=0, vmax=1.2,
+    cmap = plt.get_cmap("magma", 24)  # banded: each band is a level set of the rate
+    im = ax.pcolormesh(m.alphas, m.betas, np.clip(m.rate, 0, 1.2), cmap=cmap, vmin=0, vmax=1.2,
                        shading="auto")
     ax.figure.colorbar(im, ax=ax, label=r"rate $\max|\sigma|$")
     bs = np.linspace(0, 0.995, 200)
-    for i, lam in enumerate(lams):
+    top = max(lams)  # the largest eigenvalue is the one that diverges first
+    ax.plot((2 + 2 * bs) / top, bs, "c--", lw=1.2,
+            label="divergence boundary" + (f" (λ={top:.3g})" if len(lams) > 1 else ""))
+    for i, lam in enumerate(sorted(lams)):
         sfx = f" (λ={lam:.3g})" if len(lams) > 1 else ""
-        ax.plot((2 + 2 * bs) / lam, bs, "c--", lw=1.2, label="divergence boundary" + sfx if i in (0, len(lams) - 1) else None)
         al = np.linspace(0, 1 / lam, 200)
-        ax.plot(al, (1 - np.sqrt(al * lam)) ** 2, "w:", lw=1.5, label="critical damping" + sfx if i in (0, len(lams) - 1) else None)
+        ax.plot(al, (1 - np.sqrt(al * lam)) ** 2, ":", color="w" if i == 0 else "0.85", lw=1.5,
+                label="critical damping" + sfx if i in (0, len(lams) - 1) else None)
     if len(lams) == 1:
         lam = lams[0]
         for name, (s, b) in {"monotone": (0.4, 0.05), "ripples": (1.0, 0.6), "oscillation": (1.65, 0.02),

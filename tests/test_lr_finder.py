@@ -10,14 +10,21 @@ from __future__ import annotations
 import math
 
 import matplotlib
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
-from lrcourse.lr_finder import LRFinderResult, lr_range_test, smooth_losses, sweep_lrs
+from lrcourse.lr_finder import LRFinderResult, lr_range_test, smooth_losses
 
 matplotlib.use("Agg")
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
 
 
 def regression(n=64, d=4, seed=0):
@@ -223,6 +230,15 @@ def test_plot_marks_the_suggestion():
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "smoothed loss" in labels and any(lbl.startswith("valley: lr=") for lbl in labels)
     assert len(ax.lines[1].get_xdata()) == len(r.lrs)
+
+
+def test_plot_without_mark_and_with_custom_skips():
+    r = make_result(np.concatenate([np.linspace(2, 1, 8), [1.5, 3.0]]))
+    ax = r.plot(method=None)
+    assert len(ax.lines) == 2 and ax.get_legend() is not None
+    ax = r.plot(method="minimum", skip_start=0, skip_end=2)
+    marked = [t.get_text() for t in ax.get_legend().get_texts() if t.get_text().startswith("minimum")]
+    assert marked == [f"minimum: lr={r.lrs[7] / 10:.2e}"]
 
 
 # ---------------------------------------------------------------- bad input

@@ -1,11 +1,18 @@
 """ReduceLROnPlateau under sliders: lr traces against a direct re-statement of the rule."""
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from widget_sweep import sweep
 
 from lrcourse.widgets.plateau import plateau_explorer, plateau_traces, plateau_view, scripted_metric
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
 
 
 def plateau_rule(metrics, lr, mode, factor, patience, threshold, threshold_mode, cooldown, min_lr=0.0):

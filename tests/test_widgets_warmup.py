@@ -3,11 +3,18 @@ from __future__ import annotations
 
 import math
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from widget_sweep import sweep
 
 from lrcourse.widgets.warmup import warmup_curves, warmup_explorer, warmup_view
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
 
 
 def chapter_lr(t, W, T, base, final, begin):

@@ -47,6 +47,10 @@ def adaptive_view(optimizer: str = "Adam", lr: float = 0.3, landscape: str = "il
     if optimizer != "SGD":
         shown[f"SGD lr={lr:.3f}"] = paths["SGD"]
     plot_paths(land, shown, ax)
+    for line in ax.get_lines():  # same colour per optimizer in both panels
+        name = line.get_label().split(" lr=")[0]
+        if name in OPTIMIZERS:
+            line.set_color(f"C{OPTIMIZERS.index(name)}")
     with np.errstate(over="ignore", invalid="ignore"):
         gaps = {name: np.abs(land(p) - land.min_value) for name, p in paths.items()}
     t = np.arange(steps + 1)
@@ -58,10 +62,11 @@ def adaptive_view(optimizer: str = "Adam", lr: float = 0.3, landscape: str = "il
     axl.set_ylim(max(1e-12, min(g.min() for g in finite if g.size) * 0.5), 10 * max(gaps["SGD"][0], 1))
     axl.set(title=f"Loss gap, every optimizer at lr={lr:.3f}", xlabel="step t", ylabel="f(x_t) - f* (log scale)")
     axl.legend(fontsize="x-small", ncol=2)
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.91, wspace=0.25)  # fixed: fast redraws
     end, sgd_end = gaps[optimizer][-1], gaps["SGD"][-1]
-    summary = (f"optimizer={optimizer}, lr={lr:.3f}, landscape={land.name}: f-f*={end:.3g} after {steps} steps "
-               f"(SGD at the same lr: {sgd_end:.3g})")
+    fmt = lambda v: f"{v:.3g}" if np.isfinite(v) else "diverged"  # noqa: E731
+    summary = (f"optimizer={optimizer}, lr={lr:.3f}, landscape={land.name}: f-f*={fmt(end)} after {steps} steps "
+               f"(SGD at the same lr: {fmt(sgd_end)})")
     return View(fig, summary)
 
 

@@ -17,18 +17,14 @@ from __future__ import annotations
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
-import torch
 
 from .base import Explorer, View
-from .schedules import lrcourse_module, trace
+from .schedules import MODULES, trace
 
 
 def _traces(cls_name: str, steps: int, optimizer: str, **kwargs) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    out = {}
-    for name, module in (("torch", torch.optim.lr_scheduler), ("lrcourse", lrcourse_module())):
-        if module is not None and hasattr(module, cls_name):
-            out[name] = trace(lambda o: getattr(module, cls_name)(o, **kwargs), steps, optimizer=optimizer)
-    return out
+    return {name: trace(lambda o: getattr(module, cls_name)(o, **kwargs), steps, optimizer=optimizer)
+            for name, module in MODULES.items()}
 
 
 def _draw(traces, title: str, momentum_label: str):
@@ -36,8 +32,7 @@ def _draw(traces, title: str, momentum_label: str):
     t = np.arange(len(traces["torch"][0]))
     for a, k in ((ax, 0), (axm, 1)):
         a.plot(t, traces["torch"][k], color="0.7", lw=5, label="torch")
-        if "lrcourse" in traces:
-            a.plot(t, traces["lrcourse"][k], color="C0" if k == 0 else "C1", ls="--", lw=1.5, label="lrcourse")
+        a.plot(t, traces["lrcourse"][k], color="C0" if k == 0 else "C1", ls="--", lw=1.5, label="lrcourse")
         a.legend(fontsize="small", loc="best")
     ax.set(title=title, ylabel="learning rate")
     ax.title.set_fontsize("small")
@@ -46,8 +41,6 @@ def _draw(traces, title: str, momentum_label: str):
 
 
 def _diff(traces) -> str:
-    if "lrcourse" not in traces:
-        return ""
     d = max(np.max(np.abs(a - b)) for a, b in zip(traces["lrcourse"], traces["torch"]))
     return f", max |lrcourse - torch|={d:.1e}"
 
@@ -73,7 +66,7 @@ def cyclic_view(mode: str = "triangular", base_lr: float = 0.01, max_lr: float =
     title = (f"CyclicLR(mode={mode}, base_lr={base_lr:.3g}, max_lr={max_lr:.3g}, step_size_up={step_size_up}, "
              f"step_size_down={step_size_down}" + (f", gamma={gamma:.3f})" if mode == "exp_range" else ")"))
     fig = _draw(traces, title, label)
-    lrs = traces.get("lrcourse", traces["torch"])[0]
+    lrs = traces["lrcourse"][0]
     summary = (f"mode={mode}, base_lr={base_lr:.3g}, max_lr={max_lr:.3g}, step_size_up={step_size_up}, "
                f"step_size_down={step_size_down}, gamma={gamma:.3f}, optimizer={optimizer} | "
                f"cycle={step_size_up + step_size_down} steps, lr range [{lrs.min():.3g}, {lrs.max():.3g}]"
@@ -103,7 +96,7 @@ def onecycle_view(max_lr: float = 0.1, pct_start: float = 0.3, anneal_strategy: 
     title = (f"OneCycleLR(max_lr={max_lr:.3g}, pct_start={pct_start:.2f}, anneal_strategy={anneal_strategy}, "
              f"div_factor={div_factor:.3g}, final_div_factor={final_div_factor:.3g}, three_phase={three_phase})")
     fig = _draw(traces, title, label)
-    lrs = traces.get("lrcourse", traces["torch"])[0]
+    lrs = traces["lrcourse"][0]
     summary = (f"max_lr={max_lr:.3g}, pct_start={pct_start:.2f}, anneal_strategy={anneal_strategy}, "
                f"div_factor={div_factor:.3g}, final_div_factor={final_div_factor:.3g}, three_phase={three_phase}, "
                f"optimizer={optimizer} | first lr={lrs[0]:.3g}, peak at step {int(np.argmax(lrs))}, "

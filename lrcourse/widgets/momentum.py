@@ -21,13 +21,17 @@ from ..landscapes import get_landscape, plot_paths, trajectory
 from ..momentum_theory import convergence_rate, error_components, plot_rate_map, region
 from .base import Explorer, View
 
-#: lr slider range and defaults per landscape: (min, max, step, default lr, steps)
-LR_RANGES = {"ill-conditioned": (0.01, 1.0, 0.01, 0.4, 40), "banana": (0.001, 0.04, 0.001, 0.01, 300)}
+#: lr slider range and defaults per landscape: (min, max, step, default lr, steps, default beta)
+LR_RANGES = {"ill-conditioned": (0.01, 1.0, 0.01, 0.4, 40, 0.5), "banana": (0.001, 0.04, 0.001, 0.01, 300, 0.9)}
 
 
 def _gap(land, path):
     with np.errstate(over="ignore", invalid="ignore"):
         return np.abs(land(path) - land.min_value)
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.3g}" if np.isfinite(value) else "diverged"
 
 
 def momentum_view(lr: float = 0.4, beta: float = 0.5, nesterov: bool = False,
@@ -43,7 +47,7 @@ def momentum_view(lr: float = 0.4, beta: float = 0.5, nesterov: bool = False,
         steps: optimizer steps; default 40 (quadratic) or 300 (banana).
     """
     land = get_landscape(landscape)
-    steps = steps or LR_RANGES.get(land.name, (0, 0, 0, 0, 40))[4]
+    steps = steps or LR_RANGES.get(land.name, (0, 0, 0, 0, 40, 0))[4]
     nesterov = bool(nesterov and beta > 0)
     gd = trajectory("sgd", land, None, steps, lr=lr)
     mom = trajectory("sgd", land, None, steps, lr=lr, momentum=beta, nesterov=nesterov)
@@ -55,30 +59,32 @@ def momentum_view(lr: float = 0.4, beta: float = 0.5, nesterov: bool = False,
         axl.semilogy(t, np.maximum(_gap(land, path), 1e-300), lw=1.5, label=name)
     axl.set(title="Loss gap", xlabel="step t", ylabel="f(x_t) - f* (log scale)")
     top = max(10 * land(np.asarray(land.start)), 1.0)
-    axl.set_ylim(max(1e-16, min(_gap(land, gd).min(), _gap(land, mom).min(), 1e-3)), top)
+    finite = np.concatenate([g[np.isfinite(g)] for g in (_gap(land, gd), _gap(land, mom))])
+    axl.set_ylim(max(1e-16, min(finite.min(), 1e-3)), top)
     axl.legend(fontsize="small")
     lams = land.hessian_eigenvalues
-    plot_rate_map(lams, axr, alpha_max=max(4.2 / max(lams), lr * 1.05), mark=(lr, beta), n=160)
-    fig.tight_layout()
+    plot_rate_map(lams, axr, alpha_max=max(4.2 / max(lams), lr * 1.05), mark=(lr, beta), n=120)
+    fig.subplots_adjust(left=0.06, right=0.99, bottom=0.14, top=0.91, wspace=0.33)  # fixed: fast redraws
     rate = max(convergence_rate(lr, beta, lam) for lam in lams)
     regions = ", ".join(f"λ={lam:.3g} {region(lr, beta, lam)}" for lam in lams)
     end = _gap(land, mom)[-1]
     summary = (f"lr={lr:.3f}, beta={beta:.2f}, nesterov={nesterov}: heavy-ball rate {rate:.3f} ({regions}); "
-               f"f-f* after {steps} steps: {label.split(' ')[0]} {end:.3g}, GD {_gap(land, gd)[-1]:.3g}")
+               f"f-f* after {steps} steps: {label.split(' ')[0]} {_fmt(end)}, GD {_fmt(_gap(land, gd)[-1])}")
     return View(fig, summary)
 
 
-def momentum_explorer(landscape: str = "ill-conditioned", lr: float | None = None, beta: float = 0.5,
+def momentum_explorer(landscape: str = "ill-conditioned", lr: float | None = None, beta: float | None = None,
                       nesterov: bool = False) -> Explorer:
-    """Sliders ``lr`` and ``beta`` and a Nesterov checkbox for :func:`momentum_view`."""
+    """Sliders ``lr`` and ``beta`` and a Nesterov checkbox for :func:`momentum_view`
+    (defaults per landscape: η=0.4, β=0.5 on the quadratic; η=0.01, β=0.9 on the banana)."""
     if landscape not in LR_RANGES:
         raise ValueError(f"landscape must be one of {sorted(LR_RANGES)}, got {landscape!r}")
-    lo, hi, step, default, _ = LR_RANGES[landscape]
+    lo, hi, step, default, _, default_beta = LR_RANGES[landscape]
     controls = {
         "lr": widgets.FloatSlider(value=default if lr is None else lr, min=lo, max=hi, step=step,
                                   readout_format=".3f", description="learning rate η",
                                   continuous_update=False),
-        "beta": widgets.FloatSlider(value=beta, min=0.0, max=0.99, step=0.01, readout_format=".2f",
+        "beta": widgets.FloatSlider(value=default_beta if beta is None else beta, min=0.0, max=0.99, step=0.01, readout_format=".2f",
                                     description="momentum β", continuous_update=False),
         "nesterov": widgets.Checkbox(value=nesterov, description="Nesterov"),
     }

@@ -21,10 +21,9 @@ from __future__ import annotations
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
-import torch
 
 from .base import Explorer, View
-from .schedules import lrcourse_module, trace
+from .schedules import MODULES, trace
 
 
 def scripted_metric(steps: int = 100, mode: str = "min", noise: float = 0.01, seed: int = 0) -> np.ndarray:
@@ -50,12 +49,8 @@ def plateau_traces(metrics, *, lr=0.1, mode="min", factor=0.5, patience=5, thres
     """lr per step of torch's and lrcourse's ReduceLROnPlateau fed ``metrics`` (one per step)."""
     kwargs = dict(mode=mode, factor=factor, patience=patience, threshold=threshold,
                   threshold_mode=threshold_mode, cooldown=cooldown, min_lr=min_lr)
-    out = {}
-    for name, module in (("torch", torch.optim.lr_scheduler), ("lrcourse", lrcourse_module())):
-        if module is not None and hasattr(module, "ReduceLROnPlateau"):
-            out[name] = trace(lambda o: module.ReduceLROnPlateau(o, **kwargs), len(metrics), lr=lr,
-                              metrics=list(metrics))[0]
-    return out
+    return {name: trace(lambda o: module.ReduceLROnPlateau(o, **kwargs), len(metrics), lr=lr,
+                        metrics=list(metrics))[0] for name, module in MODULES.items()}
 
 
 def plateau_view(mode: str = "min", threshold_mode: str = "rel", threshold: float = 0.01,
@@ -77,7 +72,7 @@ def plateau_view(mode: str = "min", threshold_mode: str = "rel", threshold: floa
     metric = scripted_metric(steps, mode, noise)
     traces = plateau_traces(metric, lr=lr, mode=mode, factor=factor, patience=patience,
                             threshold=threshold, threshold_mode=threshold_mode, cooldown=cooldown)
-    lrs = traces.get("lrcourse", traces["torch"])
+    lrs = traces["lrcourse"]
     # the lr of entry i+1 is set by step(metric[i]): a drop between i and i+1 is a reduction at i
     cuts = np.nonzero(lrs[1:] < lrs[:-1])[0]
     best = np.minimum.accumulate(metric) if mode == "min" else np.maximum.accumulate(metric)
@@ -93,13 +88,11 @@ def plateau_view(mode: str = "min", threshold_mode: str = "rel", threshold: floa
     ax.title.set_fontsize("small")
     ax.legend(fontsize="small", loc="best")
     axl.plot(t, traces["torch"], color="0.7", lw=5, label="torch")
-    if "lrcourse" in traces:
-        axl.plot(t, traces["lrcourse"], color="C0", ls="--", lw=1.5, label="lrcourse")
+    axl.plot(t, traces["lrcourse"], color="C0", ls="--", lw=1.5, label="lrcourse")
     axl.set_yscale("log")
     axl.set(xlabel="step (one step(metric) call each)", ylabel="learning rate (log)", title="learning rate")
     axl.legend(fontsize="small", loc="best")
-    diff = (f", max |lrcourse - torch|={np.max(np.abs(traces['lrcourse'] - traces['torch'])):.1e}"
-            if "lrcourse" in traces else "")
+    diff = f", max |lrcourse - torch|={np.max(np.abs(traces['lrcourse'] - traces['torch'])):.1e}"
     summary = (f"mode={mode}, threshold_mode={threshold_mode}, threshold={threshold:.3g}, patience={patience}, "
                f"cooldown={cooldown}, factor={factor:.2f}, noise={noise:.3f} | {len(cuts)} reductions at steps "
                f"{cuts.tolist()}, final lr={lrs[-1]:.3g}{diff}")

@@ -9,7 +9,10 @@ Kinds torch does not have (inverse square root, WSD) use torch's ``LambdaLR`` wi
 formula from the paper as the oracle.
 
 A trace has one entry per optimizer step: the lr the step used (the first entry is the
-lr right after construction).
+lr right after construction). Curves come from :func:`trace`, which takes a builder
+``make(optimizer)`` rather than a class (as :func:`lrcourse.lr_scheduler.simulate` does),
+because composites (``SequentialLR``, ``ChainedScheduler``) need their parts built on the
+same optimizer.
 
 Example:
     >>> view = schedule_view("StepLR", steps=100, lr=0.1, step_size=30, gamma=0.1)
@@ -27,7 +30,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
+from .. import lr_scheduler
 from .base import Explorer, View
+
+#: the oracle and the module under test: same class names, same signatures
+MODULES = {"torch": torch.optim.lr_scheduler, "lrcourse": lr_scheduler}
 
 
 # ----------------------------------------------------------------------------- sliders
@@ -214,17 +221,8 @@ def trace(make: Callable, steps: int, *, lr: float = 0.1, metrics=None,
     return lrs, moms
 
 
-def lrcourse_module():
-    """``lrcourse.lr_scheduler`` when it can be imported, else None (curve not drawn)."""
-    try:
-        from .. import lr_scheduler
-    except ImportError:  # pragma: no cover - only while the package is being written
-        return None
-    return lr_scheduler
-
-
 def kind_traces(kind: str, steps: int = 100, lr: float = 0.1, **params) -> dict[str, np.ndarray]:
-    """``{"torch": ..., "lrcourse": ...}`` lr traces of one kind (lrcourse left out if unavailable)."""
+    """``{"torch": ..., "lrcourse": ...}``: the lr of each step for one kind."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {sorted(KINDS)}, got {kind!r}")
     spec = KINDS[kind]
@@ -233,12 +231,8 @@ def kind_traces(kind: str, steps: int = 100, lr: float = 0.1, **params) -> dict[
         raise TypeError(f"{kind} takes parameters {sorted(spec.params)}, got unexpected {sorted(unknown)}")
     values = {**spec.defaults(), **params}
     metrics = _plateau_metric(steps) if kind == "ReduceLROnPlateau" else None
-    traces = {}
-    for name, module in (("torch", torch.optim.lr_scheduler), ("lrcourse", lrcourse_module())):
-        if module is not None and (name == "torch" or hasattr(module, kind)):
-            traces[name] = trace(lambda o: spec.build(module, o, steps, **values), steps, lr=lr,
-                                 metrics=metrics)[0]
-    return traces
+    return {name: trace(lambda o: spec.build(module, o, steps, **values), steps, lr=lr, metrics=metrics)[0]
+            for name, module in MODULES.items()}
 
 
 def compare_kinds(steps: int = 100, lr: float = 0.1) -> dict[str, float]:
@@ -246,7 +240,7 @@ def compare_kinds(steps: int = 100, lr: float = 0.1) -> dict[str, float]:
     out = {}
     for kind in KINDS:
         t = kind_traces(kind, steps, lr)
-        out[kind] = float(np.max(np.abs(t["lrcourse"] - t["torch"]))) if "lrcourse" in t else math.nan
+        out[kind] = float(np.max(np.abs(t["lrcourse"] - t["torch"])))
     return out
 
 
@@ -269,17 +263,15 @@ def schedule_view(kind: str = "CosineAnnealingLR", steps: int = 100, lr: float =
     oracle = KINDS[kind].oracle
     ax.plot(t, traces["torch"], color="0.7", lw=5,
             label="torch.optim.lr_scheduler" if oracle == "torch" else oracle)
-    if "lrcourse" in traces:
-        ax.plot(t, traces["lrcourse"], color="C0", lw=1.5, ls="--", label="lrcourse.lr_scheduler")
+    ax.plot(t, traces["lrcourse"], color="C0", lw=1.5, ls="--", label="lrcourse.lr_scheduler")
     if log:
         ax.set_yscale("log")
     shown = KINDS[kind].describe(values)
     ax.set(title=f"{kind}({shown})" if len(shown) < 70 else kind, xlabel="optimizer step",
            ylabel="learning rate" + (" (log)" if log else ""))
     ax.legend(loc="best", fontsize="small")
-    final = traces.get("lrcourse", traces["torch"])[-1]
-    diff = (f", max |lrcourse - torch|={np.max(np.abs(traces['lrcourse'] - traces['torch'])):.1e}"
-            if "lrcourse" in traces else "")
+    final = traces["lrcourse"][-1]
+    diff = f", max |lrcourse - torch|={np.max(np.abs(traces['lrcourse'] - traces['torch'])):.1e}"
     summary = f"{kind}: steps={steps}, lr={lr:.3g}, log={log}" + (", " + shown if shown else "") + f" | final lr={final:.3g}{diff}"
     return View(fig, summary)
 
