@@ -32,7 +32,9 @@ lab: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
+# The instructors' dashboard, code hidden: open http://127.0.0.1:8866 (Ctrl-C stops it).
 demo: $(STAMP)
+	-$(PY) -m lrcourse data
 	$(VENV)/bin/voila notebooks/dashboard.ipynb --no-browser --Voila.ip=127.0.0.1 --port=8866
 
 bench: $(STAMP)

@@ -133,8 +133,9 @@ def verify(path: str | os.PathLike, name: str | None = None, shown: str | os.Pat
                                f"expected {md5}); delete it and run `lrcourse data` again")
 
 
-def _install(src: Path, dest: Path) -> None:
-    """Copy (decompressing a .gz) ``src`` to ``dest`` via a temp file, verify, then rename."""
+def _install(src: Path, dest: Path, shown=None) -> None:
+    """Copy (decompressing a .gz) ``src`` to ``dest`` via a temp file, verify, then rename.
+    Errors name ``shown`` (default ``src``)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
     try:
         opener = gzip.open if src.suffix == ".gz" else open
@@ -142,9 +143,9 @@ def _install(src: Path, dest: Path) -> None:
             try:
                 shutil.copyfileobj(inp, out, 1 << 20)
             except (EOFError, OSError, gzip.BadGzipFile) as exc:
-                raise DataCorruptError(f"{src}: cannot be read ({exc}); "
+                raise DataCorruptError(f"{shown or src}: cannot be read ({exc}); "
                                        "it is truncated or not a Fashion-MNIST file") from exc
-        verify(tmp, dest.name, shown=src)
+        verify(tmp, dest.name, shown=shown or src)
         os.chmod(tmp, 0o644)
         os.replace(tmp, dest)
         _VERIFIED.add(_stamp(dest))
@@ -168,7 +169,7 @@ def _download(root: Path, raw: Path, missing: list[str]) -> None:
     try:
         torchvision.datasets.FashionMNIST(tmp, train=True, download=True)
         for name in missing:
-            _install(Path(tmp) / "FashionMNIST" / "raw" / name, raw / name)
+            _install(Path(tmp) / "FashionMNIST" / "raw" / name, raw / name, shown=f"downloaded {name}")
     except DataCorruptError:
         raise
     except Exception as exc:

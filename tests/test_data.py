@@ -303,3 +303,18 @@ def test_batches_cover_each_example_once_reproducibly():
 def test_bad_arguments(call, exc, pattern):
     with pytest.raises(exc, match=pattern):
         call(make_dataset(20, 10))
+
+
+def test_corrupted_download_is_named_and_leaves_no_file(synthetic, tmp_path, monkeypatch):
+    _, files = synthetic
+
+    def bad_download(self):
+        os.makedirs(self.raw_folder, exist_ok=True)
+        for name, b in files.items():
+            Path(self.raw_folder, name).write_bytes(b[:-1] + bytes([b[-1] ^ 1]))
+
+    monkeypatch.setattr(torchvision.datasets.FashionMNIST, "download", bad_download)
+    root = tmp_path / "root"
+    with pytest.raises(data.DataCorruptError, match=r"downloaded train-images-idx3-ubyte: contents differ"):
+        data.prepare(root)
+    assert files_under(root) == []

@@ -25,7 +25,7 @@ def spectral_radius(a, b, lam):
 
 
 @pytest.mark.parametrize("lr,beta,nesterov", [(0.4, 0.5, False), (0.6, 0.25, False), (0.6, 0.5, False),
-                                              (0.2, 0.9, True), (0.05, 0.0, False)])
+                                              (0.2, 0.9, True), (0.05, 0.0, False), (0.3, 0.0, True)])
 def test_quadratic_view_paths_and_rate(lr, beta, nesterov):
     view = momentum_view(lr=lr, beta=beta, nesterov=nesterov)
     ax, axl, axr = view.fig.axes[:3]
@@ -40,7 +40,8 @@ def test_quadratic_view_paths_and_rate(lr, beta, nesterov):
     np.testing.assert_allclose(np.c_[mom.get_xdata(), mom.get_ydata()], ref, rtol=1e-10, atol=1e-12)
     rate = max(spectral_radius(lr, beta, lam) for lam in (0.2, 4.0))
     assert f"heavy-ball rate {rate:.3f}" in view.summary
-    assert view.summary.startswith(f"lr={lr:.3f}, beta={beta:.2f}, nesterov={nest}:")
+    note = " (no effect at beta=0)" if nesterov and not nest else ""
+    assert view.summary.startswith(f"lr={lr:.3f}, beta={beta:.2f}, nesterov={nesterov}{note}:")
     assert axl.get_yscale() == "log" and axr.collections and axr.get_title()
     plt.close(view.fig)
 

@@ -42,16 +42,18 @@ def momentum_view(lr: float = 0.4, beta: float = 0.5, nesterov: bool = False,
     Args:
         lr: step size η. Default 0.4.
         beta: momentum β in [0, 1). Default 0.5.
-        nesterov: Nesterov's look-ahead variant (needs β > 0). Default False.
+        nesterov: Nesterov's look-ahead variant. Default False. At β = 0 there is no momentum
+            to look ahead with: plain gradient descent is drawn and the summary says so.
         landscape: ``"ill-conditioned"`` or ``"banana"`` (eigenvalues at the minimum).
         steps: optimizer steps; default 40 (quadratic) or 300 (banana).
     """
     land = get_landscape(landscape)
     steps = steps or LR_RANGES.get(land.name, (0, 0, 0, 0, 40, 0))[4]
-    nesterov = bool(nesterov and beta > 0)
+    nesterov = bool(nesterov)
+    look_ahead = nesterov and beta > 0  # torch refuses nesterov without momentum
     gd = trajectory("sgd", land, None, steps, lr=lr)
-    mom = trajectory("sgd", land, None, steps, lr=lr, momentum=beta, nesterov=nesterov)
-    label = f"{'Nesterov' if nesterov else 'momentum'} β={beta:.2f}"
+    mom = trajectory("sgd", land, None, steps, lr=lr, momentum=beta, nesterov=look_ahead)
+    label = f"{'Nesterov' if look_ahead else 'momentum'} β={beta:.2f}"
     fig, (ax, axl, axr) = plt.subplots(1, 3, figsize=(12.5, 3.5), gridspec_kw={"width_ratios": [1.1, 1, 1.15]})
     plot_paths(land, {f"GD η={lr:.3f}": gd, label: mom}, ax)
     t = np.arange(steps + 1)
@@ -68,7 +70,8 @@ def momentum_view(lr: float = 0.4, beta: float = 0.5, nesterov: bool = False,
     rate = max(convergence_rate(lr, beta, lam) for lam in lams)
     regions = ", ".join(f"λ={lam:.3g} {region(lr, beta, lam)}" for lam in lams)
     end = _gap(land, mom)[-1]
-    summary = (f"lr={lr:.3f}, beta={beta:.2f}, nesterov={nesterov}: heavy-ball rate {rate:.3f} ({regions}); "
+    note = " (no effect at beta=0)" if nesterov and not look_ahead else ""
+    summary = (f"lr={lr:.3f}, beta={beta:.2f}, nesterov={nesterov}{note}: heavy-ball rate {rate:.3f} ({regions}); "
                f"f-f* after {steps} steps: {label.split(' ')[0]} {_fmt(end)}, GD {_fmt(_gap(land, gd)[-1])}")
     return View(fig, summary)
 

@@ -16,8 +16,11 @@ The menu schedules, with :math:`T` = epochs x batches per epoch and base lr :mat
 
 .. math::
     \\text{cosine: } \\eta_t = \\tfrac{\\eta}{2}\\bigl(1 + \\cos \\tfrac{\\pi t}{T}\\bigr), \\quad
-    \\text{step: } \\eta_t = \\eta \\cdot 0.1^{[t \\ge T/2] + [t \\ge 3T/4]}, \\quad
-    \\text{warmup + cosine: linear warmup over } W = \\lceil T/10 \\rceil \\text{ steps, then cosine.}
+    \\text{step: } \\eta_t = \\eta \\cdot 0.1^{[t \\ge \\lfloor T/2 \\rfloor] + [t \\ge \\lfloor 3T/4 \\rfloor]}
+
+Warmup + cosine warms up linearly over :math:`W = \\lceil T/10 \\rceil` steps,
+:math:`\\eta_t = \\eta\\,(t+1)/(W+1)` (not from 0: a step at lr 0 is wasted), then follows
+the cosine over the remaining :math:`T - W` steps (torch's ``SequentialLR(LinearLR, CosineAnnealingLR)``).
 
 One-cycle is Smith's 1cycle (``OneCycleLR`` with ``max_lr`` = :math:`\\eta`).
 

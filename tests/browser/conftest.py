@@ -33,6 +33,9 @@ def chromium():
     bh.require_browser()
     from playwright.sync_api import sync_playwright
 
+    for old in bh.ARTIFACTS.glob("FAILED-*.png"):  # only this session's failures stay
+        old.unlink()
+
     with sync_playwright() as p:
         browser = bh.launch_chromium(p)
         yield browser

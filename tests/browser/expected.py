@@ -71,12 +71,12 @@ def ema():
 
 def momentum():
     from lrcourse.widgets.momentum import momentum_explorer
-    return momentum_explorer()
+    return momentum_explorer("ill-conditioned")
 
 
-def schedules():
+def schedules(kind: str = "CosineAnnealingLR"):
     from lrcourse.widgets.schedules import schedule_explorer
-    return schedule_explorer()
+    return schedule_explorer(kind)
 
 
 def warmup():

@@ -79,7 +79,7 @@ def test_training_panel_trains_one_epoch(shot_on_failure):
     assert values["epochs"] == 1 and values["train_subset"] == 1000
     before = panel.image_src()
     panel.click("Run")
-    summary = panel.wait_for_summary("trained 1 epoch", timeout_s=TRAIN_TIMEOUT_S)
+    summary = panel.wait_for_summary("trained 1 epoch", fail_on="failed", timeout_s=TRAIN_TIMEOUT_S)
     panel.wait_for_new_image(before)
     check_training(values, summary)
     assert summary.startswith(f"optimizer={values['optimizer']}, schedule=cosine, lr={values['lr']:.3g}, "

@@ -37,11 +37,19 @@ def kernel_status(page) -> str:
     return m.group(1).lower() if m else "unknown"
 
 
-def wait_for_idle(page, timeout_s: float = NOTEBOOK_TIMEOUT_S) -> None:
+def wait_for_idle(page, timeout_s: float = NOTEBOOK_TIMEOUT_S, steady_s: float = 2.0) -> None:
+    """Wait until the kernel has been idle for ``steady_s`` (a starting kernel shows 'idle',
+    then 'connecting', then 'idle' again: only a steady 'idle' means it is ready)."""
     deadline = time.monotonic() + timeout_s
-    while kernel_status(page) != "idle":
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"kernel not idle after {timeout_s}s (status {kernel_status(page)!r})")
+    since = None
+    while True:
+        status = kernel_status(page)
+        now = time.monotonic()
+        since = (since or now) if status == "idle" else None
+        if since is not None and now - since >= steady_s:
+            return
+        if now > deadline:
+            raise TimeoutError(f"kernel not idle after {timeout_s}s (status {status!r})")
         page.wait_for_timeout(200)
 
 
@@ -55,22 +63,36 @@ def error_outputs(page) -> list[str]:
                         " .jp-OutputArea-output:has(.ansi-red-fg)").all_inner_texts()
 
 
-def run_all_cells(page, timeout_s: float = NOTEBOOK_TIMEOUT_S) -> float:
-    """Run > Run All Cells, then wait until every code cell has a number and the kernel
-    is idle. Returns the seconds it took; raises with the traceback if a cell failed."""
-    start = time.monotonic()
-    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
-    deadline = start + timeout_s
+def menu(page, top: str, item: str) -> None:
+    """Click ``item`` in the menu-bar menu ``top`` (e.g. "Run", "Run All Cells")."""
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(rf"^{re.escape(top)}$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(rf"^{re.escape(item)}$")).click()
+
+
+def run_all_cells(page, timeout_s: float = NOTEBOOK_TIMEOUT_S, retry_s: float = 30.0) -> float:
+    """Clear all outputs (the committed ones, saved widget views included), then Run > Run
+    All Cells; wait until every code cell has a number and the kernel is idle. Returns the
+    seconds it took; raises with the traceback if a cell failed."""
+    menu(page, "Edit", "Clear Outputs of All Cells")
+    page.wait_for_function("() => [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]"
+                           ".every(p => !/\\d/.test(p.textContent))", timeout=30000)
+    start = clicked = time.monotonic()
+    menu(page, "Run", "Run All Cells")
     while True:
         texts = prompts(page)
-        if texts and all(PROMPT_DONE.match(t) for t in texts) and kernel_status(page) == "idle":
+        idle = kernel_status(page) == "idle"
+        if texts and all(PROMPT_DONE.match(t) for t in texts) and idle:
             break
-        if "[*]:" not in texts and kernel_status(page) == "idle" and time.monotonic() - start > 5:
+        started = any(t != "[ ]:" for t in texts)
+        if started and "[*]:" not in texts and idle and time.monotonic() - clicked > 5:
             errors = [e for e in error_outputs(page) if "Traceback" in e or "Error" in e]
             if errors:
                 raise AssertionError("a cell failed:\n" + errors[0][-3000:])
-        if time.monotonic() > deadline:
+        if not started and time.monotonic() - clicked > retry_s:  # the click met a kernel still connecting
+            wait_for_idle(page)
+            menu(page, "Run", "Run All Cells")
+            clicked = time.monotonic()
+        if time.monotonic() > start + timeout_s:
             raise TimeoutError(f"run all not finished after {timeout_s}s; prompts {texts}")
         page.wait_for_timeout(250)
     return time.monotonic() - start
@@ -86,12 +108,12 @@ def select_tab(page, title: str) -> None:
 # --------------------------------------------------------------------------- explorers
 
 
-def _fmt(value, fmt: str) -> str:
-    return f"{value:{fmt}}"
-
-
 class PageExplorer:
-    """One explorer on the page, found by its title (or any text in its summary)."""
+    """One explorer on the page, found by the text of its bold title.
+
+    ``kernel_status``: a function of the page giving the kernel's status where the page
+    shows one (JupyterLab: :func:`kernel_status`); redraws then also wait for 'idle'.
+    """
 
     def __init__(self, page, title: str, kernel_status=None):
         self.page = page
@@ -131,13 +153,18 @@ class PageExplorer:
         return self.control(description).locator(".widget-readout").inner_text().strip()
 
     # ---- waiting
-    def wait_for_summary(self, *needles: str, exact: bool = False,
+    def wait_for_summary(self, *needles: str, exact: bool = False, fail_on: str | None = None,
                          timeout_s: float = REDRAW_TIMEOUT_S) -> str:
-        """Wait until the summary contains every needle (``exact``: equals the one needle)."""
+        """Wait until the summary contains every needle (``exact``: equals the one needle).
+
+        ``fail_on``: stop at once, with everything the explorer shows, when the summary
+        contains this text instead (e.g. a run that failed)."""
         deadline = time.monotonic() + timeout_s
         done = (lambda t: t == needles[0]) if exact else (lambda t: all(n in t for n in needles))
         text = self.summary()
         while not done(text):
+            if fail_on is not None and fail_on in text:
+                raise AssertionError(f"summary {text!r}; the explorer shows:\n{self.box.inner_text()[-3000:]}")
             if time.monotonic() > deadline:
                 raise TimeoutError(f"summary {text!r} never {'became' if exact else 'contained'} {needles}")
             self.page.wait_for_timeout(100)
