@@ -93,7 +93,7 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--root", default=None, help="data directory (default $LRCOURSE_DATA or ~/.cache/lrcourse)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
-    ap.add_argument("--no-progress", action="store_true")
+    ap.add_argument("--no-progress", action="store_true", help="no progress bar (none anyway when stderr is a file)")
     args = ap.parse_args(argv)
     runs = [r.strip() for r in args.runs.split(",") if r.strip()]
     unknown = [r for r in runs if r not in RUNS]
@@ -111,7 +111,7 @@ def main(argv=None) -> int:
     rows, histories = [], {}
     for name in runs:
         t0 = time.perf_counter()
-        h = run_one(name, data, epochs, args.seed, not args.no_progress)
+        h = run_one(name, data, epochs, args.seed, not args.no_progress and sys.stderr.isatty())
         settings, _, _, _, en, zh, loss_en, acc_en = RUNS[name]
         f = h.final()
         rows.append({"run": name, "settings": settings, "epochs": h.epochs,

@@ -27,6 +27,7 @@ import io
 import json
 import os
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
@@ -129,15 +130,18 @@ def main(argv=None) -> int:
     d2l_dir = prepare_d2l_dir(root)
     names = ("lrcourse", "d2l", "floor")
     wall, cpu = {k: [] for k in names}, {k: [] for k in names}
-    for r in range(args.repeats):
-        batches = list(data.batches("train", BATCH, seed=0, epoch=r))
-        test_batches = list(data.batches("test", 1000, shuffle=False))
-        for k, (w, c) in (("lrcourse", run_lrcourse(data)), ("d2l", run_d2l(d2l_dir)),
-                          ("floor", run_floor(batches, test_batches))):
-            wall[k].append(w)
-            cpu[k].append(c)
-        print(f"repeat {r}: " + ", ".join(f"{k} {wall[k][-1]:.1f} s wall / {cpu[k][-1]:.1f} s CPU"
-                                          for k in names), flush=True)
+    try:
+        for r in range(args.repeats):
+            batches = list(data.batches("train", BATCH, seed=0, epoch=r))
+            test_batches = list(data.batches("test", 1000, shuffle=False))
+            for k, (w, c) in (("lrcourse", run_lrcourse(data)), ("d2l", run_d2l(d2l_dir)),
+                              ("floor", run_floor(batches, test_batches))):
+                wall[k].append(w)
+                cpu[k].append(c)
+            print(f"repeat {r}: " + ", ".join(f"{k} {wall[k][-1]:.1f} s wall / {cpu[k][-1]:.1f} s CPU"
+                                              for k in names), flush=True)
+    finally:
+        shutil.rmtree(d2l_dir, ignore_errors=True)
     med = lambda xs: statistics.median(xs)  # noqa: E731
     paired = lambda t, a, b: med([x / y for x, y in zip(t[a], t[b])])  # noqa: E731
     result = {

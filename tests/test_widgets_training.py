@@ -62,6 +62,9 @@ CLOSED_FORMS = {  # independent formulas, t = step, n = total steps
     "constant": lambda t, n, lr: lr,
     "cosine": lambda t, n, lr: lr * (1 + math.cos(math.pi * t / n)) / 2,
     "step": lambda t, n, lr: lr * 0.1 ** ((t >= n // 2) + (t >= 3 * n // 4)),
+    "warmup + cosine": lambda t, n, lr: (
+        lr * (t + 1) / (T.warmup_steps(n) + 1) if t < T.warmup_steps(n)
+        else lr * (1 + math.cos(math.pi * (t - T.warmup_steps(n)) / (n - T.warmup_steps(n)))) / 2),
 }
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import secrets
 import shutil
 import socket
@@ -29,7 +28,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -79,6 +78,9 @@ def unavailable_reason() -> str | None:
     except ImportError as exc:
         return f"the playwright Python package is not importable ({exc}); pip install playwright"
     if chromium_path() is None:
+        explicit = os.environ.get(CHROMIUM_ENV)
+        if explicit:
+            return f"${CHROMIUM_ENV}={explicit} is not a file (point it at a Chromium binary)"
         return ("no chromium binary found (looked for $LRCOURSE_CHROMIUM, 'chromium', "
                 "'chromium-browser' on PATH); install it with `apt-get install chromium`")
     return None
@@ -124,7 +126,7 @@ class Server:
     token: str
     log_path: Path
     tmp: Path
-    root: Path = field(default=None)
+    root: Path | None = None
 
     def url(self, path: str = "") -> str:
         sep = "&" if "?" in path else "?"

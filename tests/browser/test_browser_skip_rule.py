@@ -53,3 +53,5 @@ def test_chromium_env_override(monkeypatch, tmp_path, exists):
         binary.write_text("#!/bin/sh\n")
     monkeypatch.setenv(bh.CHROMIUM_ENV, str(binary))
     assert bh.chromium_path() == (str(binary) if exists else None)
+    reason = bh.unavailable_reason()
+    assert reason is None if exists else f"{bh.CHROMIUM_ENV}={binary} is not a file" in reason
