@@ -9,7 +9,7 @@
 (c) a compute-only floor: forward, loss, backward and SGD step on the same batches already
     converted to float in memory, plus the forward pass over the test set.
 
-Each repeat runs (a), (b), (c) in turn (interleaved) from a fresh seeded LeNet; one epoch = the
+Each repeat runs (a), (b), (c) in turn (interleaved, rotating who goes first) from a fresh seeded LeNet; one epoch = the
 60000 training examples and the 10000-image test evaluation that every pipeline does after an
 epoch; examples/s = 60000 / epoch wall time. Besides wall time, CPU time (this process plus its
 finished children, i.e. d2l's DataLoader workers) is recorded: on a machine shared with other
@@ -134,8 +134,10 @@ def main(argv=None) -> int:
         for r in range(args.repeats):
             batches = list(data.batches("train", BATCH, seed=0, epoch=r))
             test_batches = list(data.batches("test", 1000, shuffle=False))
-            for k, (w, c) in (("lrcourse", run_lrcourse(data)), ("d2l", run_d2l(d2l_dir)),
-                              ("floor", run_floor(batches, test_batches))):
+            runs = {"lrcourse": lambda: run_lrcourse(data), "d2l": lambda: run_d2l(d2l_dir),
+                    "floor": lambda: run_floor(batches, test_batches)}
+            for k in names[r % 3:] + names[:r % 3]:  # rotate who goes first
+                w, c = runs[k]()
                 wall[k].append(w)
                 cpu[k].append(c)
             print(f"repeat {r}: " + ", ".join(f"{k} {wall[k][-1]:.1f} s wall / {cpu[k][-1]:.1f} s CPU"
