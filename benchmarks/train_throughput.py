@@ -1,17 +1,22 @@
 """Examples per second for one epoch of LeNet on Fashion-MNIST (batch 256, SGD lr 0.1), three ways:
 
 (a) lrcourse: ``lrcourse.train.train`` on ``lrcourse.data.fashion_mnist`` (uint8 tensors in memory,
-    index-sliced batches, per-batch float conversion, test evaluation in batches of 1000);
+    index-sliced batches, per-batch float conversion, test evaluation in batches of 1000), with
+    its defaults and, as (a-cl), with the opt-in ``channels_last=True``;
 (b) d2l: ``d2l.load_data_fashion_mnist(256)`` (torchvision dataset + ToTensor + DataLoader with
     d2l's 4 worker processes) and ``d2l.train_ch6`` itself (headless: its Animator draws to Agg),
     i.e. what a student running the book gets; its root "../data" is pointed, by working
     directory, at a copy prepared from the local files, so nothing is downloaded;
 (c) a compute-only floor: forward, loss, backward and SGD step on the same batches already
-    converted to float in memory, plus the forward pass over the test set.
+    converted to float in memory, plus the forward pass over the test set; in the default
+    layout and, as (c-cl), in channels-last, so each of (a) and (a-cl) has its own floor.
 
-Each repeat runs (a), (b), (c) in turn (interleaved, rotating who goes first) from a fresh seeded LeNet; one epoch = the
-60000 training examples and the 10000-image test evaluation that every pipeline does after an
-epoch; examples/s = 60000 / epoch wall time. Besides wall time, CPU time (this process plus its
+To split d2l's epoch into data and compute, each repeat also times d2l's two DataLoaders
+alone (one pass over train and test, no model): "d2l data only".
+
+Each repeat runs every pipeline in turn (interleaved, rotating who goes first) from a fresh
+seeded LeNet; one epoch = the 60000 training examples and the 10000-image test evaluation that
+every pipeline does after an epoch; examples/s = 60000 / epoch wall time. Besides wall time, CPU time (this process plus its
 finished children, i.e. d2l's DataLoader workers) is recorded: on a machine shared with other
 jobs it is the steadier measure of the work each pipeline needs. Ratios are per repeat (paired),
 then the median.
@@ -58,13 +63,32 @@ def since(t0: tuple[float, float]) -> tuple[float, float]:
     return t1[0] - t0[0], t1[1] - t0[1]
 
 
-def run_lrcourse(data) -> tuple[float, float]:
+def run_lrcourse(data, channels_last: bool = False) -> tuple[float, float]:
     torch.manual_seed(0)
     model = LeNet()
     opt = torch.optim.SGD(model.parameters(), lr=LR)
     t0 = clock()
-    train(model, opt, data, epochs=1, batch_size=BATCH, progress=False, live=False)
+    train(model, opt, data, epochs=1, batch_size=BATCH, progress=False, live=False,
+          channels_last=channels_last)
     return since(t0)
+
+
+def run_d2l_data(d2l_dir: Path) -> tuple[float, float]:
+    """d2l's loaders alone: build them, one pass over train and test, no model."""
+    from d2l import torch as d2l
+
+    cwd = os.getcwd()
+    os.chdir(d2l_dir / "work")
+    try:
+        t0 = clock()
+        train_iter, test_iter = d2l.load_data_fashion_mnist(BATCH)
+        for loader in (train_iter, test_iter):
+            for _ in loader:
+                pass
+        del train_iter, test_iter
+        return since(t0)
+    finally:
+        os.chdir(cwd)
 
 
 def run_d2l(d2l_dir: Path) -> tuple[float, float]:
@@ -89,9 +113,12 @@ def run_d2l(d2l_dir: Path) -> tuple[float, float]:
     return elapsed
 
 
-def run_floor(batches, test_batches) -> tuple[float, float]:
+def run_floor(batches, test_batches, channels_last: bool = False) -> tuple[float, float]:
+    """The batches are already in the layout the model gets (``to_layout``)."""
     torch.manual_seed(0)
     model = LeNet()
+    if channels_last:
+        model.to(memory_format=torch.channels_last)
     opt = torch.optim.SGD(model.parameters(), lr=LR)
     loss_fn = nn.CrossEntropyLoss()
     t0 = clock()
@@ -99,10 +126,15 @@ def run_floor(batches, test_batches) -> tuple[float, float]:
         opt.zero_grad(set_to_none=True)
         loss_fn(model(x), y).backward()
         opt.step()
-    with torch.no_grad():
+    with torch.inference_mode():
         for x, _ in test_batches:
             model(x)
     return since(t0)
+
+
+def to_layout(batches, channels_last: bool):
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    return [(x.contiguous(memory_format=fmt), y) for x, y in batches]
 
 
 def prepare_d2l_dir(root: Path) -> Path:
@@ -124,24 +156,28 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "train_throughput.json"))
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
+    load0 = os.getloadavg()[0]
     root = prepare(args.root)
     data = fashion_mnist(root, device="cpu")
     n = data.num_examples("train")
     d2l_dir = prepare_d2l_dir(root)
-    names = ("lrcourse", "d2l", "floor")
+    names = ("lrcourse", "lrcourse_cl", "d2l", "floor", "floor_cl", "d2l_data")
     wall, cpu = {k: [] for k in names}, {k: [] for k in names}
     try:
         for r in range(args.repeats):
             batches = list(data.batches("train", BATCH, seed=0, epoch=r))
             test_batches = list(data.batches("test", 1000, shuffle=False))
             runs = {"lrcourse": lambda: run_lrcourse(data), "d2l": lambda: run_d2l(d2l_dir),
-                    "floor": lambda: run_floor(batches, test_batches)}
-            for k in names[r % 3:] + names[:r % 3]:  # rotate who goes first
+                    "lrcourse_cl": lambda: run_lrcourse(data, channels_last=True),
+                    "floor": lambda: run_floor(batches, test_batches),
+                    "floor_cl": lambda: run_floor(to_layout(batches, True), to_layout(test_batches, True), True),
+                    "d2l_data": lambda: run_d2l_data(d2l_dir)}
+            for k in names[r % len(names):] + names[:r % len(names)]:  # rotate who goes first
                 w, c = runs[k]()
                 wall[k].append(w)
                 cpu[k].append(c)
-            print(f"repeat {r}: " + ", ".join(f"{k} {wall[k][-1]:.1f} s wall / {cpu[k][-1]:.1f} s CPU"
-                                              for k in names), flush=True)
+            print(f"repeat {r} (load {os.getloadavg()[0]:.1f}): " + ", ".join(
+                f"{k} {wall[k][-1]:.1f}/{cpu[k][-1]:.1f}" for k in names) + " (s wall/CPU)", flush=True)
     finally:
         shutil.rmtree(d2l_dir, ignore_errors=True)
     med = lambda xs: statistics.median(xs)  # noqa: E731
@@ -149,26 +185,34 @@ def main(argv=None) -> int:
     result = {
         "command": "python benchmarks/train_throughput.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         "threads": torch.get_num_threads(), "torch": torch.__version__, "repeats": args.repeats,
-        "cpu_count": os.cpu_count(), "load_avg_1min_at_end": os.getloadavg()[0],
+        "cpu_count": os.cpu_count(), "load_avg_1min_at_start": load0, "load_avg_1min_at_end": os.getloadavg()[0],
         "wall_s": wall, "cpu_s": cpu,
         "examples_per_s_wall": {k: n / med(wall[k]) for k in names},
-        "speedup_vs_d2l_wall": paired(wall, "d2l", "lrcourse"), "ratio_to_floor_wall": paired(wall, "lrcourse", "floor"),
-        "speedup_vs_d2l_cpu": paired(cpu, "d2l", "lrcourse"), "ratio_to_floor_cpu": paired(cpu, "lrcourse", "floor"),
     }
+    for sfx in ("", "_cl"):
+        for unit, t in (("wall", wall), ("cpu", cpu)):
+            result[f"speedup_vs_d2l{sfx}_{unit}"] = paired(t, "d2l", "lrcourse" + sfx)
+            result[f"ratio_to_floor{sfx}_{unit}"] = paired(t, "lrcourse" + sfx, "floor" + sfx)
+    for unit, t in (("wall", wall), ("cpu", cpu)):
+        result[f"d2l_data_share_{unit}"] = paired(t, "d2l_data", "d2l")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=1))
-    labels = {"lrcourse": "(a) lrcourse trainer", "d2l": "(b) d2l load_data_fashion_mnist + train_ch6",
-              "floor": "(c) compute-only floor"}
+    labels = {"lrcourse": "(a) lrcourse trainer", "lrcourse_cl": "(a-cl) lrcourse trainer, channels_last=True",
+              "d2l": "(b) d2l load_data_fashion_mnist + train_ch6", "floor": "(c) compute-only floor",
+              "floor_cl": "(c-cl) compute-only floor, channels-last", "d2l_data": "d2l data only (its loaders, no model)"}
     print(f"\n{torch.get_num_threads()} threads, {args.repeats} repeats, medians:\n")
     print("| pipeline | epoch wall (s) | examples/s (wall) | epoch CPU (s) | examples/CPU-s |")
     print("|---|---:|---:|---:|---:|")
     for k in names:
         print(f"| {labels[k]} | {med(wall[k]):.1f} | {n / med(wall[k]):,.0f} | {med(cpu[k]):.1f} | "
               f"{n / med(cpu[k]):,.0f} |")
-    print(f"\nd2l / lrcourse (paired median): wall {result['speedup_vs_d2l_wall']:.2f}x, "
-          f"CPU {result['speedup_vs_d2l_cpu']:.2f}x (target >= 3)")
-    print(f"lrcourse / floor (paired median): wall {result['ratio_to_floor_wall']:.3f}, "
-          f"CPU {result['ratio_to_floor_cpu']:.3f} (target <= 1.15)")
+    print()
+    for sfx, name in (("", "lrcourse"), ("_cl", "lrcourse channels_last")):
+        print(f"d2l / {name} (paired median): wall {result[f'speedup_vs_d2l{sfx}_wall']:.2f}x, "
+              f"CPU {result[f'speedup_vs_d2l{sfx}_cpu']:.2f}x (target >= 3); {name} / its floor: wall "
+              f"{result[f'ratio_to_floor{sfx}_wall']:.3f}, CPU {result[f'ratio_to_floor{sfx}_cpu']:.3f} (target <= 1.15)")
+    print(f"d2l data only / d2l epoch (paired median): wall {result['d2l_data_share_wall']:.2f}, "
+          f"CPU {result['d2l_data_share_cpu']:.2f}")
     return 0
 
 

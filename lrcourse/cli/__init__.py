@@ -6,10 +6,12 @@ Each subcommand lives in its own module with two functions:
 ``run(args) -> int``        does the work and returns the exit status.
 
 Bad values are reported as one line on stderr (``lrcourse: error: ...``), never a traceback.
+Shared by the subcommands: :class:`UsageError` and :func:`parse_params` (``--param KEY=VALUE``).
 """
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib
 import sys
 
@@ -20,6 +22,26 @@ SUBCOMMANDS = ("data", "schedule", "train")
 
 class UsageError(Exception):
     """A problem with what the user typed; printed as one line, exit status 2."""
+
+
+def parse_params(items: list[str]) -> dict:
+    """``--param`` values to keyword arguments: Python literals, else strings; ``a,b`` is a list.
+
+    ``["T_max=50", "milestones=15,30", "mode=max"]``
+    -> ``{"T_max": 50, "milestones": [15, 30], "mode": "max"}``.
+    """
+    out = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if not sep or not key.isidentifier():
+            raise UsageError(f"--param expects KEY=VALUE with KEY an argument name, got {item!r}")
+        try:
+            value = ast.literal_eval(raw.strip())
+        except (ValueError, SyntaxError):
+            value = raw.strip()
+        out[key] = list(value) if isinstance(value, tuple) else value
+    return out
 
 
 def build_parser() -> argparse.ArgumentParser:

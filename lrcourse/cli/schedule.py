@@ -10,10 +10,9 @@ Everything goes through :func:`lrcourse.lr_scheduler.simulate`.
 from __future__ import annotations
 
 import argparse
-import ast
 from pathlib import Path
 
-from . import UsageError
+from . import UsageError, parse_params
 
 HELP_OUT = ("write the curve: NAME.png (plot) or NAME.csv (step, lr per group, momentum); "
             "a path without .png/.csv is a prefix and gets both")
@@ -44,22 +43,6 @@ def add_parser(subparsers):
     p.add_argument("--log", action="store_true", help="log-scale lr axis in the PNG")
     p.set_defaults(run=run)
     return p
-
-
-def parse_params(items: list[str]) -> dict:
-    """``["T_max=50", "milestones=15,30"]`` -> ``{"T_max": 50, "milestones": [15, 30]}``."""
-    out = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        key = key.strip()
-        if not sep or not key.isidentifier():
-            raise UsageError(f"--param must look like KEY=VALUE (e.g. T_max=50), got {item!r}")
-        try:
-            value = ast.literal_eval(raw.strip())
-        except (ValueError, SyntaxError):
-            value = raw.strip()
-        out[key] = list(value) if isinstance(value, tuple) else value
-    return out
 
 
 def list_names() -> str:

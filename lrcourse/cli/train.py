@@ -8,11 +8,10 @@ writes ``history.json``, ``epochs.csv``, ``steps.csv`` and ``history.png`` into 
 from __future__ import annotations
 
 import argparse
-import ast
 import math
 from pathlib import Path
 
-from . import UsageError
+from . import UsageError, parse_params
 
 OPTIMIZERS = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop",
               "adagrad": "Adagrad", "adadelta": "Adadelta"}
@@ -58,20 +57,6 @@ def add_parser(subparsers):
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(run=run)
     return p
-
-
-def parse_params(items: list[str]) -> dict:
-    """``["T_max=30", "milestones=[15,30]", "mode=max"]`` -> kwargs (Python literals, else strings)."""
-    out = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip().isidentifier():
-            raise UsageError(f"--param expects KEY=VALUE with KEY an argument name, got {item!r}")
-        try:
-            out[key.strip()] = ast.literal_eval(value.strip())
-        except (ValueError, SyntaxError):
-            out[key.strip()] = value.strip()
-    return out
 
 
 def build_optimizer(name: str, params, lr: float, momentum, weight_decay: float):

@@ -42,6 +42,13 @@ def _lambdas(optimizer, lr_lambda) -> list:
 
 
 class _WithLambdas(LRScheduler):
+    """A scheduler driven by ``lr_lambda``: one callable, or one per param group."""
+
+    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+        self.optimizer = optimizer
+        self.lr_lambdas = _lambdas(optimizer, lr_lambda)
+        super().__init__(optimizer, last_epoch)
+
     def state_dict(self) -> dict[str, Any]:
         state = {k: v for k, v in self.__dict__.items() if k not in self._transient and k != "lr_lambdas"}
         state["lr_lambdas"] = callables_state(self.lr_lambdas)
@@ -59,11 +66,6 @@ class _WithLambdas(LRScheduler):
 class LambdaLR(_WithLambdas):
     r"""$\eta_t = \eta_0\,\lambda(t)$, one ``lr_lambda`` or one per param group (closed form)."""
 
-    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
-        self.optimizer = optimizer
-        self.lr_lambdas = _lambdas(optimizer, lr_lambda)
-        super().__init__(optimizer, last_epoch)
-
     def get_lr(self):
         self._warn_outside_step()
         return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
@@ -71,11 +73,6 @@ class LambdaLR(_WithLambdas):
 
 class MultiplicativeLR(_WithLambdas):
     r"""$\eta_t = \eta_{t-1}\,\lambda(t)$ for $t \ge 1$ (recursive by definition)."""
-
-    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
-        self.optimizer = optimizer
-        self.lr_lambdas = _lambdas(optimizer, lr_lambda)
-        super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
         self._warn_outside_step()

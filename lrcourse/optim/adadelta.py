@@ -4,7 +4,8 @@ from __future__ import annotations
 import torch
 from torch.optim import Optimizer
 
-from ._checks import check_flag, check_lr, check_params, check_real, dense_grad, evaluate, new_step_counter
+from ._checks import check_flag, check_lr, check_params, check_real, new_step_counter
+from ._loop import run_step
 
 
 def adadelta_update(param, grad, state, *, lr, rho, eps, weight_decay, maximize):
@@ -64,19 +65,13 @@ class Adadelta(Optimizer):
         )
         super().__init__(check_params(params), defaults)
 
+    def _init_state(self, state, p, group):
+        state["step"] = new_step_counter()
+        state["square_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)  # s_0 = 0
+        state["acc_delta"] = torch.zeros_like(p, memory_format=torch.preserve_format)  # dx_0 = 0
+
     @torch.no_grad()
     def step(self, closure=None):
         """Take one step for every parameter that has a gradient; return ``closure()``'s loss."""
-        loss = evaluate(closure)
-        for group in self.param_groups:
-            hyper = {k: group[k] for k in ("lr", "rho", "eps", "weight_decay", "maximize")}
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if not state:
-                    state["step"] = new_step_counter()
-                    state["square_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                    state["acc_delta"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                adadelta_update(p, dense_grad(p, "Adadelta"), state, **hyper)
-        return loss
+        keys = ("lr", "rho", "eps", "weight_decay", "maximize")
+        return run_step(self, closure, adadelta_update, keys, self._init_state)

@@ -4,7 +4,8 @@ from __future__ import annotations
 import torch
 from torch.optim import Optimizer
 
-from ._checks import check_flag, check_lr, check_params, check_real, dense_grad, evaluate, new_step_counter
+from ._checks import check_flag, check_lr, check_params, check_real, new_step_counter
+from ._loop import run_step
 
 
 def adagrad_update(param, grad, state, *, lr, lr_decay, weight_decay, eps, maximize):
@@ -65,22 +66,14 @@ class Adagrad(Optimizer):
         super().__init__(check_params(params), defaults)
         for group in self.param_groups:  # torch creates Adagrad's state up front
             for p in group["params"]:
-                self._init_state(p, group)
+                self._init_state(self.state[p], p, group)
 
-    def _init_state(self, p, group):
-        state = self.state[p]
-        if not state:
-            state["step"] = new_step_counter()
-            state["sum"] = torch.full_like(p, group["initial_accumulator_value"], memory_format=torch.preserve_format)
-        return state
+    def _init_state(self, state, p, group):
+        state["step"] = new_step_counter()
+        state["sum"] = torch.full_like(p, group["initial_accumulator_value"], memory_format=torch.preserve_format)
 
     @torch.no_grad()
     def step(self, closure=None):
         """Take one step for every parameter that has a gradient; return ``closure()``'s loss."""
-        loss = evaluate(closure)
-        for group in self.param_groups:
-            hyper = {k: group[k] for k in ("lr", "lr_decay", "weight_decay", "eps", "maximize")}
-            for p in group["params"]:
-                if p.grad is not None:
-                    adagrad_update(p, dense_grad(p, "Adagrad"), self._init_state(p, group), **hyper)
-        return loss
+        keys = ("lr", "lr_decay", "weight_decay", "eps", "maximize")
+        return run_step(self, closure, adagrad_update, keys, self._init_state)

@@ -1,10 +1,13 @@
 """Adam and AdamW: momentum plus RMSprop scaling, both bias-corrected."""
 from __future__ import annotations
 
+from functools import partial
+
 import torch
 from torch.optim import Optimizer
 
-from ._checks import check_betas, check_flag, check_lr, check_params, check_real, dense_grad, evaluate, new_step_counter
+from ._checks import check_betas, check_flag, check_lr, check_params, check_real, new_step_counter
+from ._loop import run_step
 
 
 def adam_update(param, grad, state, *, lr, betas, eps, weight_decay, amsgrad, maximize, decoupled):
@@ -83,25 +86,19 @@ class Adam(Optimizer):
         )
         super().__init__(check_params(params), defaults)
 
+    def _init_state(self, state, p, group):
+        state["step"] = new_step_counter()
+        state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)  # v_0 = 0
+        state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)  # s_0 = 0
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+
     @torch.no_grad()
     def step(self, closure=None):
         """Take one step for every parameter that has a gradient; return ``closure()``'s loss."""
-        loss = evaluate(closure)
-        name = type(self).__name__
-        for group in self.param_groups:
-            hyper = {k: group[k] for k in ("lr", "betas", "eps", "weight_decay", "amsgrad", "maximize")}
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if not state:
-                    state["step"] = new_step_counter()
-                    state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                    state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                    if hyper["amsgrad"]:
-                        state["max_exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                adam_update(p, dense_grad(p, name), state, decoupled=self.decoupled_weight_decay, **hyper)
-        return loss
+        keys = ("lr", "betas", "eps", "weight_decay", "amsgrad", "maximize")
+        update = partial(adam_update, decoupled=self.decoupled_weight_decay)
+        return run_step(self, closure, update, keys, self._init_state)
 
 
 class AdamW(Adam):

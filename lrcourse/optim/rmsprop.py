@@ -4,7 +4,8 @@ from __future__ import annotations
 import torch
 from torch.optim import Optimizer
 
-from ._checks import check_flag, check_lr, check_params, check_real, dense_grad, evaluate, new_step_counter
+from ._checks import check_flag, check_lr, check_params, check_real, new_step_counter
+from ._loop import run_step
 
 
 def rmsprop_update(param, grad, state, *, lr, alpha, eps, weight_decay, momentum, centered, maximize):
@@ -82,22 +83,16 @@ class RMSprop(Optimizer):
         )
         super().__init__(check_params(params), defaults)
 
+    def _init_state(self, state, p, group):
+        state["step"] = new_step_counter()
+        state["square_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)  # s_0 = 0
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = torch.zeros_like(p, memory_format=torch.preserve_format)  # b_0 = 0
+        if group["centered"]:
+            state["grad_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)  # m_0 = 0
+
     @torch.no_grad()
     def step(self, closure=None):
         """Take one step for every parameter that has a gradient; return ``closure()``'s loss."""
-        loss = evaluate(closure)
-        for group in self.param_groups:
-            hyper = {k: group[k] for k in ("lr", "alpha", "eps", "weight_decay", "momentum", "centered", "maximize")}
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if not state:
-                    state["step"] = new_step_counter()
-                    state["square_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                    if hyper["momentum"] > 0:
-                        state["momentum_buffer"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                    if hyper["centered"]:
-                        state["grad_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                rmsprop_update(p, dense_grad(p, "RMSprop"), state, **hyper)
-        return loss
+        keys = ("lr", "alpha", "eps", "weight_decay", "momentum", "centered", "maximize")
+        return run_step(self, closure, rmsprop_update, keys, self._init_state)
