@@ -119,8 +119,8 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, data=None, *, epoc
             "stop" warns and returns the history with ``history.diverged`` set.
         eval_batch_size: test-split batch size (default 1000; does not change the results).
         channels_last: keep the model's 4-D weights and every batch in channels-last (NHWC)
-            layout (default False). Same math, and about 1.3x (1 thread) to 2x (2 threads) faster
-            LeNet steps on CPU (``benchmarks/README.md``), but oneDNN then sums the convolutions
+            layout (default False). Same math, about 1.1x faster LeNet epochs on one CPU thread
+            and 1.2x on two (``benchmarks/README.md``), but oneDNN then sums the convolutions
             in another order, so losses and weights differ from the default in the last bits
             (about 1e-4 after 30 steps): opt-in, itself seeded and reproducible. The model is
             left in channels-last layout (same values, same ``state_dict``).
