@@ -50,6 +50,7 @@ def test_train_writes_metrics_and_plots(real_root, tmp_path, capsys):
       "--param", "threshold=0.9", "--epochs", "3"], lambda h: h.epoch_lr == pytest.approx([0.1, 0.1, 0.01])),
     (["--optimizer", "adam", "--lr", "0.001", "--weight-decay", "0.01"],
      lambda h: h.meta["optimizer"] == "Adam" and h.momentum[0] == 0.9),
+    (["--channels-last"], lambda h: h.meta["channels_last"] is True),
 ])
 def test_train_schedules_and_optimizers_by_name(real_root, tmp_path, extra, check):
     out = tmp_path / "run"

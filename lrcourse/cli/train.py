@@ -55,6 +55,8 @@ def add_parser(subparsers):
                    help="NaN/inf loss: 'stop' saves what was recorded and exits 1")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.add_argument("--channels-last", action="store_true",
+                   help="NHWC memory layout: faster convolutions on CPU, not bit-identical to the default")
     p.set_defaults(run=run)
     return p
 
@@ -150,7 +152,7 @@ def run(args) -> int:
                     device=device, seed=args.seed, progress=not args.no_progress, live=False,
                     checkpoint=out / "checkpoint.pt" if args.checkpoint_every else None,
                     checkpoint_every=args.checkpoint_every or 1, resume=args.resume,
-                    on_divergence=args.on_divergence)
+                    on_divergence=args.on_divergence, channels_last=args.channels_last)
     history.to_json(out / "history.json")
     written = history.to_csv(out) + [out / "history.json", out / "history.png"]
     fig = history.plot(title=f"LeNet, {args.optimizer} lr={args.lr:g}, {args.scheduler}")
