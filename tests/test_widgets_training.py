@@ -252,12 +252,39 @@ def test_panel_run(monkeypatch, data):
 
 
 def test_panel_run_failure_re_enables_the_button(monkeypatch, data):
+    """Outside a kernel the error propagates; either way the button comes back."""
+    import ipywidgets.widgets.widget_output as wo
+
     def fail(**kwargs):
         raise RuntimeError("Fashion-MNIST unavailable")
 
     monkeypatch.setattr(T.TrainingPanel, "_dataset", lambda self, n: data)
     monkeypatch.setattr(T, "train_run", fail)
+    monkeypatch.setattr(wo, "get_ipython", lambda: None)  # plain Python, whatever ran before
     panel = T.training_panel()
-    with pytest.raises(RuntimeError, match="unavailable"):  # in a kernel the Output widget shows it
+    with pytest.raises(RuntimeError, match="unavailable"):
         panel.run()
+    assert not panel.run_button.disabled and panel.history is None
+
+
+def test_panel_run_failure_in_a_kernel_is_shown_in_the_panel(monkeypatch, data):
+    """In a kernel the Output widget shows the traceback and the summary says training failed."""
+    import ipywidgets.widgets.widget_output as wo
+
+    shown = []
+
+    class Shell:
+        def showtraceback(self, exc_tuple, tb_offset=0):
+            shown.append(exc_tuple[1])
+
+    def fail(**kwargs):
+        raise RuntimeError("Fashion-MNIST unavailable")
+
+    monkeypatch.setattr(T.TrainingPanel, "_dataset", lambda self, n: data)
+    monkeypatch.setattr(T, "train_run", fail)
+    monkeypatch.setattr(wo, "get_ipython", lambda: Shell())
+    panel = T.training_panel()
+    assert panel.run() is None
+    assert [str(e) for e in shown] == ["Fashion-MNIST unavailable"]
+    assert "training failed" in panel.summary.value
     assert not panel.run_button.disabled and panel.history is None
