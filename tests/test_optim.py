@@ -99,16 +99,20 @@ TARGET = [_rng.normal(size=s) for s in SHAPES]
 CURV = [_rng.uniform(0.1, 3.0, size=s) for s in SHAPES]
 
 
-def yogi_numpy(steps, lr, betas, eps, weight_decay, maximize):
+X0_IMAG = [_rng.normal(size=s) for s in SHAPES]
+TARGET_IMAG = [_rng.normal(size=s) for s in SHAPES]
+
+
+def yogi_numpy(steps, lr, betas, eps, weight_decay, maximize, x0=X0, target=TARGET, curv=CURV):
     """d2l 12.10.3: v <- b1 v + (1-b1) g; s <- s + (1-b2) g^2 sgn(g^2 - s); bias-corrected step."""
     b1, b2 = betas
-    xs = [x.copy() for x in X0]
+    xs = [x.copy() for x in x0]
     v = [np.zeros_like(x) for x in xs]
     s = [np.zeros_like(x) for x in xs]
     path = []
     for t in range(1, steps + 1):
         for i, x in enumerate(xs):
-            g = CURV[i] * (x - TARGET[i])  # gradient of 1/2 a (x - c)^2
+            g = curv[i] * (x - target[i])  # gradient of 1/2 a (x - c)^2
             g = (-g if maximize else g) + weight_decay * x
             v[i] = b1 * v[i] + (1 - b1) * g
             s[i] = s[i] + (1 - b2) * g**2 * np.sign(g**2 - s[i])
@@ -118,15 +122,20 @@ def yogi_numpy(steps, lr, betas, eps, weight_decay, maximize):
     return path
 
 
-def yogi_lrcourse(steps, **kwargs):
-    params = [torch.nn.Parameter(torch.tensor(x)) for x in X0]
+def yogi_lrcourse(steps, complex_=False, **kwargs):
+    """Yogi on 1/2 a |x - c|^2; ``complex_``: x = X0 + i X0_IMAG, c = TARGET + i TARGET_IMAG,
+    returned as (real, imaginary) pairs."""
+    x0 = [torch.complex(torch.tensor(x), torch.tensor(y)) if complex_ else torch.tensor(x) for x, y in zip(X0, X0_IMAG)]
+    targets = [torch.complex(torch.tensor(c), torch.tensor(d)) if complex_ else torch.tensor(c)
+               for c, d in zip(TARGET, TARGET_IMAG)]
+    params = [torch.nn.Parameter(x) for x in x0]
     opt = Yogi(params, **kwargs)
     path = []
     for _ in range(steps):
         opt.zero_grad()
-        sum(0.5 * (torch.tensor(a) * (p - torch.tensor(c)) ** 2).sum() for p, a, c in zip(params, CURV, TARGET)).backward()
+        sum(0.5 * (torch.tensor(a) * (p - c).abs() ** 2).sum() for p, a, c in zip(params, CURV, targets)).backward()
         opt.step()
-        path.append([p.detach().numpy().copy() for p in params])
+        path.append([(torch.view_as_real(p) if complex_ else p).detach().numpy().copy() for p in params])
     return path
 
 
@@ -141,6 +150,18 @@ YOGI_CASES = [
 @pytest.mark.parametrize("kwargs", YOGI_CASES, ids=str)
 def test_yogi_matches_numpy_reference(kwargs):
     for ours, ref in zip(yogi_lrcourse(40, **kwargs), yogi_numpy(40, **kwargs), strict=True):
+        for a, b in zip(ours, ref):
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("kwargs", YOGI_CASES[::3], ids=str)
+def test_yogi_complex_treats_real_and_imaginary_parts_as_coordinates(kwargs):
+    """torch's convention for complex parameters (view_as_real), checked against NumPy Yogi
+    run on the real and imaginary parts as separate real coordinates."""
+    pairs = dict(x0=[np.stack([x, y], -1) for x, y in zip(X0, X0_IMAG)],
+                 target=[np.stack([c, d], -1) for c, d in zip(TARGET, TARGET_IMAG)],
+                 curv=[np.stack([a, a], -1) for a in CURV])
+    for ours, ref in zip(yogi_lrcourse(40, complex_=True, **kwargs), yogi_numpy(40, **kwargs, **pairs), strict=True):
         for a, b in zip(ours, ref):
             np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-13)
 

@@ -23,21 +23,32 @@ SHAPES = [(3, 4), (5,), ()]  # a matrix, a vector, a scalar
 _g = torch.Generator().manual_seed(1)
 TARGETS = [torch.randn(s, generator=_g, dtype=torch.float64) for s in SHAPES]
 CURVATURES = [torch.rand(s, generator=_g, dtype=torch.float64) * 2 + 0.1 for s in SHAPES]
+# Complex parameters: torch optimises them as (real, imaginary) pairs; targets differ per part.
+TARGETS_C = [torch.complex(t, torch.randn(t.shape, generator=_g, dtype=torch.float64)) for t in TARGETS]
 
 
-def make_params() -> list[torch.nn.Parameter]:
+def make_params(complex_: bool = False) -> list[torch.nn.Parameter]:
     g = torch.Generator().manual_seed(0)
-    return [torch.nn.Parameter(torch.randn(s, generator=g, dtype=torch.float64)) for s in SHAPES]
+    dtype = torch.complex128 if complex_ else torch.float64
+    return [torch.nn.Parameter(torch.randn(s, generator=g, dtype=dtype)) for s in SHAPES]
 
 
 def loss_fn(params, active) -> torch.Tensor:
-    """Quadratic + softplus per tensor, plus a coupling term; only ``active`` tensors enter."""
+    """Quadratic + softplus per tensor, plus a coupling term; only ``active`` tensors enter.
+
+    For complex parameters: :math:`|p - c|^2` and softplus of the real and imaginary parts
+    (a loss whose gradient treats the two parts differently), and the coupling's real part.
+    """
     total = torch.zeros((), dtype=torch.float64)
     for i in active:
-        p, c, a = params[i], TARGETS[i], CURVATURES[i]
-        total = total + 0.5 * (a * (p - c) ** 2).sum() + 0.1 * F.softplus(p).sum()
+        p, a = params[i], CURVATURES[i]
+        if p.is_complex():
+            total = total + 0.5 * (a * (p - TARGETS_C[i]).abs() ** 2).sum()
+            total = total + 0.1 * (F.softplus(p.real) + 0.5 * F.softplus(2 * p.imag)).sum()
+        else:
+            total = total + 0.5 * (a * (p - TARGETS[i]) ** 2).sum() + 0.1 * F.softplus(p).sum()
     if 0 in active and 1 in active:
-        total = total + 0.05 * params[0].sum() * params[1].sum()
+        total = total + (0.05 * params[0].sum() * params[1].sum()).real
     return total
 
 
@@ -46,10 +57,11 @@ class Case:
     opt: str
     kwargs: dict = field(default_factory=dict)
     scenario: str = "plain"
+    complex: bool = False  # complex128 parameters instead of float64
 
     def __str__(self):
         settings = ",".join(f"{k}={v}" for k, v in self.kwargs.items())
-        return f"{self.opt}({settings})-{self.scenario}"
+        return f"{self.opt}({settings})-{self.scenario}" + ("-complex" if self.complex else "")
 
 
 def checkpoint(sd):
@@ -75,7 +87,7 @@ def make_scheduler(opt, case: Case):
 
 def run(module, case: Case, resume_at: int | None = None):
     """Run ``case`` with ``module``'s optimizer; return (params per step, losses, opt, params)."""
-    params = make_params()
+    params = make_params(case.complex)
     cls = getattr(module, case.opt)
     kwargs, s = case.kwargs, case.scenario
     if s == "two_groups":
@@ -136,7 +148,7 @@ def check_against_torch(case: Case):
     torch.testing.assert_close(our_losses, their_losses, rtol=RTOL, atol=ATOL)
     assert_same_state(opt_ours, opt_theirs)
     if case.scenario == "grad_none":  # never moved; "no state" is checked against torch above
-        assert torch.equal(p_ours[2], make_params()[2])
+        assert torch.equal(p_ours[2], make_params(case.complex)[2])
     if case.scenario == "closure":
         assert len(our_losses) == STEPS and all(isinstance(x, torch.Tensor) for x in our_losses)
 
@@ -178,14 +190,17 @@ REPRESENTATIVE = [
 SCENARIOS = ["two_groups", "grad_none", "zero_grad_keep", "closure", "add_param_group",
              "StepLR", "CosineAnnealingLR", "OneCycleLR"]
 PROTOCOL_CASES = [Case(c.opt, c.kwargs, s) for c in REPRESENTATIVE for s in SCENARIOS]
+# torch supports complex parameters in all of these: every flag combination again in complex128.
+COMPLEX_CASES = [Case(c.opt, c.kwargs, c.scenario, complex=True) for c in FLAG_CASES]
+COMPLEX_REPRESENTATIVE = [Case(c.opt, c.kwargs, complex=True) for c in REPRESENTATIVE]
 
 
-@pytest.mark.parametrize("case", FLAG_CASES + PROTOCOL_CASES, ids=str)
+@pytest.mark.parametrize("case", FLAG_CASES + PROTOCOL_CASES + COMPLEX_CASES, ids=str)
 def test_matches_torch(case):
     check_against_torch(case)
 
 
-@pytest.mark.parametrize("case", REPRESENTATIVE, ids=str)
+@pytest.mark.parametrize("case", REPRESENTATIVE + COMPLEX_REPRESENTATIVE, ids=str)
 def test_resume_from_state_dict_is_identical(case):
     """Saving mid-run and loading into a fresh optimizer changes nothing, to the last bit."""
     uninterrupted, _, opt_a, _ = run(lrcourse.optim, case)
@@ -194,13 +209,13 @@ def test_resume_from_state_dict_is_identical(case):
     assert_same_state(opt_b, opt_a)
 
 
-@pytest.mark.parametrize("case", REPRESENTATIVE, ids=str)
+@pytest.mark.parametrize("case", REPRESENTATIVE + COMPLEX_REPRESENTATIVE, ids=str)
 @pytest.mark.parametrize("source, target", [(torch.optim, lrcourse.optim), (lrcourse.optim, torch.optim)],
                          ids=["torch->lrcourse", "lrcourse->torch"])
 def test_state_dict_moves_between_torch_and_lrcourse(case, source, target):
     """Half a run in one library, a checkpoint, the other half in the other: same as torch alone."""
     reference, _, opt_ref, _ = run(torch.optim, case)
-    params = make_params()
+    params = make_params(case.complex)
     opt = getattr(source, case.opt)(params, **case.kwargs)
     for t in range(STEPS):
         if t == STEPS // 2:

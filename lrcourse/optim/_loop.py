@@ -2,6 +2,11 @@
 
 Each optimizer file keeps what differs: which hyperparameters its update reads, which
 state tensors it starts from, and the update function itself.
+
+Complex parameters follow torch's convention: a complex tensor is optimised as the real
+tensor of its (real, imaginary) pairs, ``torch.view_as_real``, so an element-wise update
+such as Adam's :math:`g^2` treats the two parts as separate real coordinates (squaring the
+complex number instead would give other, wrong, numbers). The state stays complex.
 """
 from __future__ import annotations
 
@@ -11,6 +16,23 @@ import torch
 from torch.optim import Optimizer
 
 from ._checks import dense_grad, evaluate
+
+
+def update_complex(update: Callable[..., None], p: torch.Tensor, grad: torch.Tensor, state: dict, hyper: dict) -> None:
+    """``update`` on the real views of a complex ``p``, its ``grad`` and its complex state.
+
+    Views share memory, so in-place updates land in the complex tensors; entries the
+    update adds or replaces are stored back, complex again where they have the shape of
+    ``p``'s real view (a momentum buffer started as a copy of the gradient, say).
+    """
+    view = {k: torch.view_as_real(v) if isinstance(v, torch.Tensor) and v.is_complex() else v
+            for k, v in state.items()}
+    before = dict(view)
+    update(torch.view_as_real(p), torch.view_as_real(grad), view, **hyper)
+    shape = p.shape + (2,)
+    for k, v in view.items():
+        if before.get(k) is not v:
+            state[k] = torch.view_as_complex(v) if isinstance(v, torch.Tensor) and v.shape == shape else v
 
 
 def run_step(
@@ -25,7 +47,8 @@ def run_step(
     Evaluates ``closure`` first (its loss is returned), reads the hyperparameters named
     in ``keys`` from each param group, skips parameters whose ``grad`` is ``None``, and
     fills a parameter's empty state with ``init_state(state, p, group)`` before its first
-    update. Sparse gradients are refused with the optimizer's class name.
+    update. Complex parameters are updated through their real views (:func:`update_complex`).
+    Sparse gradients are refused with the optimizer's class name.
     """
     loss = evaluate(closure)
     name = type(optimizer).__name__
@@ -37,5 +60,9 @@ def run_step(
             state = optimizer.state[p]
             if not state:
                 init_state(state, p, group)
-            update(p, dense_grad(p, name), state, **hyper)
+            grad = dense_grad(p, name)
+            if torch.is_complex(p):
+                update_complex(update, p, grad, state, hyper)
+            else:
+                update(p, grad, state, **hyper)
     return loss

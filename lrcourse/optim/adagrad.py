@@ -70,7 +70,9 @@ class Adagrad(Optimizer):
 
     def _init_state(self, state, p, group):
         state["step"] = new_step_counter()
-        state["sum"] = torch.full_like(p, group["initial_accumulator_value"], memory_format=torch.preserve_format)
+        s0 = group["initial_accumulator_value"]  # complex p: s_0 for the real and the imaginary part
+        s0 = complex(s0, s0) if torch.is_complex(p) else s0
+        state["sum"] = torch.full_like(p, s0, memory_format=torch.preserve_format)
 
     @torch.no_grad()
     def step(self, closure=None):
