@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import math
 import sys
 import time
 from pathlib import Path
@@ -30,25 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 from lrcourse.data import fashion_mnist  # noqa: E402
 from lrcourse.models import LeNet  # noqa: E402
+from lrcourse.schedules import CosineScheduler, SquareRootScheduler  # noqa: E402
 from lrcourse.train import History, plot_histories, seed_everything, train  # noqa: E402
-
-try:  # helper B's pure d2l callables, when present
-    from lrcourse.schedules import CosineScheduler, SquareRootScheduler  # type: ignore
-    SCHEDULES_FROM = "lrcourse.schedules"
-except ImportError:  # the chapter's formulas, written as pure functions of the epoch
-    SCHEDULES_FROM = "local closed form (benchmarks/d2l_table.py)"
-
-    def SquareRootScheduler(lr=0.1):  # noqa: N802 - the chapter's name
-        return lambda t: lr * (t + 1.0) ** -0.5
-
-    def CosineScheduler(max_update, base_lr=0.01, final_lr=0, warmup_steps=0, warmup_begin_lr=0):  # noqa: N802
-        def schedule(t):
-            if t < warmup_steps:
-                return warmup_begin_lr + (base_lr - warmup_begin_lr) * t / warmup_steps
-            t = min(t, max_update)
-            p = (t - warmup_steps) / (max_update - warmup_steps)
-            return final_lr + (base_lr - final_lr) * (1 + math.cos(math.pi * p)) / 2
-        return schedule
 
 # name: (settings, initial lr, scheduler factory (optimizer -> scheduler), convention,
 #        book en test acc, book zh test acc, book en train loss, book en train acc)
@@ -106,7 +88,7 @@ def main(argv=None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = "d2l_table_quick" if args.quick else "d2l_table"
-    print(f"d2l table: runs={runs} epochs={epochs} schedules from {SCHEDULES_FROM}, "
+    print(f"d2l table: runs={runs} epochs={epochs}, "
           f"torch {torch.__version__}, {torch.get_num_threads()} threads", flush=True)
     rows, histories = [], {}
     for name in runs:

@@ -48,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 from lrcourse.data import fashion_mnist, prepare  # noqa: E402
 from lrcourse.models import LeNet  # noqa: E402
 from lrcourse.train import train  # noqa: E402
+from lrcourse.train.loop import to_layout  # noqa: E402
 
 BATCH, LR = 256, 0.1
 
@@ -114,7 +115,7 @@ def run_d2l(d2l_dir: Path) -> tuple[float, float]:
 
 
 def run_floor(batches, test_batches, channels_last: bool = False) -> tuple[float, float]:
-    """The batches are already in the layout the model gets (``to_layout``)."""
+    """The batches are already in the layout the model gets (:func:`nhwc`)."""
     torch.manual_seed(0)
     model = LeNet()
     if channels_last:
@@ -132,9 +133,9 @@ def run_floor(batches, test_batches, channels_last: bool = False) -> tuple[float
     return since(t0)
 
 
-def to_layout(batches, channels_last: bool):
-    fmt = torch.channels_last if channels_last else torch.contiguous_format
-    return [(x.contiguous(memory_format=fmt), y) for x, y in batches]
+def nhwc(batches):
+    """The batches with their images in the layout ``train(channels_last=True)`` feeds."""
+    return [(to_layout(x, True), y) for x, y in batches]
 
 
 def prepare_d2l_dir(root: Path) -> Path:
@@ -170,7 +171,7 @@ def main(argv=None) -> int:
             runs = {"lrcourse": lambda: run_lrcourse(data), "d2l": lambda: run_d2l(d2l_dir),
                     "lrcourse_cl": lambda: run_lrcourse(data, channels_last=True),
                     "floor": lambda: run_floor(batches, test_batches),
-                    "floor_cl": lambda: run_floor(to_layout(batches, True), to_layout(test_batches, True), True),
+                    "floor_cl": lambda: run_floor(nhwc(batches), nhwc(test_batches), True),
                     "d2l_data": lambda: run_d2l_data(d2l_dir)}
             for k in names[r % len(names):] + names[:r % len(names)]:  # rotate who goes first
                 w, c = runs[k]()

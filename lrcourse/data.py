@@ -43,6 +43,9 @@ from typing import Iterator
 import numpy as np
 import torch
 
+from .device import resolve_device
+from .schedules import checks
+
 CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 DEBIAN_PACKAGE = "dataset-fashion-mnist"
@@ -237,8 +240,7 @@ def load_split(split: str, root: str | os.PathLike | None = None) -> tuple[torch
 
     The files are prepared (:func:`prepare`) and verified once per process and file version.
     """
-    if split not in SPLITS:
-        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    checks.choice("split", split, tuple(SPLITS))
     import torchvision
 
     root = prepare(root)
@@ -297,8 +299,7 @@ class FashionMNIST:
         return self.train_images.device
 
     def split(self, split: str) -> tuple[torch.Tensor, torch.Tensor]:
-        if split not in SPLITS:
-            raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+        checks.choice("split", split, tuple(SPLITS))
         return getattr(self, f"{split}_images"), getattr(self, f"{split}_labels")
 
     def num_examples(self, split: str) -> int:
@@ -318,8 +319,7 @@ class FashionMNIST:
 
         The order depends only on ``(seed, epoch)``, so a resumed run sees the same batches.
         """
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+        checks.integer("batch_size", batch_size, low=1, type_error=False)
         images, labels = self.split(split)
         n = len(labels)
         if shuffle:
@@ -345,8 +345,6 @@ def fashion_mnist(root: str | os.PathLike | None = None, *, device=None, train_s
         test_subset: likewise for the 10000 test examples.
         seed: picks the subsets.
     """
-    from .train.device import resolve_device
-
     device = resolve_device(device)
     _check_subset("train_subset", train_subset, 60000)
     _check_subset("test_subset", test_subset, 10000)

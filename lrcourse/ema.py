@@ -23,18 +23,14 @@ References:
 """
 from __future__ import annotations
 
-import math
-from numbers import Integral, Real
-
 import numpy as np
+
+from .optim._checks import check_flag
+from .schedules import checks
 
 
 def _check_beta(beta) -> float:
-    if isinstance(beta, bool) or not isinstance(beta, Real):
-        raise TypeError(f"beta must be a real number in [0, 1), got {beta!r} of type {type(beta).__name__}")
-    if math.isnan(beta) or not 0.0 <= beta < 1.0:
-        raise ValueError(f"beta must be in [0, 1), got {beta!r}")
-    return float(beta)
+    return checks.real("beta", beta, low=0.0, high=1.0, high_open=True)
 
 
 def _as_array(values, name: str) -> np.ndarray:
@@ -80,8 +76,7 @@ def ema_weights(beta: float, n: int) -> np.ndarray:
         n: number of weights, a positive integer.
     """
     beta = _check_beta(beta)
-    if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
+    n = checks.integer("n", n, low=1, type_error=False)
     return (1 - beta) * beta ** np.arange(n)
 
 
@@ -107,9 +102,7 @@ class EMA:
 
     def __init__(self, beta: float = 0.9, bias_correction: bool = True):
         self.beta = _check_beta(beta)
-        if not isinstance(bias_correction, bool):
-            raise TypeError(f"bias_correction must be True or False, got {bias_correction!r}")
-        self.bias_correction = bias_correction
+        self.bias_correction = check_flag("bias_correction", bias_correction)
         self.reset()
 
     def reset(self) -> None:

@@ -28,11 +28,14 @@ References:
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import torch
+
+from .schedules import checks
 
 
 @dataclass(frozen=True)
@@ -152,9 +155,10 @@ def trajectory(optimizer: str | type, f: str | Landscape | Callable, x0: Sequenc
                lr_lambda: Callable[[int], float] | None = None, **hparams) -> np.ndarray:
     r"""Run an optimizer on :math:`f` from ``x0``; return the ``steps + 1`` iterates.
 
-    Each step: evaluate :math:`f(x_t)`, back-propagate, optionally add Gaussian noise
-    :math:`\sigma\,\xi_t` to the gradient (a stand-in for minibatch noise), set the
-    learning rate to ``lr * lr_lambda(t)`` if given, and call ``optimizer.step()``.
+    Each step: set the learning rate to ``lr * lr_lambda(t)`` if given and call
+    ``optimizer.step(closure)``, the closure evaluating :math:`f(x_t)`, back-propagating and
+    optionally adding Gaussian noise :math:`\sigma\,\xi_t` to the gradient (a stand-in for
+    minibatch noise).
     Computed in float64.
 
     Args:
@@ -177,10 +181,8 @@ def trajectory(optimizer: str | type, f: str | Landscape | Callable, x0: Sequenc
         if not isinstance(func, Landscape):
             raise ValueError("x0 is required when f is a plain callable (no default start)")
         x0 = func.start
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"steps must be an int >= 0, got {steps!r}")
-    if not np.isfinite(noise) or noise < 0:
-        raise ValueError(f"noise must be a finite float >= 0, got {noise!r}")
+    checks.integer("steps", steps, type_error=False)
+    checks.real("noise", noise, low=0.0, high=math.inf, high_open=True)
     start = np.atleast_1d(np.asarray(x0, dtype=float))
     if start.ndim != 1 or (isinstance(func, Landscape) and start.size != func.dim):
         want = func.dim if isinstance(func, Landscape) else "any"
@@ -191,15 +193,20 @@ def trajectory(optimizer: str | type, f: str | Landscape | Callable, x0: Sequenc
     gen = torch.Generator().manual_seed(seed)
     path = np.empty((steps + 1, start.size))
     path[0] = start
-    for t in range(steps):
+
+    def closure():  # optimizers that evaluate f several times per step (LBFGS) call it again
         opt.zero_grad()
-        func(x).backward()
+        loss = func(x)
+        loss.backward()
         if noise:
             x.grad.add_(torch.randn(x.shape, generator=gen, dtype=torch.float64), alpha=noise)
+        return loss
+
+    for t in range(steps):
         if lr_lambda is not None:
             for group, lr in zip(opt.param_groups, base_lrs):
                 group["lr"] = lr * lr_lambda(t)
-        opt.step()
+        opt.step(closure)
         path[t + 1] = x.detach().numpy()
     return path
 

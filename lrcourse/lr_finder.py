@@ -4,7 +4,9 @@ Train for ``num_iter`` mini-batches while the learning rate grows from ``start_l
 ``end_lr``, record the loss at each step, and read a good learning rate off the curve:
 the loss falls fastest somewhere below the rate at which training blows up.
 
-The sweep (step :math:`i = 0, \dots, n-1`, :math:`n` = ``num_iter``):
+The sweep (step :math:`i = 0, \dots, n-1`, :math:`n` = ``num_iter``) is a pure schedule,
+:func:`sweep`, built from :func:`lrcourse.schedules.exponential` or
+:func:`lrcourse.schedules.linear`:
 
 .. math::
 
@@ -12,23 +14,32 @@ The sweep (step :math:`i = 0, \dots, n-1`, :math:`n` = ``num_iter``):
     \qquad
     \eta_i = \eta_0 + (\eta_{end} - \eta_0)\,\frac{i}{n-1} \quad (\text{linear}).
 
-The smoothed loss is a bias-corrected exponential moving average (notebook 01) with
-weight :math:`s` = ``smooth`` on the newest loss:
+The smoothed loss is a bias-corrected exponential moving average (:mod:`lrcourse.ema`,
+notebook 01) with weight :math:`s` = ``smooth`` on the newest loss, i.e. :math:`\beta = 1 - s`:
 
 .. math::
 
     a_i = (1-s)\,a_{i-1} + s\,L_i,\quad a_{-1} = 0, \qquad
     \bar L_i = \frac{a_i}{1-(1-s)^{i+1}}.
 
-The test stops early once :math:`\bar L_i > d \cdot \min_{k \le i} \bar L_k` (``diverge_factor``
-:math:`d`) or the loss is not finite. fast.ai uses :math:`d = 4` (and :math:`s = 0.02`, its
+Each step is the trainer's :func:`lrcourse.train.loop.batch_step`. The test stops early once
+:math:`\bar L_i > d \cdot \min_{k \le i} \bar L_k` (``diverge_factor`` :math:`d`) or the loss is
+not finite (that step is then not taken). fast.ai uses :math:`d = 4` (and :math:`s = 0.02`, its
 ``beta = 0.98``); torch-lr-finder uses :math:`d = 5`, :math:`s = 0.05` (without bias
 correction). Afterwards the model and optimizer are put back exactly as they were.
 
 Example:
-    >>> result = lr_range_test(model, optimizer, train_batches, torch.nn.functional.cross_entropy)
-    >>> result.suggestion("valley")  # doctest: +SKIP
-    >>> result.plot()                # doctest: +SKIP
+    >>> import torch
+    >>> _ = torch.manual_seed(0)
+    >>> model = torch.nn.Linear(4, 1)
+    >>> x, y = torch.randn(64, 4), torch.randn(64, 1)
+    >>> opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    >>> result = lr_range_test(model, opt, [(x, y)], torch.nn.functional.mse_loss, start_lr=1e-4,
+    ...                        num_iter=60, progress=False)
+    >>> result.stop_reason, bool(result.lrs[-1] > 0.5)
+    ('diverged', True)
+    >>> result.suggestion("valley") < 0.5
+    True
 
 References:
     Smith, "Cyclical Learning Rates for Training Neural Networks", WACV 2017 (the test).
@@ -40,61 +51,61 @@ from __future__ import annotations
 import copy
 import math
 from dataclasses import dataclass
-from numbers import Integral, Real
 from typing import Callable, Iterable
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-__all__ = ["LRFinderResult", "lr_range_test", "sweep_lrs", "smooth_losses"]
+from . import schedules
+from .ema import EMA, ema
+from .schedules import checks
+from .train.loop import batch_step
+from .train.stepping import set_lr
+
+__all__ = ["LRFinderResult", "lr_range_test", "sweep", "smooth_losses"]
 
 SUGGESTIONS = ("steepest", "minimum", "valley")
+MODES = ("exp", "linear")
 
 
-def _check_number(name: str, value, *, integer: bool = False, above=None, at_least=None) -> None:
-    """TypeError unless a (finite) number; ValueError unless > ``above`` / >= ``at_least``."""
-    kind, what = (Integral, "an int") if integer else (Real, "a real number")
-    if isinstance(value, bool) or not isinstance(value, kind):
-        raise TypeError(f"{name} must be {what}, got {value!r} ({type(value).__name__})")
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    if above is not None and not value > above:
-        raise ValueError(f"{name} must be > {above}, got {value!r}")
-    if at_least is not None and not value >= at_least:
-        raise ValueError(f"{name} must be >= {at_least}, got {value!r}")
+def sweep(start_lr: float, end_lr: float, num_iter: int, mode: str = "exp") -> Callable[[int], float]:
+    r"""The sweep as a pure schedule ``step -> lr``, built from the library's schedules.
 
+    ``"exp"`` is :func:`lrcourse.schedules.exponential` with
+    :math:`\gamma = (\eta_{end}/\eta_0)^{1/(n-1)}` and base :math:`\eta_0`; ``"linear"`` is
+    :func:`lrcourse.schedules.linear` on base :math:`\eta_{end}`, its factor rising from
+    :math:`\eta_0/\eta_{end}` to 1 over :math:`n-1` steps.
 
-def sweep_lrs(start_lr: float, end_lr: float, num_iter: int, mode: str = "exp") -> np.ndarray:
-    """The ``num_iter`` learning rates of the sweep, from ``start_lr`` to ``end_lr`` inclusive."""
-    _check_number("start_lr", start_lr, above=0)
-    _check_number("end_lr", end_lr, above=0)
-    _check_number("num_iter", num_iter, integer=True, at_least=2)
+    Args:
+        start_lr: :math:`\eta_0`, the lr at step 0, finite and > 0.
+        end_lr: :math:`\eta_{end}`, the lr at step ``num_iter - 1``, finite and > ``start_lr``.
+        num_iter: :math:`n`, the number of steps, int >= 2.
+        mode: ``"exp"`` (default) or ``"linear"``.
+
+    Example:
+        >>> lr = sweep(1e-3, 10.0, 5)
+        >>> [round(lr(i), 6) for i in range(5)]
+        [0.001, 0.01, 0.1, 1.0, 10.0]
+    """
+    start_lr = checks.real("start_lr", start_lr, low=0.0, high=math.inf, low_open=True, high_open=True)
+    end_lr = checks.real("end_lr", end_lr, low=0.0, high=math.inf, low_open=True, high_open=True)
+    num_iter = checks.integer("num_iter", num_iter, low=2)
     if end_lr <= start_lr:
         raise ValueError(f"end_lr must be > start_lr={start_lr!r}, got end_lr={end_lr!r}")
-    if mode not in ("exp", "linear"):
-        raise ValueError(f"mode must be 'exp' or 'linear', got {mode!r}")
-    frac = np.arange(num_iter) / (num_iter - 1)
-    if mode == "exp":
-        return start_lr * (end_lr / start_lr) ** frac
-    return start_lr + (end_lr - start_lr) * frac
+    if checks.choice("mode", mode, MODES) == "exp":
+        return schedules.exponential((end_lr / start_lr) ** (1 / (num_iter - 1)), lr=start_lr)
+    return schedules.linear(start_lr / end_lr, 1.0, num_iter - 1, lr=end_lr)
+
+
+def _check_smooth(smooth) -> float:
+    return checks.real("smooth", smooth, low=0.0, high=1.0, low_open=True)
 
 
 def smooth_losses(losses, smooth: float = 0.05) -> np.ndarray:
-    """Bias-corrected EMA of ``losses`` with weight ``smooth`` on the newest value."""
-    _check_smooth(smooth)
-    out, avg = np.empty(len(losses)), 0.0
-    for i, loss in enumerate(losses):
-        avg = (1 - smooth) * avg + smooth * float(loss)
-        out[i] = avg / (1 - (1 - smooth) ** (i + 1))
-    return out
-
-
-def _check_smooth(smooth) -> None:
-    if isinstance(smooth, bool) or not isinstance(smooth, Real):
-        raise TypeError(f"smooth must be a real number in (0, 1], got {smooth!r}")
-    if not 0 < smooth <= 1:
-        raise ValueError(f"smooth must be in (0, 1] (1 = no smoothing), got {smooth!r}")
+    r"""Bias-corrected EMA of ``losses`` with weight ``smooth`` on the newest value
+    (:func:`lrcourse.ema.ema` with :math:`\beta = 1 - s`)."""
+    return ema(losses, 1 - _check_smooth(smooth), bias_correction=True)
 
 
 @dataclass
@@ -117,8 +128,8 @@ class LRFinderResult:
     stop_reason: str
 
     def _trimmed(self, skip_start: int, skip_end: int) -> tuple[np.ndarray, np.ndarray]:
-        for name, v in (("skip_start", skip_start), ("skip_end", skip_end)):
-            _check_number(name, v, integer=True, at_least=0)
+        checks.integer("skip_start", skip_start)
+        checks.integer("skip_end", skip_end)
         finite = np.isfinite(self.smoothed)
         lrs, loss = self.lrs[finite], self.smoothed[finite]
         lrs, loss = lrs[skip_start:len(lrs) - skip_end], loss[skip_start:len(loss) - skip_end]
@@ -140,8 +151,7 @@ class LRFinderResult:
             skip_start: points dropped at the start (default 10, as torch-lr-finder).
             skip_end: points dropped at the end (default 5), where the loss blows up.
         """
-        if method not in SUGGESTIONS:
-            raise ValueError(f"method must be one of {SUGGESTIONS}, got {method!r}")
+        checks.choice("method", method, SUGGESTIONS)
         lrs, loss = self._trimmed(skip_start, skip_end)
         if method == "minimum":
             return float(lrs[np.argmin(loss)] / 10)
@@ -190,6 +200,19 @@ def _valley_index(loss: np.ndarray) -> int:
                 best_end, best_start = i, i - lds[i]
     third = (best_end - best_start) / 3
     return min(n - 1, best_start + int(third) + int(third / 2))
+
+
+def _cycle(passes: Callable[[int], Iterable]):
+    """The batches of ``passes(0)``, then ``passes(1)``, ...; ends at the first pass that is empty."""
+    epoch = 0
+    while True:
+        empty = True
+        for batch in passes(epoch):
+            empty = False
+            yield batch
+        if empty:
+            return
+        epoch += 1
 
 
 def lr_range_test(
@@ -241,49 +264,37 @@ def lr_range_test(
         raise TypeError("batches must be an iterable of (inputs, targets) or a callable epoch -> iterable, "
                         f"got {type(batches).__name__}")
     passes = batches if callable(batches) else (lambda epoch: batches)
-    lrs = sweep_lrs(start_lr, end_lr, num_iter, mode)
-    _check_smooth(smooth)
-    _check_number("diverge_factor", diverge_factor, above=1)  # fast.ai 4, torch-lr-finder 5
+    lr_at = sweep(start_lr, end_lr, num_iter, mode)
+    smoother = EMA(beta=1 - _check_smooth(smooth), bias_correction=True)
+    checks.real("diverge_factor", diverge_factor, low=1.0, high=math.inf, low_open=True, high_open=True)
     params = list(model.parameters())
     if not params:
         raise ValueError("model has no parameters to train")
 
     saved = (copy.deepcopy(model.state_dict()), copy.deepcopy(optimizer.state_dict()), model.training)
     device = params[0].device
-    losses: list[float] = []
-    avg, best = 0.0, math.inf
+    lrs, losses, smoothed = [], [], []
     reason = "completed"
     model.train()
+    stream = _cycle(passes)
     try:
-        epoch = 0
-        it = iter(passes(epoch))
         for i in tqdm(range(num_iter), desc="LR range test", disable=not progress, leave=False):
-            try:
-                x, y = next(it)
-            except StopIteration:
-                epoch += 1
-                it = iter(passes(epoch))
-                try:
-                    x, y = next(it)
-                except StopIteration:
-                    if i == 0:
-                        raise ValueError("batches yielded no (inputs, targets) pairs") from None
-                    reason = "batches exhausted"
-                    break
-            for group in optimizer.param_groups:
-                group["lr"] = float(lrs[i])
-            optimizer.zero_grad()
-            loss = loss_fn(model(x.to(device)), y.to(device))
-            loss.backward()
-            optimizer.step()
-            losses.append(float(loss.detach()))
-            if not math.isfinite(losses[-1]):
+            batch = next(stream, None)
+            if batch is None:
+                if i == 0:
+                    raise ValueError("batches yielded no (inputs, targets) pairs")
+                reason = "batches exhausted"
+                break
+            x, y = batch
+            lrs.append(lr_at(i))
+            set_lr(optimizer, lrs[-1])
+            loss, _ = batch_step(model, optimizer, loss_fn, x.to(device), y.to(device))
+            losses.append(loss)
+            smoothed.append(smoother.update(loss))
+            if not math.isfinite(loss):
                 reason = "non-finite loss"
                 break
-            avg = (1 - smooth) * avg + smooth * losses[-1]
-            current = avg / (1 - (1 - smooth) ** (i + 1))
-            best = min(best, current)
-            if current > diverge_factor * best:
+            if smoothed[-1] > diverge_factor * min(smoothed):
                 reason = "diverged"
                 break
     finally:
@@ -291,7 +302,5 @@ def lr_range_test(
             model.load_state_dict(saved[0])
             optimizer.load_state_dict(saved[1])
             model.train(saved[2])
-    n = len(losses)
-    return LRFinderResult(lrs=lrs[:n], losses=np.asarray(losses, dtype=float),
-                          smoothed=smooth_losses(losses, smooth),
+    return LRFinderResult(lrs=np.array(lrs), losses=np.array(losses), smoothed=np.array(smoothed),
                           diverged=reason in ("diverged", "non-finite loss"), stop_reason=reason)

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from torch import nn
 
+from .schedules import checks
+
 
 class LeNet(nn.Sequential):
     """The chapter's ``net_fn()``: same layers, same order, so state_dict keys match it (61,706
@@ -28,8 +30,7 @@ class LeNet(nn.Sequential):
     """
 
     def __init__(self, num_classes: int = 10):
-        if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
-            raise ValueError(f"num_classes must be an int >= 2, got {num_classes!r}")
+        checks.integer("num_classes", num_classes, low=2, type_error=False)
         super().__init__(
             nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.ReLU(),
             nn.MaxPool2d(kernel_size=2, stride=2),

@@ -290,10 +290,10 @@ def test_batches_cover_each_example_once_reproducibly():
 
 
 @pytest.mark.parametrize("call, exc, pattern", [
-    (lambda ds: next(ds.batches("train", 0)), ValueError, r"batch_size must be a positive int, got 0"),
+    (lambda ds: next(ds.batches("train", 0)), ValueError, r"batch_size must be an int >= 1, got 0"),
     (lambda ds: next(ds.batches("train", 2.5)), ValueError, r"batch_size .* got 2.5"),
-    (lambda ds: next(ds.batches("valid", 8)), ValueError, r"split must be 'train' or 'test', got 'valid'"),
-    (lambda ds: data.load_split("valid"), ValueError, r"split must be 'train' or 'test'"),
+    (lambda ds: next(ds.batches("valid", 8)), ValueError, r"split must be one of 'train', 'test', got 'valid'"),
+    (lambda ds: data.load_split("valid"), ValueError, r"split must be one of 'train', 'test', got 'valid'"),
     (lambda ds: data.fashion_mnist(train_subset=0), ValueError, r"train_subset must be between 1 and 60000.*got 0"),
     (lambda ds: data.fashion_mnist(test_subset=10001), ValueError, r"test_subset must be between 1 and 10000"),
     (lambda ds: data.fashion_mnist(train_subset=1.5), TypeError, r"train_subset must be an int or None, got 1.5"),

@@ -83,6 +83,27 @@ def test_trajectory_by_name_equals_torch_optimizer(name, torch_cls, hp, landscap
     np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
 
 
+def test_closure_optimizer_equals_torch_stepped_by_hand():
+    """LBFGS evaluates f several times per step: trajectory hands every optimizer a closure."""
+    land = get_landscape("banana")
+    x = torch.tensor(land.start, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.LBFGS([x], lr=0.5, max_iter=5)
+    rows = [x.detach().numpy().copy()]
+
+    def closure():
+        opt.zero_grad()
+        loss = land(x)
+        loss.backward()
+        return loss
+
+    for _ in range(6):
+        opt.step(closure)
+        rows.append(x.detach().numpy().copy())
+    np.testing.assert_allclose(trajectory(torch.optim.LBFGS, land, None, 6, lr=0.5, max_iter=5), rows,
+                               rtol=1e-12)
+    assert not np.allclose(rows[1], rows[0])
+
+
 def test_heavy_ball_matches_direct_recurrence():
     land, lr, beta = get_landscape("banana"), 0.01, 0.9
     x, b, rows = np.array(land.start), np.zeros(2), [np.array(land.start)]
@@ -118,10 +139,11 @@ ERRORS = [  # (call, exception type, substrings the message must contain)
     (lambda: trajectory("sgd", "banana", None, -1, lr=0.1), ValueError, ["steps", "-1", ">= 0"]),
     (lambda: trajectory("sgd", "banana", None, 2.5, lr=0.1), ValueError, ["steps", "2.5", "int"]),
     (lambda: trajectory("sgd", "banana", None, True, lr=0.1), ValueError, ["steps", "True"]),
-    (lambda: trajectory("sgd", "banana", None, 5, lr=0.1, noise=-1.0), ValueError, ["noise", "-1.0", ">= 0"]),
+    (lambda: trajectory("sgd", "banana", None, 5, lr=0.1, noise=-1.0), ValueError, ["noise", "-1.0", "[0, inf)"]),
+    (lambda: trajectory("sgd", "banana", None, 5, lr=0.1, noise="0.1"), TypeError, ["noise", "'0.1'", "number"]),
     (lambda: trajectory("sgd", "banana", (1.0, 2.0, 3.0), 5, lr=0.1), ValueError, ["x0", "(1.0, 2.0, 3.0)", "2"]),
     (lambda: trajectory("sgd", lambda x: x.sum(), None, 5, lr=0.1), ValueError, ["x0", "required"]),
-    (lambda: trajectory("lbfgs", "banana", None, 5, lr=0.1), ValueError, ["optimizer", "'lbfgs'", "adam"]),
+    (lambda: trajectory("newton", "banana", None, 5, lr=0.1), ValueError, ["optimizer", "'newton'", "adam"]),
     (lambda: trajectory(int, "banana", None, 5, lr=0.1), ValueError, ["optimizer", "int"]),
     (lambda: trajectory("sgd", "saddle", None, 5, lr=0.1), ValueError, ["landscape", "'saddle'", "banana"]),
     (lambda: quadratic(()), ValueError, ["eigenvalues", "()", "> 0"]),

@@ -16,7 +16,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from lrcourse.lr_finder import LRFinderResult, lr_range_test, smooth_losses
+import lrcourse.lr_finder
+from lrcourse.lr_finder import LRFinderResult, lr_range_test, smooth_losses, sweep
 
 matplotlib.use("Agg")
 
@@ -99,6 +100,22 @@ def test_sweep_and_losses_match_a_direct_recurrence(start_lr, end_lr, num_iter, 
         expected.append(a * (wv - c) ** 2)
         wv -= lr * 2 * a * (wv - c)
     np.testing.assert_allclose(r.losses, expected, rtol=1e-10)
+
+
+@pytest.mark.parametrize("start_lr,end_lr,num_iter,mode", SWEEPS)
+def test_sweep_is_a_pure_schedule(start_lr, end_lr, num_iter, mode):
+    lr = sweep(start_lr, end_lr, num_iter, mode)
+    expected = (np.geomspace(start_lr, end_lr, num_iter) if mode == "exp"
+                else np.linspace(start_lr, end_lr, num_iter))
+    np.testing.assert_allclose([lr(i) for i in reversed(range(num_iter))], expected[::-1], rtol=1e-12)
+    assert [lr(i) for i in range(num_iter)] == [lr(i) for i in range(num_iter)]
+
+
+def test_docstring_example_runs():
+    import doctest
+
+    result = doctest.testmod(lrcourse.lr_finder)
+    assert result.attempted > 0 and result.failed == 0
 
 
 @pytest.mark.parametrize("smooth", [1.0, 0.5, 0.05, 0.02])
@@ -243,19 +260,20 @@ def test_plot_without_mark_and_with_custom_skips():
 
 # ---------------------------------------------------------------- bad input
 ERRORS = [  # (kwargs, exception, fragments the message must contain)
-    (dict(start_lr=0.0), ValueError, ["start_lr", "0.0", "> 0"]),
-    (dict(start_lr=-1e-3), ValueError, ["start_lr", "> 0"]),
-    (dict(start_lr="1e-3"), TypeError, ["start_lr", "real number"]),
-    (dict(end_lr=math.inf), ValueError, ["end_lr", "finite"]),
+    (dict(start_lr=0.0), ValueError, ["start_lr", "0.0", "(0, inf)"]),
+    (dict(start_lr=-1e-3), ValueError, ["start_lr", "(0, inf)"]),
+    (dict(start_lr="1e-3"), TypeError, ["start_lr", "number", "'1e-3'"]),
+    (dict(end_lr=math.inf), ValueError, ["end_lr", "inf", "(0, inf)"]),
     (dict(start_lr=1.0, end_lr=0.5), ValueError, ["end_lr", "0.5", "> start_lr"]),
     (dict(num_iter=1), ValueError, ["num_iter", ">= 2", "1"]),
     (dict(num_iter=10.0), TypeError, ["num_iter", "int"]),
     (dict(mode="log"), ValueError, ["mode", "'log'", "'exp'", "'linear'"]),
+    (dict(mode=None), ValueError, ["mode", "None", "'exp'", "'linear'"]),
     (dict(smooth=0.0), ValueError, ["smooth", "(0, 1]"]),
     (dict(smooth=1.5), ValueError, ["smooth", "1.5", "(0, 1]"]),
     (dict(smooth=None), TypeError, ["smooth", "None"]),
-    (dict(diverge_factor=1.0), ValueError, ["diverge_factor", "> 1", "1.0"]),
-    (dict(diverge_factor=True), TypeError, ["diverge_factor", "real number"]),
+    (dict(diverge_factor=1.0), ValueError, ["diverge_factor", "(1, inf)", "1.0"]),
+    (dict(diverge_factor=True), TypeError, ["diverge_factor", "number", "True"]),
     (dict(model="net"), TypeError, ["model", "torch.nn.Module"]),
     (dict(optimizer=object()), TypeError, ["optimizer", "torch.optim.Optimizer"]),
     (dict(loss_fn=3), TypeError, ["loss_fn", "callable"]),

@@ -5,7 +5,7 @@
     lrcourse schedule MultiStepLR --param milestones=15,30 --param gamma=0.5 --steps 30
     lrcourse schedule --list
 
-Everything goes through :func:`lrcourse.lr_scheduler.simulate`.
+Names come from :mod:`lrcourse.catalog`; the curve from :func:`lrcourse.catalog.simulate`.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def add_parser(subparsers):
         "schedule", help="show the learning-rate curve of any scheduler (table, PNG, CSV)",
         description="Step a learning-rate scheduler on a throw-away optimizer and show its curve.\n"
                     "NAME is a class of torch.optim.lr_scheduler / lrcourse.lr_scheduler or an alias\n"
-                    "(cosine, onecycle, wsd, inverse-sqrt, sgdr, plateau, ...), case-insensitive;\n"
+                    "(cosine, onecycle, wsd, inverse-sqrt, sgdr, plateau, d2l-cosine, ...), case-insensitive;\n"
                     "required arguments left out are sized to --steps (see --list).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n  lrcourse schedule cosine --steps 100 --out cosine.png\n"
@@ -36,8 +36,8 @@ def add_parser(subparsers):
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                    help="a scheduler argument, e.g. T_max=50, milestones=15,30, anneal_strategy=linear "
                         "(repeatable; values are Python literals, else strings)")
-    p.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd",
-                   help="optimizer whose momentum (SGD) or beta1 (Adam) gets cycled (default sgd)")
+    p.add_argument("--optimizer", default="sgd",
+                   help="sgd or adam: the optimizer whose momentum (SGD) or beta1 (Adam) gets cycled (default sgd)")
     p.add_argument("--groups", type=int, default=1, help="number of param groups, group i at lr/2**i (default 1)")
     p.add_argument("--out", metavar="PATH", help=HELP_OUT)
     p.add_argument("--log", action="store_true", help="log-scale lr axis in the PNG")
@@ -46,14 +46,14 @@ def add_parser(subparsers):
 
 
 def list_names() -> str:
-    from ..lr_scheduler.registry import ALIASES, names, parameters, resolve
+    from .. import catalog
 
     lines = ["schedulers (NAME, then its parameters; aliases in brackets):"]
-    for name in names():
-        aliases = sorted(a for a, target in ALIASES.items() if target == name)
-        alias = f" [{', '.join(aliases)}]" if aliases else ""
-        lines.append(f"  {name}{alias}\n      {parameters(resolve(name))}")
-    lines.append("built in Python only: SequentialLR, ChainedScheduler, LambdaLR, MultiplicativeLR, WarmupLR")
+    for name, entry in catalog.SCHEDULES.items():
+        recipe = f"  ({entry.build.__doc__.strip()})" if entry.build else ""
+        lines.append(f"  {name} [{', '.join(entry.aliases)}]\n      {entry.parameters()}{recipe}")
+    lines.append("in Python only: WarmupLR (warmup in front of any scheduler); LambdaLR, MultiplicativeLR, "
+                 "SequentialLR, ChainedScheduler with your own lr_lambda or schedulers")
     return "\n".join(lines)
 
 
@@ -90,7 +90,7 @@ def write(trace, out: str, log: bool) -> list[Path]:
             matplotlib.use("Agg")
             import matplotlib.pyplot as plt
 
-            from ..lr_scheduler import plot_schedule
+            from ..catalog import plot_schedule
 
             ax = plot_schedule(trace, log=log)
             ax.figure.tight_layout()
@@ -105,7 +105,7 @@ def run(args) -> int:
         return 0
     if not args.name:
         raise UsageError("give a scheduler NAME (e.g. cosine), or --list to see them")
-    from ..lr_scheduler import simulate
+    from ..catalog import simulate
 
     trace = simulate(args.name, args.steps, lr=args.lr, optimizer=args.optimizer, n_groups=args.groups,
                      **parse_params(args.param))

@@ -13,25 +13,21 @@ from pathlib import Path
 
 from . import UsageError, parse_params
 
-OPTIMIZERS = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop",
-              "adagrad": "Adagrad", "adadelta": "Adadelta"}
-WITH_MOMENTUM = ("sgd", "rmsprop")
-D2L_CALLABLES = {"d2l-sqrt": "SquareRootScheduler", "d2l-cosine": "CosineScheduler",
-                 "d2l-factor": "FactorScheduler"}
-
 
 def add_parser(subparsers):
     p = subparsers.add_parser(
         "train", help="train LeNet on Fashion-MNIST with any optimizer and schedule",
         description="Train LeNet on Fashion-MNIST; write metrics (CSV, JSON) and plots (PNG) into --out.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--optimizer", default="sgd", help=f"one of {', '.join(OPTIMIZERS)}")
-    p.add_argument("--lr", type=float, default=0.1, help="(initial) learning rate")
-    p.add_argument("--momentum", type=float, default=None, help="momentum (sgd, rmsprop)")
+    p.add_argument("--list", action="store_true", help="list the optimizer names (and where to find the schedules)")
+    p.add_argument("--optimizer", default="sgd", help="an optimizer name or alias (sgd, adam, ...; see --list)")
+    p.add_argument("--lr", type=float, default=None,
+                   help="(initial) learning rate (default: the optimizer's in --list; sgd 0.1)")
+    p.add_argument("--momentum", type=float, default=None, help="momentum (optimizers that have one: sgd, rmsprop, ...)")
     p.add_argument("--weight-decay", type=float, default=0.0)
     p.add_argument("--scheduler", default="none",
-                   help="'none'; a scheduler name from `lrcourse schedule --list` (cosine, onecycle, "
-                        "multistep, plateau, ...); or a d2l callable: " + ", ".join(D2L_CALLABLES))
+                   help="'none', or a name from `lrcourse schedule --list` (cosine, onecycle, multistep, "
+                        "plateau, ..., or a d2l callable: d2l-sqrt, d2l-cosine, d2l-factor)")
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                    help="scheduler argument (repeatable), e.g. T_max=30 or milestones=[15,30]; "
                         "omitted required ones are sized to the run")
@@ -61,64 +57,59 @@ def add_parser(subparsers):
     return p
 
 
-def build_optimizer(name: str, params, lr: float, momentum, weight_decay: float):
-    if name.lower() not in OPTIMIZERS:
-        raise UsageError(f"--optimizer must be one of {', '.join(OPTIMIZERS)}, got {name!r}")
+def list_names() -> str:
+    from .. import catalog
+
+    lines = ["optimizers (NAME [aliases]: class, default settings):"]
+    for name, e in catalog.OPTIMIZERS.items():
+        settings = ", ".join(f"{k}={v!r}" for k, v in {"lr": e.lr, **e.settings}.items())
+        lines.append(f"  {e.cli} [{', '.join((name,) + e.aliases[1:])}]: {e.cls.__name__}({settings})")
+    lines.append("schedulers: lrcourse schedule --list")
+    return "\n".join(lines)
+
+
+def build_optimizer(name: str, params, lr: float | None, momentum, weight_decay: float):
+    """The catalog's optimizer ``name`` at ``lr`` (None: its default; ``--momentum`` only where it has one)."""
+    from .. import catalog
+
+    entry = catalog.optimizer(name)
+    lr = entry.lr if lr is None else lr
     if not (math.isfinite(lr) and lr > 0):
         raise UsageError(f"--lr must be a positive number, got {lr}")
-    if momentum is not None and name.lower() not in WITH_MOMENTUM:
-        raise UsageError(f"--momentum applies to {' and '.join(WITH_MOMENTUM)}, not {name!r}")
-    try:
-        import lrcourse.optim as optim
-    except ImportError:  # pragma: no cover - lrcourse.optim is part of the package
-        import torch.optim as optim
-    kwargs = {"lr": lr, "weight_decay": weight_decay}
+    overrides = {"lr": lr, "weight_decay": weight_decay}
     if momentum is not None:
-        kwargs["momentum"] = momentum
-    return getattr(optim, OPTIMIZERS[name.lower()])(params, **kwargs)
+        if not entry.takes("momentum"):
+            takes = [e.cli for e in catalog.OPTIMIZERS.values() if e.takes("momentum")]
+            raise UsageError(f"--momentum applies to {', '.join(takes)}; not {name!r}")
+        overrides["momentum"] = momentum
+    return catalog.build_optimizer(name, params, **overrides)
 
 
 def build_scheduler(name: str, optimizer, params: dict, intervals: int, lr: float):
     """A scheduler (or d2l callable) by name; required arguments sized to ``intervals`` steps."""
-    key = name.lower()
-    if key == "none":
+    if name.lower() == "none":
         if params:
             raise UsageError("--param needs a --scheduler")
         return None
-    if key in D2L_CALLABLES:
-        import lrcourse.schedules as schedules
+    from .. import catalog
 
-        cls = getattr(schedules, D2L_CALLABLES[key])
-        defaults = {"d2l-sqrt": {"lr": lr}, "d2l-cosine": {"max_update": intervals, "base_lr": lr},
-                    "d2l-factor": {"base_lr": lr}}[key]
-        return cls(**{**defaults, **params})
-    try:
-        from lrcourse.lr_scheduler.registry import default_kwargs, resolve
-    except ImportError:  # pragma: no cover - fallback: torch's classes by name
-        import torch.optim.lr_scheduler as tls
-
-        def resolve(n):
-            aliases = {"cosine": "CosineAnnealingLR", "step": "StepLR", "multistep": "MultiStepLR",
-                       "onecycle": "OneCycleLR", "plateau": "ReduceLROnPlateau", "exponential": "ExponentialLR"}
-            cls = getattr(tls, aliases.get(n.lower(), n), None)
-            if not isinstance(cls, type):
-                raise UsageError(f"unknown --scheduler {n!r}")
-            return cls
-
-        def default_kwargs(cls_name, steps, lr):
-            return {}
-    cls = resolve(name)
-    return cls(optimizer, **{**default_kwargs(cls.__name__, intervals, lr), **params})
+    return catalog.build_scheduler(name, optimizer, intervals, lr=lr, **params)
 
 
 def _plateau_mode(args, params: dict) -> dict:
     """``--plateau-metric test_acc`` means larger is better: default ``mode='max'``."""
-    if args.plateau_metric == "test_acc" and args.scheduler.lower() in ("plateau", "reducelronplateau"):
+    from .. import catalog
+
+    plateau = args.scheduler.lower() != "none" and catalog.schedule(args.scheduler).metric
+    if plateau and args.plateau_metric == "test_acc":
         return {"mode": "max", **params}
     return params
 
 
 def run(args) -> int:
+    if args.list:
+        print(list_names())
+        return 0
     import torch
 
     from ..data import fashion_mnist
@@ -143,8 +134,9 @@ def run(args) -> int:
     model = LeNet().to(device)
     optimizer = build_optimizer(args.optimizer, model.parameters(), args.lr, args.momentum, args.weight_decay)
     steps = args.epochs * (data.num_batches("train", args.batch_size) if args.scheduler_interval == "step" else 1)
-    scheduler = build_scheduler(args.scheduler, optimizer, params, steps, args.lr)
-    out = Path(args.out or f"runs/{args.optimizer.lower()}-{args.scheduler.lower()}-lr{args.lr:g}")
+    lr = optimizer.param_groups[0]["lr"]
+    scheduler = build_scheduler(args.scheduler, optimizer, params, steps, lr)
+    out = Path(args.out or f"runs/{args.optimizer.lower()}-{args.scheduler.lower()}-lr{lr:g}")
     out.mkdir(parents=True, exist_ok=True)
     history = train(model, optimizer, data, epochs=args.epochs, batch_size=args.batch_size,
                     scheduler=scheduler, scheduler_interval=None if scheduler is None else args.scheduler_interval,
@@ -155,7 +147,7 @@ def run(args) -> int:
                     on_divergence=args.on_divergence, channels_last=args.channels_last)
     history.to_json(out / "history.json")
     written = history.to_csv(out) + [out / "history.json", out / "history.png"]
-    fig = history.plot(title=f"LeNet, {args.optimizer} lr={args.lr:g}, {args.scheduler}")
+    fig = history.plot(title=f"LeNet, {args.optimizer} lr={lr:g}, {args.scheduler}")
     fig.savefig(out / "history.png", dpi=90)
     import matplotlib.pyplot as plt
 

@@ -15,7 +15,6 @@ from .plateau import ReduceLROnPlateau
 from .simple import (ConstantLR, CosineAnnealingLR, ExponentialLR, LambdaLR, LinearLR, MultiplicativeLR,
                      MultiStepLR, PolynomialLR, StepLR)
 from .swa import SWALR
-from .trace import Trace, plot_schedule, simulate
 from .warmup import InverseSqrtLR, WarmupLR, WSDLR
 
 TORCH_NAMES = [
@@ -24,6 +23,16 @@ TORCH_NAMES = [
     "CosineAnnealingWarmRestarts", "OneCycleLR", "PolynomialLR", "LRScheduler",
 ]
 __all__ = TORCH_NAMES + ["SWALR", "WarmupLR", "InverseSqrtLR", "WSDLR", "Trace", "simulate", "plot_schedule"]
+
+
+def __getattr__(name):
+    """``simulate``, ``plot_schedule`` and ``Trace`` live in :mod:`lrcourse.catalog` (names are
+    resolved there); re-exported here on first use, so importing this module does not import the catalog."""
+    if name in ("Trace", "simulate", "plot_schedule"):
+        from .. import catalog
+        return getattr(catalog, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # d2l's training loop tells torch's schedulers from its own callables by
 # ``scheduler.__module__ == lr_scheduler.__name__``; make that hold for this module too.

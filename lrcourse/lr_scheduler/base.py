@@ -3,14 +3,19 @@ r"""The stepping protocol of ``torch.optim.lr_scheduler``, written out.
 An :class:`LRScheduler` owns the bookkeeping that makes schedulers interchangeable with
 torch's: ``last_epoch`` (the step count), the initial step at construction, ``base_lrs``
 from ``initial_lr`` in each param group (so a scheduler built with ``last_epoch >= 0``
-resumes), ``get_last_lr()``, ``state_dict()`` / ``load_state_dict()``, and the warning
-when ``scheduler.step()`` is called before ``optimizer.step()``.
+resumes), ``get_last_lr()``, ``state_dict()`` / ``load_state_dict()``, and torch's warnings.
+
+A scheduler is a thin adapter: its constructor checks and stores the *settings* under
+torch's attribute names, and each step evaluates a pure schedule from
+:mod:`lrcourse.schedules` built from the settings it holds *now* (:func:`~lrcourse.schedules.cached`
+builds it once per distinct settings). ``state_dict()`` is therefore settings and counters
+only (everything but the optimizer, as torch's), and a loaded state is what gets stepped.
 
 :class:`Chainable` is torch's *recursive* form: each step multiplies the group's current lr
-by $f(t)/f(t-1)$ of a pure factor schedule $f$ from :mod:`lrcourse.schedules` (affinely
-around a floor for cosine). That is what makes two schedulers on one optimizer multiply,
-and a learning rate set by hand be scaled from where the user left it. Without such
-interference it equals the closed form $\eta_0 f(t)$.
+by $f(t)/f(t-1)$ of a pure factor schedule $f$ (affinely around a floor for cosine). That
+is what makes two schedulers on one optimizer multiply, and a learning rate set by hand be
+scaled from where the user left it. Without such interference it equals the closed form
+$\eta_0 f(t)$.
 """
 from __future__ import annotations
 
@@ -24,17 +29,24 @@ from torch.optim import Optimizer
 
 from ..schedules import checks
 
+# torch's warning texts, word for word (tests trigger each in both libraries and compare).
 EPOCH_DEPRECATION_WARNING = (
     "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated "
     "where possible. Please use `scheduler.step()` to step the scheduler. During the "
     "deprecation, if epoch is different from None, the closed form is used instead of the "
-    "new chainable form, where available.")
+    "new chainable form, where available. Please open an issue if you are unable to replicate "
+    "your use case: https://github.com/pytorch/pytorch/issues/new/choose.")
+_SEE_MORE = "See more details at https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate"
+OVERRIDDEN_WARNING = (
+    "Seems like `optimizer.step()` has been overridden after learning rate scheduler "
+    "initialization. Please, make sure to call `optimizer.step()` before "
+    "`lr_scheduler.step()`. " + _SEE_MORE)
 ORDER_WARNING = (
     "Detected call of `lr_scheduler.step()` before `optimizer.step()`. In PyTorch 1.1.0 and "
     "later, you should call them in the opposite order: `optimizer.step()` before "
     "`lr_scheduler.step()`.  Failure to do this will result in PyTorch skipping the first "
-    "value of the learning rate schedule. See more details at "
-    "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate")
+    "value of the learning rate schedule. " + _SEE_MORE)
+GET_LR_WARNING = "To get the last learning rate computed by the scheduler, please use `get_last_lr()`."
 
 
 def check_optimizer(optimizer) -> Optimizer:
@@ -44,15 +56,27 @@ def check_optimizer(optimizer) -> Optimizer:
     return optimizer
 
 
-def per_group(name: str, optimizer: Optimizer, value) -> list:
-    """``value`` repeated for each param group, or a list/tuple with one value per group."""
+def hyper(name: str, value, check=checks.nonnegative):
+    """A hyper-parameter as torch's ``_format_param`` takes it: a number (checked by ``check``)
+    or a 0-dim real tensor (checked by value, kept as a tensor, cloned)."""
+    if isinstance(value, torch.Tensor):
+        if value.dim() != 0 or value.is_complex() or value.dtype == torch.bool:
+            raise TypeError(f"{name} must be a number or a 0-dim real tensor, got a {value.dtype} tensor "
+                            f"of shape {tuple(value.shape)}")
+        check(name, value.item())
+        return value.clone()
+    return check(name, value)
+
+
+def per_group(name: str, optimizer: Optimizer, value, check=checks.nonnegative) -> list:
+    """``value`` (see :func:`hyper`) repeated for each param group, or a list/tuple with one per group."""
     n = len(optimizer.param_groups)
     if isinstance(value, (list, tuple)):
         if len(value) != n:
             raise ValueError(f"{name} must have the same length as optimizer.param_groups. "
                              f"{name} has {len(value)} values, param_groups has {n}.")
-        return list(value)
-    return [value] * n
+        return [hyper(name, v, check) for v in value]
+    return [hyper(name, value, check) for _ in range(n)]
 
 
 def group_values(optimizer: Optimizer, key: str) -> list:
@@ -64,6 +88,12 @@ def set_group_value(group: dict, key: str, value) -> None:
         group[key].fill_(float(value))
     else:
         group[key] = value
+
+
+def callables_state(fns) -> list:
+    """torch's convention for lambdas in a state_dict: save the ``__dict__`` of callable
+    objects, nothing for plain functions (they cannot be pickled)."""
+    return [None if isinstance(fn, types.FunctionType) else fn.__dict__.copy() for fn in fns]
 
 
 def _patch_optimizer_step(optimizer: Optimizer) -> None:
@@ -94,7 +124,6 @@ class LRScheduler:
 
     _is_initial = False
     _in_step = False
-    _transient = ("optimizer", "_factor", "_position", "_phases", "_anneal")  # not in state_dict
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         self.optimizer = check_optimizer(optimizer)
@@ -123,11 +152,12 @@ class LRScheduler:
             self._is_initial = False
 
     def state_dict(self) -> dict[str, Any]:
-        """Everything but the optimizer (save the optimizer's state_dict alongside)."""
-        return {k: v for k, v in self.__dict__.items() if k not in self._transient}
+        """Settings and counters: everything but the optimizer (save its state_dict alongside)."""
+        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        self.__dict__.update({k: v for k, v in state_dict.items() if k not in self._transient})
+        """Take over the saved settings and counters: the next step follows the loaded schedule."""
+        self.__dict__.update(state_dict)
 
     def get_last_lr(self) -> list:
         """The lr of each param group after the last ``step()``."""
@@ -138,16 +168,13 @@ class LRScheduler:
 
     def _warn_outside_step(self) -> None:
         if not self._in_step:
-            warnings.warn("To get the last learning rate computed by the scheduler, please use "
-                          "`get_last_lr()`.", UserWarning, stacklevel=3)
+            warnings.warn(GET_LR_WARNING, UserWarning, stacklevel=3)
 
     def step(self, epoch: int | None = None) -> None:
         """Advance one step (``epoch`` jumps there with the closed form; deprecated in torch)."""
         if self._step_count == 1:
             if not hasattr(self.optimizer.step, "_wrapped_by_lr_sched"):
-                warnings.warn("Seems like `optimizer.step()` has been overridden after learning rate "
-                              "scheduler initialization. Please, make sure to call `optimizer.step()` "
-                              "before `lr_scheduler.step()`.", UserWarning, stacklevel=2)
+                warnings.warn(OVERRIDDEN_WARNING, UserWarning, stacklevel=2)
             elif not getattr(self.optimizer, "_opt_called", False):
                 warnings.warn(ORDER_WARNING, UserWarning, stacklevel=2)
         self._step_count += 1
@@ -180,7 +207,7 @@ class LRScheduler:
 
 
 class Chainable(LRScheduler):
-    r"""torch's recursive form over a pure factor schedule ``self._factor`` (set before ``super().__init__``).
+    r"""torch's recursive form over the pure factor schedule ``self._schedule()`` (built from the settings).
 
     ``get_lr``: at $t = 0$, $\eta \leftarrow \eta f(0)$; then
     $\eta \leftarrow \eta_{min} + (\eta - \eta_{min}) f(t)/f(t-1)$ (unchanged when $f(t) = f(t-1)$;
@@ -191,43 +218,33 @@ class Chainable(LRScheduler):
 
     _floor = 0.0
     _hold_on_resume = True
-    _last_factor = None  # (t, f(t)) of the last step
 
-    def _ratio(self, t: int):
-        """``(f(t-1), f(t))``, reusing f(t-1) from the previous step; subclasses whose ratio
-        is simply gamma (StepLR, ExponentialLR, ...) override it with torch's exact ratio."""
-        last = self._last_factor
-        before = last[1] if last is not None and last[0] == t - 1 else self._factor(t - 1)
-        now = self._factor(t)
-        self._last_factor = (t, now)
-        return before, now
+    def _schedule(self):
+        """The pure factor schedule $f$ of the current settings."""
+        raise NotImplementedError
+
+    def _ratio(self, t: int) -> tuple:
+        """``(f(t-1), f(t))``, with $f(-1) = 1$; subclasses whose ratio torch writes as a plain
+        multiplier (StepLR, ExponentialLR, ...) override it with torch's exact one."""
+        f = self._schedule()
+        return (f(t - 1), f(t)) if t else (1.0, f(0))
 
     def get_lr(self) -> list:
         if not self._in_step:
             self._warn_outside_step()
         t = self.last_epoch
-        groups = self.optimizer.param_groups
-        if t == 0:
-            now = self._factor(0)
-            return [g["lr"] * now for g in groups] if now != 1 else group_values(self.optimizer, "lr")
-        if self._is_initial and self._hold_on_resume:
+        if t and self._is_initial and self._hold_on_resume:
             return group_values(self.optimizer, "lr")
         before, now = self._ratio(t)
         if now == before:
             return group_values(self.optimizer, "lr")
-        floor = self._floor
+        groups, floor = self.optimizer.param_groups, self._floor
         if before == 0:
             return [g["lr"] + (base - floor) * (now - before) for g, base in zip(groups, self.base_lrs)]
         r = now / before
         return [r * (g["lr"] - floor) + floor for g in groups]
 
     def _get_closed_form_lr(self) -> list:
-        f = self._factor(self.last_epoch)
+        f = self._schedule()(self.last_epoch)
         floor = self._floor
         return [floor + (base - floor) * f for base in self.base_lrs]
-
-
-def callables_state(fns) -> list:
-    """torch's convention for lambdas in a state_dict: save the ``__dict__`` of callable
-    objects, nothing for plain functions (they cannot be pickled)."""
-    return [None if isinstance(fn, types.FunctionType) else fn.__dict__.copy() for fn in fns]

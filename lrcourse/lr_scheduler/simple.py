@@ -1,7 +1,9 @@
 r"""Decay schedulers with torch's names and signatures, as thin adapters over
 :mod:`lrcourse.schedules`.
 
-All but :class:`LambdaLR` use torch's recursive (chainable) form through
+Each stores its settings under torch's names and evaluates the pure schedule of the settings
+it holds at that step (so a loaded ``state_dict`` is what gets stepped). All but
+:class:`LambdaLR` use torch's recursive (chainable) form through
 :class:`~lrcourse.lr_scheduler.base.Chainable`: the lr is multiplied by $f(t)/f(t-1)$, so
 two of them on one optimizer multiply, exactly as torch's do.
 
@@ -15,9 +17,10 @@ two of them on one optimizer multiply, exactly as torch's do.
 [0.05]
 
 Stricter than torch (nonsense torch accepts and fails on, or silently misbehaves with,
-later): step sizes, ``T_max``, ``total_iters`` must be ints >= 1; ``gamma`` must be > 0
-(> 1 grows the lr, allowed for lr range tests); milestones must be ints >= 0;
-``ConstantLR(factor=0)`` is refused (torch divides by it at ``total_iters``).
+later): step sizes and ``T_max`` must be ints >= 1, ``total_iters`` ints >= 0; ``gamma``
+must be > 0 (> 1 grows the lr, allowed for lr range tests); milestones must be ints >= 0;
+``ConstantLR(factor=0)`` is refused (torch divides by it at ``total_iters``). A phase of
+zero length is not nonsense: ``total_iters=0`` is accepted and stepped as torch steps it.
 """
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ from collections import Counter
 from typing import Any
 
 from .. import schedules
-from ..schedules import checks
+from ..schedules import cached, checks
 from .base import Chainable, LRScheduler, callables_state, check_optimizer, group_values
 
 
@@ -42,7 +45,8 @@ def _lambdas(optimizer, lr_lambda) -> list:
 
 
 class _WithLambdas(LRScheduler):
-    """A scheduler driven by ``lr_lambda``: one callable, or one per param group."""
+    """A scheduler driven by ``lr_lambda``: one callable, or one per param group. As torch's, the
+    state_dict keeps the ``__dict__`` of callable objects and nothing of plain functions."""
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
         self.optimizer = optimizer
@@ -50,14 +54,14 @@ class _WithLambdas(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def state_dict(self) -> dict[str, Any]:
-        state = {k: v for k, v in self.__dict__.items() if k not in self._transient and k != "lr_lambdas"}
+        state = super().state_dict()
         state["lr_lambdas"] = callables_state(self.lr_lambdas)
         return state
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         state = dict(state_dict)
         fns = state.pop("lr_lambdas")
-        self.__dict__.update(state)
+        super().load_state_dict(state)
         for fn, saved in zip(self.lr_lambdas, fns):
             if saved is not None:
                 fn.__dict__.update(saved)
@@ -88,12 +92,15 @@ class StepLR(Chainable):
     _hold_on_resume = False
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
-        self._factor = schedules.step(step_size, gamma)
         self.step_size, self.gamma = step_size, gamma
+        self._schedule()  # checks the settings
         super().__init__(optimizer, last_epoch)
 
-    def _ratio(self, t):  # f(t)/f(t-1) is gamma at multiples of step_size, else 1
-        return (1.0, self.gamma) if t % self.step_size == 0 else (1.0, 1.0)
+    def _schedule(self):
+        return cached(schedules.step, self.step_size, self.gamma)
+
+    def _ratio(self, t):  # torch's: times gamma at each multiple of step_size after 0
+        return (1.0, self.gamma) if t and t % self.step_size == 0 else (1.0, 1.0)
 
 
 class MultiStepLR(Chainable):
@@ -102,58 +109,80 @@ class MultiStepLR(Chainable):
     _hold_on_resume = False
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
-        milestones = list(milestones) if hasattr(milestones, "__iter__") and not isinstance(milestones, str) else milestones
-        self._factor = schedules.multistep(milestones, gamma)
-        self.milestones = Counter(milestones)
+        self.milestones = Counter(checks.milestones("milestones", milestones))
         self.gamma = gamma
+        self._schedule()
         super().__init__(optimizer, last_epoch)
 
-    def _ratio(self, t):
+    def _schedule(self):
+        return cached(schedules.multistep, tuple(sorted(self.milestones.elements())), self.gamma)
+
+    def _ratio(self, t):  # torch's: times gamma ** (how often t is a milestone)
         k = self.milestones.get(t, 0)
         return (1.0, self.gamma ** k) if k else (1.0, 1.0)
 
 
 class ConstantLR(Chainable):
-    r"""$\eta_t = \eta_0 f$ for $t <$ ``total_iters`` (int >= 1, default 5), then $\eta_0$; factor in (0, 1] (default 1/3)."""
+    r"""$\eta_t = \eta_0 f$ for $t <$ ``total_iters`` (int >= 0, default 5), then $\eta_0$; factor in (0, 1] (default 1/3).
+
+    ``total_iters=0`` follows torch: its recursive form applies ``factor`` at step 0 before it
+    looks at ``total_iters``, so stepping keeps $\eta_0 f$; ``step(epoch)`` gives $\eta_0$.
+    """
 
     _hold_on_resume = False
 
     def __init__(self, optimizer, factor=1.0 / 3, total_iters=5, last_epoch=-1):
         checks.real("factor", factor, low=0.0, high=1.0, low_open=True)
-        checks.integer("total_iters", total_iters, low=1)
-        self._factor = schedules.constant(1.0, factor, total_iters)
         self.factor, self.total_iters = factor, total_iters
+        self._schedule()
         super().__init__(optimizer, last_epoch)
+
+    def _schedule(self):
+        return cached(schedules.constant, 1.0, self.factor, self.total_iters)
+
+    def _ratio(self, t):  # torch's: times factor at step 0, divided by it at total_iters
+        if t == 0:
+            return 1.0, self.factor
+        return (self.factor, 1.0) if t == self.total_iters else (1.0, 1.0)
 
 
 class LinearLR(Chainable):
-    r"""$\eta_t = \eta_0(s + (e - s)\min(T, t)/T)$ (:func:`lrcourse.schedules.linear`)."""
+    r"""$\eta_t = \eta_0(s + (e - s)\min(T, t)/T)$ (:func:`lrcourse.schedules.linear`; T = 0 stays at $\eta_0 s$ as torch's)."""
 
     def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1):
-        self._factor = schedules.linear(start_factor, end_factor, total_iters)
         self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
+        self._schedule()
         super().__init__(optimizer, last_epoch)
+
+    def _schedule(self):
+        return cached(schedules.linear, self.start_factor, self.end_factor, self.total_iters)
 
 
 class ExponentialLR(Chainable):
     r"""$\eta_t = \eta_0\gamma^t$ (:func:`lrcourse.schedules.exponential`); gamma > 0."""
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
-        self._factor = schedules.exponential(gamma)
         self.gamma = gamma
+        self._schedule()
         super().__init__(optimizer, last_epoch)
 
-    def _ratio(self, t):
-        return 1.0, self.gamma
+    def _schedule(self):
+        return cached(schedules.exponential, self.gamma)
+
+    def _ratio(self, t):  # torch's: times gamma at every step after 0
+        return (1.0, self.gamma) if t else (1.0, 1.0)
 
 
 class PolynomialLR(Chainable):
-    r"""$\eta_t = \eta_0(1 - \min(T, t)/T)^p$ (:func:`lrcourse.schedules.polynomial`)."""
+    r"""$\eta_t = \eta_0(1 - \min(T, t)/T)^p$ (:func:`lrcourse.schedules.polynomial`; T = 0 stays at $\eta_0$ as torch's)."""
 
     def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
-        self._factor = schedules.polynomial(total_iters, power)
         self.total_iters, self.power = total_iters, power
+        self._schedule()
         super().__init__(optimizer, last_epoch)
+
+    def _schedule(self):
+        return cached(schedules.polynomial, self.total_iters, self.power)
 
 
 class CosineAnnealingLR(Chainable):
@@ -164,7 +193,13 @@ class CosineAnnealingLR(Chainable):
     """
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
-        self._factor = schedules.cosine(T_max)
-        self._floor = checks.nonnegative("eta_min", eta_min)
-        self.T_max, self.eta_min = T_max, eta_min
+        self.T_max, self.eta_min = T_max, checks.nonnegative("eta_min", eta_min)
+        self._schedule()
         super().__init__(optimizer, last_epoch)
+
+    @property
+    def _floor(self):
+        return self.eta_min
+
+    def _schedule(self):
+        return cached(schedules.cosine, self.T_max)

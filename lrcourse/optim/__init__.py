@@ -12,10 +12,21 @@ Example:
     >>> opt = Adam(model.parameters(), lr=1e-2)
 """
 from .adadelta import Adadelta, adadelta_update
+from .adafactor import Adafactor, adafactor_update
 from .adagrad import Adagrad, adagrad_update
 from .adam import Adam, AdamW, adam_update
+from .adamax import Adamax, adamax_update
+from .asgd import ASGD, asgd_update
+from .lbfgs import LBFGS, lbfgs_direction
+from .line_search import strong_wolfe
+from .muon import Muon, muon_update, newton_schulz
+from .nadam import NAdam, nadam_update
+from .radam import RAdam, radam_update
 from .rmsprop import RMSprop, rmsprop_update
+from .rprop import Rprop, rprop_update
 from .sgd import SGD, sgd_update
+from .sparse_adam import SparseAdam, sparse_adam_update
+from .state import state_bytes
 from .yogi import Yogi, yogi_update
 
 __all__ = [
@@ -25,11 +36,32 @@ __all__ = [
     "Adadelta",
     "Adam",
     "AdamW",
+    "Adamax",
+    "NAdam",
+    "RAdam",
+    "ASGD",
+    "Rprop",
+    "SparseAdam",
+    "LBFGS",
     "Yogi",
+    "Adafactor",
+    "Muon",
     "sgd_update",
     "adagrad_update",
     "rmsprop_update",
     "adadelta_update",
     "adam_update",
+    "adamax_update",
+    "nadam_update",
+    "radam_update",
+    "asgd_update",
+    "rprop_update",
+    "sparse_adam_update",
+    "lbfgs_direction",
+    "strong_wolfe",
     "yogi_update",
+    "adafactor_update",
+    "muon_update",
+    "newton_schulz",
+    "state_bytes",
 ]

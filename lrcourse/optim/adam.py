@@ -10,6 +10,28 @@ from ._checks import check_betas, check_flag, check_lr, check_params, check_real
 from ._loop import run_step
 
 
+def grad_with_weight_decay(param, grad, *, lr, weight_decay, maximize, decoupled):
+    r"""The gradient an Adam-family step uses: sign flipped to ``maximize``, then weight decay.
+
+    ``decoupled`` (AdamW) shrinks ``param`` in place, :math:`\theta \leftarrow \theta(1-\eta\lambda)`,
+    and leaves the gradient alone; otherwise (Adam) the L2 penalty joins it: :math:`g + \lambda\theta`.
+    """
+    g = -grad if maximize else grad
+    if weight_decay != 0:
+        if decoupled:  # AdamW: shrink the weights, leave the gradient alone
+            param.mul_(1 - lr * weight_decay)
+        else:  # Adam: L2 penalty folded into the gradient
+            g = g.add(param, alpha=weight_decay)
+    return g
+
+
+def update_moments(state, g, betas):
+    """Adam's two moving averages, in place: ``state["exp_avg"]`` and ``state["exp_avg_sq"]``."""
+    beta1, beta2 = betas
+    state["exp_avg"].lerp_(g, 1 - beta1)  # v_t = beta1 v + (1-beta1) g
+    state["exp_avg_sq"].mul_(beta2).addcmul_(g, g, value=1 - beta2)  # s_t = beta2 s + (1-beta2) g^2
+
+
 def adam_update(param, grad, state, *, lr, betas, eps, weight_decay, amsgrad, maximize, decoupled):
     """One Adam (``decoupled=False``) or AdamW (``decoupled=True``) step on one tensor, in place.
 
@@ -18,15 +40,9 @@ def adam_update(param, grad, state, *, lr, betas, eps, weight_decay, amsgrad, ma
     beta1, beta2 = betas
     state["step"] += 1
     t = state["step"].item()
-    g = -grad if maximize else grad
-    if weight_decay != 0:
-        if decoupled:  # AdamW: shrink the weights, leave the gradient alone
-            param.mul_(1 - lr * weight_decay)
-        else:  # Adam: L2 penalty folded into the gradient
-            g = g.add(param, alpha=weight_decay)
+    g = grad_with_weight_decay(param, grad, lr=lr, weight_decay=weight_decay, maximize=maximize, decoupled=decoupled)
+    update_moments(state, g, betas)
     exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-    exp_avg.lerp_(g, 1 - beta1)  # v_t = beta1 v + (1-beta1) g
-    exp_avg_sq.mul_(beta2).addcmul_(g, g, value=1 - beta2)  # s_t = beta2 s + (1-beta2) g^2
     step_size = lr / (1 - beta1**t)  # eta / (1 - beta1^t): bias correction of v
     bias_correction2_sqrt = (1 - beta2**t) ** 0.5  # sqrt(1 - beta2^t): bias correction of s
     if amsgrad:  # normalise by the largest s seen so far

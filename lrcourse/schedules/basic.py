@@ -5,7 +5,8 @@ state: calling it twice at one step gives one value. All take ``lr`` (default ``
 with the default a schedule returns the *factor* that multiplies a base learning rate
 (what the scheduler classes in :mod:`lrcourse.lr_scheduler` use); pass your base lr to
 get learning rates directly (what plots and sliders use). Steps are ints ``t >= 0``;
-floats are accepted where the formula makes sense.
+floats are accepted where the formula makes sense. The curves themselves are in
+:mod:`lrcourse.schedules.shapes`; :func:`exponential` and :func:`polynomial` are shapes too.
 
 >>> s = cosine(T_max=10, lr=0.1)
 >>> round(s(0), 6), round(s(5), 6), round(s(10), 6)
@@ -16,11 +17,12 @@ Loshchilov & Hutter, "SGDR" (2017) for the cosine.
 """
 from __future__ import annotations
 
-import math
+import functools
 from bisect import bisect_right
 from typing import Callable
 
 from . import checks
+from .shapes import anneal_cos, anneal_linear
 
 Schedule = Callable[[float], float]
 
@@ -28,6 +30,31 @@ Schedule = Callable[[float], float]
 def _check_step(t) -> None:
     if t < 0:
         raise ValueError(f"step must be a number >= 0, got {t!r}")
+
+
+@functools.lru_cache(maxsize=256, typed=True)
+def _build(factory, *settings):
+    return factory(*settings)
+
+
+def cached(factory: Callable, *settings):
+    """``factory(*settings)``, built (and its arguments checked) once per distinct settings.
+
+    The scheduler classes call it on every step with their *current* settings, so a changed
+    or loaded setting takes effect at once while an unchanged one costs a dictionary look-up.
+    Settings that cannot be hashed (a callable object defining ``__eq__``) rebuild each time.
+    """
+    try:
+        hash(settings)
+    except TypeError:
+        return factory(*settings)
+    return _build(factory, *settings)
+
+
+def _ramp(t, T: int) -> float:
+    """Fraction of a ``T``-step ramp done at step ``t``, held at 1 after it. A ramp of 0 steps
+    never moves (torch's recursive forms change the lr only at steps 1..T)."""
+    return min(T, t) / T if T else 0.0
 
 
 def constant(lr: float = 1.0, factor: float = 1.0, total_iters: int = 0) -> Schedule:
@@ -57,64 +84,24 @@ def linear(start_factor: float = 1.0 / 3, end_factor: float = 1.0, total_iters: 
     Args:
         start_factor: factor at step 0, in (0, 1] (default 1/3).
         end_factor: factor from step ``total_iters`` on, in [0, 1] (default 1.0).
-        total_iters: steps of the ramp, int >= 1 (default 5).
+        total_iters: steps of the ramp, int >= 0 (default 5; 0 stays at ``start_factor``, as torch's).
         lr: base value (default 1.0: a factor).
     """
     s = checks.real("start_factor", start_factor, low=0.0, high=1.0, low_open=True)
     e = checks.real("end_factor", end_factor, low=0.0, high=1.0)
-    T = checks.integer("total_iters", total_iters, low=1)
+    T = checks.integer("total_iters", total_iters)
     lr = checks.nonnegative("lr", lr)
 
     def schedule(t):
         if t < 0:
             _check_step(t)
-        return lr * (s + (e - s) * min(T, t) / T)
-
-    return schedule
-
-
-def step(step_size: int, gamma: float = 0.1, lr: float = 1.0) -> Schedule:
-    r"""$\eta_t = \eta\,\gamma^{\lfloor t / k \rfloor}$ (torch ``StepLR``).
-
-    Args:
-        step_size: k, steps between decays, int >= 1.
-        gamma: decay per k steps, > 0 (default 0.1; > 1 grows the lr, as in lr range tests).
-        lr: base value (default 1.0: a factor).
-    """
-    k = checks.integer("step_size", step_size, low=1)
-    gamma = checks.positive("gamma", gamma)
-    lr = checks.nonnegative("lr", lr)
-
-    def schedule(t):
-        if t < 0:
-            _check_step(t)
-        return lr * gamma ** (t // k)
-
-    return schedule
-
-
-def multistep(milestones, gamma: float = 0.1, lr: float = 1.0) -> Schedule:
-    r"""$\eta_t = \eta\,\gamma^{\#\{m_i \le t\}}$ (torch ``MultiStepLR``; repeated milestones count twice).
-
-    Args:
-        milestones: steps (ints >= 0, any order, repeats allowed) at which lr is multiplied by gamma.
-        gamma: decay per milestone, > 0 (default 0.1).
-        lr: base value (default 1.0: a factor).
-    """
-    ms = sorted(checks.milestones("milestones", milestones))
-    gamma = checks.positive("gamma", gamma)
-    lr = checks.nonnegative("lr", lr)
-
-    def schedule(t):
-        if t < 0:
-            _check_step(t)
-        return lr * gamma ** bisect_right(ms, t)
+        return lr * anneal_linear(s, e, _ramp(t, T))
 
     return schedule
 
 
 def exponential(gamma: float, lr: float = 1.0) -> Schedule:
-    r"""$\eta_t = \eta\,\gamma^t$ (torch ``ExponentialLR``).
+    r"""$\eta_t = \eta\,\gamma^t$ (torch ``ExponentialLR``; the geometric shape every decay by gamma uses).
 
     Args:
         gamma: decay per step, > 0 (> 1 grows the lr, as in lr range tests).
@@ -131,11 +118,49 @@ def exponential(gamma: float, lr: float = 1.0) -> Schedule:
     return schedule
 
 
+def step(step_size: int, gamma: float = 0.1, lr: float = 1.0) -> Schedule:
+    r"""$\eta_t = \eta\,\gamma^{\lfloor t / k \rfloor}$ (torch ``StepLR``): :func:`exponential` at $\lfloor t/k \rfloor$.
+
+    Args:
+        step_size: k, steps between decays, int >= 1.
+        gamma: decay per k steps, > 0 (default 0.1; > 1 grows the lr, as in lr range tests).
+        lr: base value (default 1.0: a factor).
+    """
+    k = checks.integer("step_size", step_size, low=1)
+    decay = exponential(gamma, lr)
+
+    def schedule(t):
+        if t < 0:
+            _check_step(t)
+        return decay(t // k)
+
+    return schedule
+
+
+def multistep(milestones, gamma: float = 0.1, lr: float = 1.0) -> Schedule:
+    r"""$\eta_t = \eta\,\gamma^{\#\{m_i \le t\}}$ (torch ``MultiStepLR``; repeated milestones count twice).
+
+    Args:
+        milestones: steps (ints >= 0, any order, repeats allowed) at which lr is multiplied by gamma.
+        gamma: decay per milestone, > 0 (default 0.1).
+        lr: base value (default 1.0: a factor).
+    """
+    ms = sorted(checks.milestones("milestones", milestones))
+    decay = exponential(gamma, lr)
+
+    def schedule(t):
+        if t < 0:
+            _check_step(t)
+        return decay(bisect_right(ms, t))
+
+    return schedule
+
+
 def cosine(T_max: int, lr: float = 1.0, eta_min: float = 0.0) -> Schedule:
     r"""$\eta_t = \eta_{min} + (\eta - \eta_{min})\,\frac{1 + \cos(\pi t / T)}{2}$ (torch ``CosineAnnealingLR``).
 
     Past ``T_max`` the cosine keeps going (back up to ``lr`` at ``2 T_max``), as torch's does;
-    use :func:`lrcourse.schedules.join` with a constant to hold the floor instead.
+    use :func:`lrcourse.schedules.anneal` to hold the floor instead.
 
     Args:
         T_max: half period in steps, int >= 1.
@@ -149,7 +174,7 @@ def cosine(T_max: int, lr: float = 1.0, eta_min: float = 0.0) -> Schedule:
     def schedule(t):
         if t < 0:
             _check_step(t)
-        return eta_min + (lr - eta_min) * ((1 + math.cos(math.pi * t / T)) / 2)
+        return anneal_cos(lr, eta_min, t / T)
 
     return schedule
 
@@ -158,17 +183,17 @@ def polynomial(total_iters: int = 5, power: float = 1.0, lr: float = 1.0) -> Sch
     r"""$\eta_t = \eta\,(1 - \min(T, t)/T)^p$ (torch ``PolynomialLR``).
 
     Args:
-        total_iters: steps to reach 0, int >= 1 (default 5).
+        total_iters: steps to reach 0, int >= 0 (default 5; 0 stays at ``lr``, as torch's).
         power: p, >= 0 (default 1.0: linear decay).
         lr: base value (default 1.0: a factor).
     """
-    T = checks.integer("total_iters", total_iters, low=1)
+    T = checks.integer("total_iters", total_iters)
     p = checks.nonnegative("power", power)
     lr = checks.nonnegative("lr", lr)
 
     def schedule(t):
         if t < 0:
             _check_step(t)
-        return lr * (1.0 - min(T, t) / T) ** p
+        return lr * (1.0 - _ramp(t, T)) ** p
 
     return schedule

@@ -53,20 +53,12 @@ def choice(name: str, value, options) -> str:
     return value
 
 
-def milestones(name: str, values, *, increasing: bool = False) -> list[int]:
-    """A list of ints >= 0 (>= 1 and strictly increasing when ``increasing``)."""
+def milestones(name: str, values, *, ordered: bool = False) -> list[int]:
+    """A list of ints >= 0 (in non-decreasing order when ``ordered``: equal neighbours make a
+    phase of zero length, which is allowed)."""
     if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
         raise TypeError(f"{name} must be a list of ints, got {values!r}")
-    out = [integer(f"{name}[{i}]", v, low=1 if increasing else 0) for i, v in enumerate(values)]
-    if increasing and any(b <= a for a, b in zip(out, out[1:])):
-        raise ValueError(f"{name} must be strictly increasing, got {out}")
+    out = [integer(f"{name}[{i}]", v) for i, v in enumerate(values)]
+    if ordered and any(b < a for a, b in zip(out, out[1:])):
+        raise ValueError(f"{name} must be in non-decreasing order, got {out}")
     return out
-
-
-def step_value(step) -> float:
-    """The step a schedule is evaluated at: a real number >= 0."""
-    if not _is_real(step):
-        raise TypeError(f"step must be a number >= 0, got {step!r} of type {type(step).__name__}")
-    if step < 0 or math.isnan(step):
-        raise ValueError(f"step must be a number >= 0, got {step!r}")
-    return step

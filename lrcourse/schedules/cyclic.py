@@ -1,8 +1,10 @@
 r"""Schedules that go up and down: cyclic (CLR), one-cycle and cosine with warm restarts.
 
-Pure functions of the step, shared by :class:`lrcourse.lr_scheduler.CyclicLR`,
+Pure functions of the step, evaluated by :class:`lrcourse.lr_scheduler.CyclicLR`,
 :class:`~lrcourse.lr_scheduler.OneCycleLR` and
-:class:`~lrcourse.lr_scheduler.CosineAnnealingWarmRestarts`.
+:class:`~lrcourse.lr_scheduler.CosineAnnealingWarmRestarts`: the triangle is
+:func:`~lrcourse.schedules.shapes.triangle`, one-cycle's phases are anneals joined with
+:func:`~lrcourse.schedules.join`, and every cosine is :func:`~lrcourse.schedules.shapes.anneal_cos`.
 
 >>> s = one_cycle(total_steps=100, max_lr=1.0)
 >>> round(s(0), 12), s(29), round(s(99), 12)
@@ -13,54 +15,73 @@ Smith & Topin, "Super-Convergence" (2018); Loshchilov & Hutter, "SGDR" (2017).
 """
 from __future__ import annotations
 
+import functools
 import math
 from typing import Callable
 
 from . import checks
-from .basic import Schedule, _check_step
+from .basic import Schedule, _check_step, constant, exponential
+from .join import join
+from .shapes import ANNEAL, anneal_cos, anneal_linear, triangle
 
 MODES = ("triangular", "triangular2", "exp_range")
 ANNEAL_STRATEGIES = ("cos", "linear")
 
 
 # ----------------------------------------------------------------------------- cyclic
-def cyclic_position(step_size_up: float = 2000, step_size_down: float | None = None,
-                    mode: str = "triangular", gamma: float = 1.0,
-                    scale_fn: Callable[[float], float] | None = None,
-                    scale_mode: str = "cycle") -> Callable[[float], tuple[float, float]]:
-    r"""Where a cyclic schedule is: ``position(t) -> (h, s)``.
+def triangle_wave(total_size: float, step_ratio: float, mode: str = "triangular", gamma: float = 1.0,
+                  scale_fn: Callable[[float], float] | None = None,
+                  scale_mode: str = "cycle") -> Callable[[float], tuple[float, float]]:
+    r"""``position(t) -> (h, s)`` for cycles of ``total_size`` steps that rise for the first
+    ``step_ratio`` of each (the settings torch's ``CyclicLR`` stores).
 
-    With $c = \lfloor 1 + t/(u+d) \rfloor$ and $x = 1 + t/(u+d) - c$, the triangle is
-    $h = x/r$ going up ($r = u/(u+d)$) and $h = (x-1)/(r-1)$ going down; the amplitude scale
-    is $s = 1$ (triangular), $2^{1-c}$ (triangular2), $\gamma^t$ (exp_range) or ``scale_fn``.
-    Then $\eta_t = \eta_{base} + (\eta_{max} - \eta_{base})\,h\,s$ and the momentum moves the
-    other way, $m_t = m_{max} - (m_{max} - m_{base})\,h\,s$.
+    With $c = \lfloor 1 + t/L \rfloor$ and $x = 1 + t/L - c$, $h$ is the :func:`triangle`
+    at $x$; the amplitude scale is $s = 1$ (triangular), $2^{1-c}$ (triangular2),
+    $\gamma^t$ (exp_range) or ``scale_fn`` of c (``scale_mode="cycle"``) or of t ("iterations").
     """
-    up = checks.positive("step_size_up", step_size_up)
-    down = up if step_size_down is None else checks.nonnegative("step_size_down", step_size_down)
+    total = checks.positive("total_size", total_size)
+    ratio = checks.real("step_ratio", step_ratio, low=0.0, high=1.0, low_open=True)
     if scale_fn is None:
         checks.choice("mode", mode, MODES)
-        scale_mode = "iterations" if mode == "exp_range" else "cycle"
-        gamma = checks.positive("gamma", gamma)
-        scale_fn = {"triangular": lambda x: 1.0, "triangular2": lambda x: 1 / (2.0 ** (x - 1)),
-                    "exp_range": lambda x: gamma ** x}[mode]
+        by_cycle = mode != "exp_range"
+        if mode == "triangular":
+            scale = constant()
+        elif mode == "triangular2":
+            halving = exponential(0.5)
+            scale = lambda c: halving(c - 1)  # noqa: E731
+        else:
+            scale = exponential(gamma)
     else:
         if not callable(scale_fn):
             raise TypeError(f"scale_fn must be callable or None, got {scale_fn!r}")
-        checks.choice("scale_mode", scale_mode, ("cycle", "iterations"))
-    total = up + down
-    ratio = up / total
-    by_cycle = scale_mode == "cycle"
+        by_cycle = checks.choice("scale_mode", scale_mode, ("cycle", "iterations")) == "cycle"
+        scale = scale_fn
 
     def position(t):
         if t < 0:
             _check_step(t)
         cycle = math.floor(1 + t / total)
-        x = 1.0 + t / total - cycle
-        h = x / ratio if x <= ratio else (x - 1) / (ratio - 1)
-        return h, scale_fn(cycle if by_cycle else t)
+        return triangle(1.0 + t / total - cycle, ratio), scale(cycle if by_cycle else t)
 
     return position
+
+
+def cyclic_position(step_size_up: float = 2000, step_size_down: float | None = None,
+                    mode: str = "triangular", gamma: float = 1.0,
+                    scale_fn: Callable[[float], float] | None = None,
+                    scale_mode: str = "cycle") -> Callable[[float], tuple[float, float]]:
+    r"""Where a cyclic schedule is: ``position(t) -> (h, s)`` (:func:`triangle_wave` with
+    $L = u + d$, $r = u / L$). Then $\eta_t = \eta_{base} + (\eta_{max} - \eta_{base})\,h\,s$
+    and the momentum moves the other way, $m_t = m_{max} - (m_{max} - m_{base})\,h\,s$.
+
+    Args:
+        step_size_up: u, steps going up, > 0 (default 2000).
+        step_size_down: d, steps going down, >= 0 (default: u).
+        mode, gamma, scale_fn, scale_mode: the amplitude scale, as torch's ``CyclicLR``.
+    """
+    up = checks.positive("step_size_up", step_size_up)
+    down = up if step_size_down is None else checks.nonnegative("step_size_down", step_size_down)
+    return triangle_wave(up + down, up / (up + down), mode, gamma, scale_fn, scale_mode)
 
 
 def cyclic(base_lr: float, max_lr: float, step_size_up: float = 2000,
@@ -74,64 +95,61 @@ def cyclic(base_lr: float, max_lr: float, step_size_up: float = 2000,
 
     def schedule(t):
         h, s = position(t)
-        return lo + (hi - lo) * h * s
+        return anneal_linear(lo, hi, h * s)
 
     return schedule
 
 
 # ----------------------------------------------------------------------------- one-cycle
-def anneal_cos(start: float, end: float, pct: float) -> float:
-    r"""$e + (s - e)\,\frac{1 + \cos(\pi p)}{2}$: cosine from ``start`` (p=0) to ``end`` (p=1)."""
-    return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
-
-
-def anneal_linear(start: float, end: float, pct: float) -> float:
-    """$s + (e - s)\\,p$: straight line from ``start`` to ``end``."""
-    return (end - start) * pct + start
-
-
-ANNEAL = {"cos": anneal_cos, "linear": anneal_linear}
-
-
-def one_cycle_phases(total_steps: int, pct_start: float = 0.3, three_phase: bool = False):
-    """The phases of one-cycle as ``(end_step, start, end, start_momentum, end_momentum)``.
-
-    Names are the param-group keys torch uses: ``initial_lr = max_lr / div_factor``,
-    ``min_lr = initial_lr / final_div_factor``. Two phases: warm up to ``max_lr`` over
-    ``pct_start * total_steps`` steps, then anneal to ``min_lr``. Three phases (fastai's
-    original): up, back down to ``initial_lr`` symmetrically, then to ``min_lr``.
-    """
+def one_cycle_phases(total_steps: int, pct_start: float = 0.3, three_phase: bool = False) -> tuple[float, ...]:
+    """The step at which each phase of one-cycle ends (torch's ``end_step``): two phases end
+    at ``pct_start * T - 1`` and ``T - 1``; three (fastai's original) at ``pct_start * T - 1``,
+    ``2 pct_start * T - 2`` and ``T - 1``."""
     T = checks.integer("total_steps", total_steps, low=1, type_error=False)
     if not isinstance(pct_start, float):
         raise ValueError(f"pct_start must be a float in [0, 1], got {pct_start!r}")
     p = checks.real("pct_start", pct_start, low=0.0, high=1.0)
-    up = ("initial_lr", "max_lr", "max_momentum", "base_momentum")
-    if three_phase:
-        phases = [(p * T - 1, *up), (2 * p * T - 2, "max_lr", "initial_lr", "base_momentum", "max_momentum"),
-                  (T - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum")]
-    else:
-        phases = [(p * T - 1, *up), (T - 1, "max_lr", "min_lr", "base_momentum", "max_momentum")]
-    ends = [0.0] + [ph[0] for ph in phases]
-    if any(b == a for a, b in zip(ends, ends[1:])):
+    ends = (p * T - 1, 2 * p * T - 2, T - 1) if three_phase else (p * T - 1, T - 1)
+    starts = (0.0,) + ends[:-1]
+    if any(b == a for a, b in zip(starts, ends)):
         raise ValueError(f"pct_start={pct_start!r} with total_steps={T} gives a phase of zero length "
                          "(torch divides by zero there); pick pct_start so that pct_start*total_steps != 1 "
                          "and the phases differ")
-    return phases
+    return ends
 
 
-def one_cycle_locate(phases, t: float, total_steps: int) -> tuple[int, float]:
-    """``(phase index, fraction of the phase done)`` at step ``t``, as torch's ``OneCycleLR``."""
-    if t > total_steps:
-        raise ValueError(f"Tried to step {t} times. The specified number of total steps is {total_steps}"
-                         " (total_steps, or epochs * steps_per_epoch; build the scheduler with more steps)")
-    start = 0.0
-    last = len(phases) - 1
-    for i, phase in enumerate(phases):
-        end = phase[0]
-        if t <= end or i == last:
-            return i, (t - start) / (end - start)
-        start = end
-    raise AssertionError("unreachable")
+def _phase(curve, start, end, offset, length, u):
+    return curve(start, end, (u + offset) / length)
+
+
+def one_cycle_through(total_steps: int, levels: tuple, pct_start: float = 0.3,
+                      anneal_strategy: str = "cos", three_phase: bool = False) -> Schedule:
+    """One-cycle through ``levels = (start, peak, end)``: start to peak, then to end (two
+    phases) or back to start and then to end (three), each phase an anneal, joined. What
+    :class:`~lrcourse.lr_scheduler.OneCycleLR` evaluates per param group: lr through
+    ``(initial_lr, max_lr, min_lr)``, momentum through ``(max_momentum, base_momentum, max_momentum)``.
+
+    A phase's progress is torch's ``(t - previous end) / (end - previous end)``; stepping
+    past ``total_steps`` raises ValueError, as torch's does.
+    """
+    ends = one_cycle_phases(total_steps, pct_start, three_phase)
+    curve = ANNEAL[checks.choice("anneal_strategy", anneal_strategy, ANNEAL_STRATEGIES)]
+    start, peak, end = levels
+    points = (start, peak, start, end) if three_phase else (start, peak, end)
+    pieces, bounds, first, begin = [], [], 0, 0.0
+    for a, b, stop in zip(points, points[1:], ends):
+        pieces.append(functools.partial(_phase, curve, a, b, first - begin, stop - begin))
+        first, begin = max(first, math.floor(stop) + 1), stop
+        bounds.append(first)
+    joined = join(pieces, bounds[:-1])
+
+    def schedule(t):
+        if t > total_steps:
+            raise ValueError(f"Tried to step {t} times. The specified number of total steps is {total_steps}"
+                             " (total_steps, or epochs * steps_per_epoch; build the scheduler with more steps)")
+        return joined(t)
+
+    return schedule
 
 
 def one_cycle(total_steps: int, max_lr: float = 1.0, pct_start: float = 0.3,
@@ -150,25 +168,14 @@ def one_cycle(total_steps: int, max_lr: float = 1.0, pct_start: float = 0.3,
         three_phase: fastai's up / down / annihilate shape (default False).
         momentum: ``(base_momentum, max_momentum)`` to get the momentum schedule instead.
     """
-    phases = one_cycle_phases(total_steps, pct_start, three_phase)
-    anneal = ANNEAL[checks.choice("anneal_strategy", anneal_strategy, ANNEAL_STRATEGIES)]
     hi = checks.nonnegative("max_lr", max_lr)
     lo = hi / checks.positive("div_factor", div_factor)
-    values = {"max_lr": hi, "initial_lr": lo, "min_lr": lo / checks.positive("final_div_factor", final_div_factor)}
-    a, b = 1, 2
+    levels = (lo, hi, lo / checks.positive("final_div_factor", final_div_factor))
     if momentum is not None:
-        base_m, max_m = momentum
-        values = {"base_momentum": checks.real("base_momentum", base_m, low=0.0, high=1.0),
-                  "max_momentum": checks.real("max_momentum", max_m, low=0.0, high=1.0)}
-        a, b = 3, 4
-
-    def schedule(t):
-        if t < 0:
-            _check_step(t)
-        i, pct = one_cycle_locate(phases, t, total_steps)
-        return anneal(values[phases[i][a]], values[phases[i][b]], pct)
-
-    return schedule
+        base_m, max_m = (checks.real(name, m, low=0.0, high=1.0)
+                         for name, m in zip(("base_momentum", "max_momentum"), momentum))
+        levels = (max_m, base_m, max_m)
+    return one_cycle_through(total_steps, levels, pct_start, anneal_strategy, three_phase)
 
 
 # ----------------------------------------------------------------------------- restarts
@@ -213,6 +220,6 @@ def cosine_restarts(T_0: int, T_mult: int = 1, lr: float = 1.0, eta_min: float =
         if t < 0:
             _check_step(t)
         _, t_cur, t_i = restart_position(t, T_0, T_mult)
-        return eta_min + (lr - eta_min) * (1 + math.cos(math.pi * t_cur / t_i)) / 2
+        return anneal_cos(lr, eta_min, t_cur / t_i)
 
     return schedule

@@ -13,13 +13,18 @@ changed::
 Where the chapter's version is stateful (``FactorScheduler`` decays on every call;
 ``CosineScheduler`` past ``max_update`` repeats its last computed value) the pure version
 returns what the chapter returns on its (t+1)-th call when called at 0, 1, 2, ...
+Each is evaluated from its current attributes, as the chapter's are.
+
+>>> s = CosineScheduler(max_update=20, base_lr=0.3, final_lr=0.01, warmup_steps=5)
+>>> round(s(0), 6), round(s(5), 6), round(s(20), 6), round(s(50), 6)
+(0.0, 0.3, 0.01, 0.01)
 """
 from __future__ import annotations
 
-import math
-
 from . import checks
-from .basic import _check_step
+from .basic import _check_step, cached, exponential
+from .join import anneal, join
+from .shapes import rsqrt
 
 
 class SquareRootScheduler:
@@ -34,7 +39,7 @@ class SquareRootScheduler:
 
     def __call__(self, num_update):
         _check_step(num_update)
-        return self.lr * pow(num_update + 1.0, -0.5)
+        return self.lr * rsqrt(num_update + 1.0)
 
 
 class FactorScheduler:
@@ -54,13 +59,18 @@ class FactorScheduler:
 
     def __call__(self, num_update):
         _check_step(num_update)
-        return max(self.stop_factor_lr, self.base_lr * self.factor ** (num_update + 1))
+        return max(self.stop_factor_lr, cached(exponential, self.factor, self.base_lr)(num_update + 1))
+
+
+def _warmup_cosine(max_update, base_lr, final_lr, warmup_steps, warmup_begin_lr):
+    return join([anneal(warmup_begin_lr, base_lr, warmup_steps, "linear"),
+                 anneal(base_lr, final_lr, max_update - warmup_steps, "cos")], [warmup_steps])
 
 
 class CosineScheduler:
     r"""Linear warmup from ``warmup_begin_lr`` over ``warmup_steps``, then
     $\eta_T + (\eta_0 - \eta_T)\frac{1 + \cos(\pi (t - W)/(T - W))}{2}$ up to ``max_update``,
-    then ``final_lr``.
+    then ``final_lr``: a linear anneal joined to a cosine one.
 
     Args:
         max_update: T, the step at which ``final_lr`` is reached, int >= 1.
@@ -79,16 +89,8 @@ class CosineScheduler:
             raise ValueError(f"warmup_steps must be an int in [0, max_update={self.max_update}), "
                              f"got {warmup_steps!r}")
         self.warmup_begin_lr = checks.nonnegative("warmup_begin_lr", warmup_begin_lr)
-        self.max_steps = self.max_update - self.warmup_steps
-
-    def get_warmup_lr(self, epoch):
-        increase = (self.base_lr_orig - self.warmup_begin_lr) * float(epoch) / float(self.warmup_steps)
-        return self.warmup_begin_lr + increase
 
     def __call__(self, epoch):
         _check_step(epoch)
-        if epoch < self.warmup_steps:
-            return self.get_warmup_lr(epoch)
-        epoch = min(epoch, self.max_update)
-        return self.final_lr + (self.base_lr_orig - self.final_lr) * (
-            1 + math.cos(math.pi * (epoch - self.warmup_steps) / self.max_steps)) / 2
+        return cached(_warmup_cosine, self.max_update, self.base_lr_orig, self.final_lr,
+                      self.warmup_steps, self.warmup_begin_lr)(epoch)

@@ -1,13 +1,19 @@
-r"""Composing schedules: join them at boundaries, or put a warmup in front of any of them.
+r"""Composing schedules: join them at boundaries, anneal between two values, or put a
+warmup in front of any of them.
 
 ``join([a, b], [100])`` runs ``a`` for steps 0..99 and then ``b`` with its step count
-restarting at 0 (optax ``join_schedules``). :func:`warmup` multiplies any schedule by a
-warmup factor that rises to 1, without delaying the schedule's own clock.
+restarting at 0 (optax ``join_schedules``). :func:`anneal` is one shape from
+:mod:`~lrcourse.schedules.shapes` over a number of steps, then its end value held.
+:func:`warmup` multiplies any schedule by a warmup factor that rises to 1, without
+delaying the schedule's own clock.
 
 >>> from lrcourse.schedules import cosine, linear
 >>> s = join([linear(0.1, 1.0, 5), cosine(20)], [5])     # 5 steps of ramp, then cosine
 >>> round(s(4), 2), s(5), round(s(25), 6)
 (0.82, 1.0, 0.0)
+>>> a = anneal(1.0, 0.1, 10, "linear")
+>>> round(a(5), 6), a(10), a(99)
+(0.55, 0.1, 0.1)
 """
 from __future__ import annotations
 
@@ -16,7 +22,8 @@ from bisect import bisect_right
 from typing import Sequence
 
 from . import checks
-from .basic import Schedule, _check_step
+from .basic import Schedule, _check_step, constant
+from .shapes import ANNEAL, anneal_linear
 
 WARMUP_KINDS = ("linear", "exponential")
 
@@ -26,12 +33,13 @@ def join(schedules: Sequence[Schedule], boundaries: Sequence[int]) -> Schedule:
 
     Args:
         schedules: n callables ``step -> value``.
-        boundaries: n - 1 strictly increasing ints >= 1.
+        boundaries: n - 1 ints >= 0 in non-decreasing order (two equal boundaries give
+            the schedule between them zero steps: it is skipped).
     """
     schedules = list(schedules)
     if not schedules or not all(callable(s) for s in schedules):
         raise TypeError(f"schedules must be a non-empty list of callables step -> value, got {schedules!r}")
-    bounds = checks.milestones("boundaries", boundaries, increasing=True)
+    bounds = checks.milestones("boundaries", boundaries, ordered=True)
     if len(bounds) != len(schedules) - 1:
         raise ValueError(f"boundaries must have len(schedules) - 1 = {len(schedules) - 1} entries, "
                          f"got {len(bounds)}: {bounds}")
@@ -46,6 +54,23 @@ def join(schedules: Sequence[Schedule], boundaries: Sequence[int]) -> Schedule:
     return schedule
 
 
+def anneal(start: float, end: float, steps: int, shape: str = "cos") -> Schedule:
+    r"""From ``start`` to ``end`` over ``steps`` steps along ``shape``, then ``end`` held:
+    $\text{shape}(s, e, t / n)$ for $t < n$, then $e$ (``join`` of the shape and a constant).
+
+    Args:
+        start: value at step 0, >= 0.
+        end: value from step ``steps`` on, >= 0.
+        steps: n, int >= 0 (0: ``end`` at once).
+        shape: "cos" (or "cosine"), "linear" or "1-sqrt" (default "cos").
+    """
+    start = checks.nonnegative("start", start)
+    end = checks.nonnegative("end", end)
+    n = checks.integer("steps", steps)
+    curve = ANNEAL[checks.choice("shape", shape, tuple(ANNEAL))]
+    return join([lambda t: curve(start, end, t / n), constant(end)], [n])
+
+
 def warmup_factor(steps: float, kind: str = "linear", start: float = 0.0) -> Schedule:
     r"""The warmup factor alone: $s + (1-s)\min(1, \frac{t+1}{W})$ (linear) or
     $s + (1-s)(1 - e^{-(t+1)/W})$ (exponential, Ma & Yarats 2019).
@@ -54,23 +79,26 @@ def warmup_factor(steps: float, kind: str = "linear", start: float = 0.0) -> Sch
     wasted).
 
     Args:
-        steps: W, warmup length in steps, > 0 (see :func:`adam_warmup_steps`).
+        steps: W, warmup length in steps, >= 0 (0: no warmup, the factor is 1; see
+            :func:`adam_warmup_steps`).
         kind: "linear" or "exponential" (default "linear").
         start: s, the factor the ramp starts from, in [0, 1) (default 0.0).
     """
-    W = checks.positive("steps", steps)
+    W = checks.nonnegative("steps", steps)
     checks.choice("kind", kind, WARMUP_KINDS)
     s = checks.real("start", start, low=0.0, high=1.0, high_open=True)
+    if W == 0:
+        return constant()
     if kind == "linear":
         def factor(t):
             if t < 0:
                 _check_step(t)
-            return s + (1 - s) * min(1.0, (t + 1) / W)
+            return anneal_linear(s, 1.0, min(1.0, (t + 1) / W))
     else:
         def factor(t):
             if t < 0:
                 _check_step(t)
-            return s + (1 - s) * (1 - math.exp(-(t + 1) / W))
+            return anneal_linear(s, 1.0, 1 - math.exp(-(t + 1) / W))
     return factor
 
 

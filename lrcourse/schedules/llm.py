@@ -1,4 +1,4 @@
-r"""Schedules LLM training uses that torch does not ship.
+r"""Schedules LLM training uses that torch does not ship, built from the shapes by joining.
 
 * :func:`inverse_sqrt`: the Transformer's warmup then $\sqrt{W/t}$ decay.
 * :func:`wsd`: warmup-stable-decay (warmup, a long flat stretch, a short decay to a floor).
@@ -14,18 +14,18 @@ durations" (2024) for WSD and the 1-sqrt cooldown; timm ``scheduler/cosine_lr.py
 """
 from __future__ import annotations
 
-import math
-
 from . import checks
-from .basic import Schedule, _check_step, constant
+from .basic import Schedule, _check_step, constant, exponential
 from .cyclic import restart_position
-from .join import join, warmup_factor
+from .join import anneal, join, warmup_factor
+from .shapes import anneal_cos, rsqrt
 
 DECAY_SHAPES = ("linear", "cosine", "1-sqrt")
 
 
 def inverse_sqrt(warmup_steps: int, lr: float = 1.0) -> Schedule:
-    r"""$\eta_t = \eta \min(1, \frac{t+1}{W})$ for $t < W$, then $\eta\sqrt{W/t}$ (continuous at $t = W$).
+    r"""$\eta_t = \eta \min(1, \frac{t+1}{W})$ for $t < W$, then $\eta\sqrt{W/t}$ (continuous at $t = W$):
+    the linear :func:`~lrcourse.schedules.warmup_factor` joined to :func:`~lrcourse.schedules.shapes.rsqrt`.
 
     Args:
         warmup_steps: W, int >= 1.
@@ -33,21 +33,12 @@ def inverse_sqrt(warmup_steps: int, lr: float = 1.0) -> Schedule:
     """
     W = checks.integer("warmup_steps", warmup_steps, low=1)
     lr = checks.nonnegative("lr", lr)
+    curve = join([warmup_factor(W), lambda u: rsqrt(u + W, W)], [W])
 
     def schedule(t):
-        if t < 0:
-            _check_step(t)
-        return lr * ((t + 1) / W if t < W else math.sqrt(W / t))
+        return lr * curve(t)
 
     return schedule
-
-
-def decay_shape(shape: str):
-    """``g(p)`` for p in [0, 1], from 1 to 0: linear $1-p$, cosine $\\frac{1+\\cos\\pi p}{2}$, 1-sqrt $1-\\sqrt p$."""
-    checks.choice("shape", shape, DECAY_SHAPES)
-    return {"linear": lambda p: 1 - p,
-            "cosine": lambda p: (1 + math.cos(math.pi * p)) / 2,
-            "1-sqrt": lambda p: 1 - math.sqrt(p)}[shape]
 
 
 def wsd(total_steps: int, warmup_steps: int, decay_steps: int, lr: float = 1.0,
@@ -55,35 +46,31 @@ def wsd(total_steps: int, warmup_steps: int, decay_steps: int, lr: float = 1.0,
     r"""Warmup-stable-decay: linear warmup $\min(1, \frac{t+1}{W})$ to ``lr``, hold, then over the
     last D steps $\eta\,(r + (1 - r)\,g(p))$ with $p = (t - (T - D))/D$ clipped to 1.
 
-    Built with :func:`join` (warmup | constant | decay).
+    Built with :func:`~lrcourse.schedules.join`: warmup factor | constant | :func:`~lrcourse.schedules.anneal`
+    (a phase of 0 steps is skipped).
 
     Args:
         total_steps: T, int >= 1.
-        warmup_steps: W, int >= 0.
-        decay_steps: D, int >= 1, with W + D <= T.
+        warmup_steps: W, int >= 0 (0: no warmup).
+        decay_steps: D, int >= 0 (0: the floor from step T on), with W + D <= T.
         lr: peak value (default 1.0).
         min_lr_ratio: r, the floor as a fraction of ``lr``, in [0, 1] (default 0.0).
         shape: "linear", "cosine" or "1-sqrt" (default "1-sqrt").
     """
     T = checks.integer("total_steps", total_steps, low=1)
     W = checks.integer("warmup_steps", warmup_steps)
-    D = checks.integer("decay_steps", decay_steps, low=1)
+    D = checks.integer("decay_steps", decay_steps)
     if W + D > T:
         raise ValueError(f"warmup_steps + decay_steps must be <= total_steps={T}, got {W} + {D} = {W + D}")
     lr = checks.nonnegative("lr", lr)
     r = checks.real("min_lr_ratio", min_lr_ratio, low=0.0, high=1.0)
-    g = decay_shape(shape)
+    decay = anneal(1.0, r, D, checks.choice("shape", shape, DECAY_SHAPES))
+    curve = join([warmup_factor(W), constant(), decay], [W, T - D])
 
-    def decay(t):
-        return lr * (r + (1 - r) * g(min(1.0, t / D)))
+    def schedule(t):
+        return lr * curve(t)
 
-    parts, bounds = [constant(lr), decay], [T - D]
-    if W:
-        w = warmup_factor(W)
-        parts, bounds = [lambda t: lr * w(t)] + parts, [W] + bounds
-    if T - D == W:  # no stable stretch
-        del parts[-2], bounds[-1]
-    return join(parts, bounds) if bounds else (lambda t: (_check_step(t), decay(t))[1])
+    return schedule
 
 
 def cosine_cycles(cycle_steps: float, lr: float = 1.0, lr_min: float = 0.0, cycle_mul: float = 1.0,
@@ -101,18 +88,15 @@ def cosine_cycles(cycle_steps: float, lr: float = 1.0, lr_min: float = 0.0, cycl
         cycle_limit: number of cycles, int >= 1 (default 1).
     """
     T0 = checks.positive("cycle_steps", cycle_steps)
-    lr = checks.nonnegative("lr", lr)
     lr_min = checks.nonnegative("lr_min", lr_min)
     m = checks.real("cycle_mul", cycle_mul, low=1.0)
-    d = checks.real("cycle_decay", cycle_decay, low=0.0, high=1.0, low_open=True)
+    peak = exponential(checks.real("cycle_decay", cycle_decay, low=0.0, high=1.0, low_open=True), lr)
     limit = checks.integer("cycle_limit", cycle_limit, low=1)
 
     def schedule(t):
         if t < 0:
             _check_step(t)
         i, t_cur, t_i = restart_position(t, T0, m)
-        if i >= limit:
-            return lr_min
-        return lr_min + (lr * d ** i - lr_min) * (1 + math.cos(math.pi * t_cur / t_i)) / 2
+        return lr_min if i >= limit else anneal_cos(peak(i), lr_min, t_cur / t_i)
 
     return schedule

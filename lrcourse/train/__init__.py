@@ -1,14 +1,17 @@
 """Training LeNet (or any classifier) on Fashion-MNIST with any optimizer and any schedule.
 
 ``train(model, optimizer, data, epochs=..., scheduler=..., scheduler_interval=...)`` returns a
-:class:`History`; see :mod:`lrcourse.train.trainer` and :mod:`lrcourse.train.stepping`.
+:class:`History`; see :mod:`lrcourse.train.trainer` (the run), :mod:`lrcourse.train.loop` (one
+batch, one evaluation) and :mod:`lrcourse.train.stepping` (when a schedule is applied).
 """
+from ..device import resolve_device, seed_everything
 from .checkpoint import load_checkpoint, save_checkpoint
-from .device import resolve_device, seed_everything
 from .history import History, plot_histories
 from .live import LivePlot
+from .loop import batch_step, evaluate
 from .stepping import is_plateau
-from .trainer import DivergenceError, evaluate, train
+from .trainer import DivergenceError, train
 
-__all__ = ["DivergenceError", "History", "LivePlot", "evaluate", "is_plateau", "load_checkpoint",
-           "plot_histories", "resolve_device", "save_checkpoint", "seed_everything", "train"]
+__all__ = ["DivergenceError", "History", "LivePlot", "batch_step", "evaluate", "is_plateau",
+           "load_checkpoint", "plot_histories", "resolve_device", "save_checkpoint", "seed_everything",
+           "train"]

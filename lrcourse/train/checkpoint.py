@@ -12,7 +12,7 @@ from pathlib import Path
 
 import torch
 
-from .device import rng_state
+from ..device import rng_state
 
 
 def save_checkpoint(path: str | os.PathLike, *, model, optimizer, scheduler, history, epoch: int,

@@ -18,6 +18,8 @@ from __future__ import annotations
 import inspect
 import math
 
+from ..schedules import checks
+
 INTERVALS = ("step", "epoch")
 PLATEAU_METRICS = ("test_loss", "test_acc")
 CONVENTIONS = ("exact", "d2l")
@@ -45,12 +47,10 @@ class Stepper:
 
     def __init__(self, optimizer, scheduler, interval, plateau_metric="test_loss", convention="exact"):
         self.optimizer, self.scheduler = optimizer, scheduler
-        if convention not in CONVENTIONS:
-            raise ValueError(f"callable_convention must be 'exact' or 'd2l', got {convention!r}")
-        if plateau_metric not in PLATEAU_METRICS:
-            raise ValueError(f"plateau_metric must be 'test_loss' or 'test_acc', got {plateau_metric!r}")
-        if interval is not None and interval not in INTERVALS:
-            raise ValueError(f"scheduler_interval must be 'step' or 'epoch', got {interval!r}")
+        checks.choice("callable_convention", convention, CONVENTIONS)
+        checks.choice("plateau_metric", plateau_metric, PLATEAU_METRICS)
+        if interval is not None:
+            checks.choice("scheduler_interval", interval, INTERVALS)
         if scheduler is None:
             self.kind = "none"
         elif hasattr(scheduler, "step"):

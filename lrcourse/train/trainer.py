@@ -23,14 +23,20 @@ from __future__ import annotations
 import math
 import time
 import warnings
+from dataclasses import dataclass
 
 import torch
 from torch import nn
+from tqdm.auto import tqdm
 
+from ..data import fashion_mnist
+from ..device import resolve_device, seed_everything, set_rng_state
+from ..optim._checks import check_flag
+from ..schedules import checks
 from .checkpoint import load_checkpoint, save_checkpoint
-from .device import resolve_device, seed_everything, set_rng_state
 from .history import History
 from .live import LivePlot
+from .loop import batch_step, evaluate, group_momentum
 from .stepping import Stepper
 
 DIVERGENCE_MODES = ("raise", "stop")
@@ -44,43 +50,116 @@ class DivergenceError(RuntimeError):
         self.history = history
 
 
-def _momentum(group: dict):
-    if "momentum" in group:
-        return float(group["momentum"])
-    if "betas" in group:
-        return float(group["betas"][0])
-    return None
+@dataclass
+class _Run:
+    """What every epoch of one run trains and evaluates with."""
+
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    data: object
+    stepper: Stepper
+    loss_fn: object
+    batch_size: int
+    seed: int
+    channels_last: bool
+    eval_batch_size: int
 
 
-def _layout(x: torch.Tensor, channels_last: bool) -> torch.Tensor:
-    return x.contiguous(memory_format=torch.channels_last) if channels_last and x.dim() == 4 else x
+def _check_arguments(model, optimizer, *, channels_last, on_divergence, **counts) -> None:
+    """TypeError/ValueError for a bad model, optimizer, count (each an int >= 1), flag or mode."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+    for name, value in counts.items():
+        checks.integer(name, value, low=1, type_error=False)
+    check_flag("channels_last", channels_last)
+    checks.choice("on_divergence", on_divergence, DIVERGENCE_MODES)
+    owned = {id(p) for p in model.parameters()}
+    if not any(id(p) in owned for g in optimizer.param_groups for p in g["params"]):
+        raise ValueError("optimizer holds none of model's parameters: build it from model.parameters()")
 
 
-@torch.inference_mode()
-def evaluate(model: nn.Module, data, split: str = "test", batch_size: int = 1000, loss_fn=None,
-             channels_last: bool = False):
-    """(mean loss, accuracy) of ``model`` on a split, in batches, in eval mode.
-
-    ``loss_fn`` must average over the batch (default ``nn.CrossEntropyLoss()``);
-    ``channels_last`` feeds the images in NHWC layout (see :func:`train`).
-    """
-    loss_fn = loss_fn or nn.CrossEntropyLoss()
-    was_training = model.training
-    model.eval()
-    total_loss = torch.zeros((), dtype=torch.float64, device=data.device)
-    correct = torch.zeros((), dtype=torch.int64, device=data.device)
-    for x, y in data.batches(split, batch_size, shuffle=False):
-        out = model(_layout(x, channels_last))
-        total_loss += loss_fn(out, y).double() * len(y)
-        correct += (out.argmax(1) == y).sum()
-    model.train(was_training)
-    n = data.num_examples(split)
-    return total_loss.item() / n, correct.item() / n
+def _place(model: nn.Module, data, device, channels_last: bool):
+    """Pick the device (``data``'s when not given), put data and model there: (data, device)."""
+    device = resolve_device(device) if device is not None or data is None else data.device
+    if data is None:
+        data = fashion_mnist(device=device)
+    elif data.device != device:
+        data = data.to(device)
+    model.to(device)
+    if channels_last:
+        model.to(memory_format=torch.channels_last)
+    return data, device
 
 
-def _check_int(name: str, value, low: int = 1) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+def _start(run: _Run, resume, config: dict, history: History, epochs: int) -> tuple[History, int]:
+    """Seed every RNG for a fresh run, or load the checkpoint ``resume``: (history, first epoch)."""
+    if resume is None:
+        seed_everything(run.seed)
+        return history, 0
+    state = load_checkpoint(resume)
+    for key, value in config.items():
+        if state["config"].get(key) != value:
+            raise ValueError(f"resume: {resume} was written with {key}={state['config'].get(key)!r}, "
+                             f"this run has {key}={value!r}")
+    run.model.load_state_dict(state["model"])
+    run.optimizer.load_state_dict(state["optimizer"])
+    if state["scheduler"] is not None and hasattr(run.stepper.scheduler, "load_state_dict"):
+        run.stepper.scheduler.load_state_dict(state["scheduler"])
+    set_rng_state(state["rng"])
+    history = History.from_dict(state["history"])
+    history.meta["epochs"] = epochs
+    return history, state["epoch"]
+
+
+def _train_epoch(run: _Run, epoch: int, history: History, bar) -> tuple[float, float] | None:
+    """One pass over the shuffled training split, recording every step; returns the epoch's
+    (mean training loss, training accuracy), or None when the loss diverged."""
+    nb = run.data.num_batches("train", run.batch_size)
+    run.model.train()
+    correct = torch.zeros((), dtype=torch.int64, device=run.data.device)
+    loss_sum = 0.0
+    for i, (x, y) in enumerate(run.data.batches("train", run.batch_size, shuffle=True, seed=run.seed, epoch=epoch)):
+        step = epoch * nb + i
+        run.stepper.before_step(step)
+        group = run.optimizer.param_groups[0]
+        history.lr.append(float(group["lr"]))
+        history.momentum.append(group_momentum(group))
+        value, out = batch_step(run.model, run.optimizer, run.loss_fn, x, y, run.channels_last)
+        history.loss.append(value)
+        if not math.isfinite(value):
+            history.diverged = (
+                f"training diverged at step {step} (epoch {epoch}, batch {i}): the loss is {value} "
+                f"at lr={group['lr']:g}. Lower the learning rate (e.g. lr={group['lr'] / 10:g}) "
+                "or add a warmup")
+            return None
+        run.stepper.after_step()
+        loss_sum += value * len(y)
+        correct += (out.detach().argmax(1) == y).sum()
+        bar.update(1)
+    n = run.data.num_examples("train")
+    return loss_sum / n, correct.item() / n
+
+
+def _run_epoch(run: _Run, epoch: int, history: History, bar) -> bool:
+    """Train epoch ``epoch``, evaluate, step the schedule and record it; False when it diverged."""
+    t0 = time.perf_counter()
+    run.stepper.before_epoch(epoch)
+    history.epoch_lr.append(float(run.optimizer.param_groups[0]["lr"]))
+    trained = _train_epoch(run, epoch, history, bar)
+    if trained is None:
+        return False
+    test_loss, test_acc = evaluate(run.model, run.data, "test", run.eval_batch_size, run.loss_fn,
+                                   run.channels_last)
+    run.stepper.after_epoch(epoch, test_loss, test_acc)
+    history.train_loss.append(trained[0])
+    history.train_acc.append(trained[1])
+    history.test_loss.append(test_loss)
+    history.test_acc.append(test_acc)
+    history.time.append(time.perf_counter() - t0)
+    bar.set_postfix(loss=f"{trained[0]:.3f}", test_acc=f"{test_acc:.3f}")
+    return True
 
 
 def train(model: nn.Module, optimizer: torch.optim.Optimizer, data=None, *, epochs: int,
@@ -128,101 +207,27 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, data=None, *, epoc
     Returns:
         History: per-step lr/momentum/loss and per-epoch metrics (see :class:`History`).
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    if not isinstance(optimizer, torch.optim.Optimizer):
-        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
-    _check_int("epochs", epochs)
-    _check_int("batch_size", batch_size)
-    _check_int("checkpoint_every", checkpoint_every)
-    _check_int("eval_batch_size", eval_batch_size)
-    if not isinstance(channels_last, bool):
-        raise TypeError(f"channels_last must be True or False, got {channels_last!r}")
-    if on_divergence not in DIVERGENCE_MODES:
-        raise ValueError(f"on_divergence must be 'raise' or 'stop', got {on_divergence!r}")
-    owned = {id(p) for p in model.parameters()}
-    if not any(id(p) in owned for g in optimizer.param_groups for p in g["params"]):
-        raise ValueError("optimizer holds none of model's parameters: build it from model.parameters()")
+    _check_arguments(model, optimizer, channels_last=channels_last, on_divergence=on_divergence,
+                     epochs=epochs, batch_size=batch_size, checkpoint_every=checkpoint_every,
+                     eval_batch_size=eval_batch_size)
     stepper = Stepper(optimizer, scheduler, scheduler_interval, plateau_metric, callable_convention)
     liveplot = LivePlot(live, title=f"{type(optimizer).__name__}, {stepper.name}")
-    device = resolve_device(device) if device is not None or data is None else data.device
-    if data is None:
-        from ..data import fashion_mnist
-        data = fashion_mnist(device=device)
-    elif data.device != device:
-        data = data.to(device)
-    model.to(device)
-    if channels_last:
-        model.to(memory_format=torch.channels_last)
-    loss_fn = loss_fn or nn.CrossEntropyLoss()
-    nb, n_train = data.num_batches("train", batch_size), data.num_examples("train")
-    config = {"batch_size": batch_size, "seed": seed, "steps_per_epoch": nb, "scheduler": "callable" if stepper.kind == "callable" else stepper.name,
+    data, device = _place(model, data, device, channels_last)
+    run = _Run(model, optimizer, data, stepper, loss_fn or nn.CrossEntropyLoss(), batch_size, seed,
+               channels_last, eval_batch_size)
+    nb = data.num_batches("train", batch_size)
+    config = {"batch_size": batch_size, "seed": seed, "steps_per_epoch": nb,
+              "scheduler": "callable" if stepper.kind == "callable" else stepper.name,
               "scheduler_interval": stepper.interval, "callable_convention": callable_convention}
-    history = History(steps_per_epoch=nb, meta={**config, "optimizer": type(optimizer).__name__,
-                                                "epochs": epochs, "device": str(device),
-                                                "channels_last": channels_last})
-    start = 0
-    if resume is not None:
-        state = load_checkpoint(resume)
-        for key, value in config.items():
-            if state["config"].get(key) != value:
-                raise ValueError(f"resume: {resume} was written with {key}={state['config'].get(key)!r}, "
-                                 f"this run has {key}={value!r}")
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        if state["scheduler"] is not None and hasattr(scheduler, "load_state_dict"):
-            scheduler.load_state_dict(state["scheduler"])
-        set_rng_state(state["rng"])
-        history = History.from_dict(state["history"])
-        history.meta["epochs"] = epochs
-        start = state["epoch"]
-    else:
-        seed_everything(seed)
-
-    from tqdm.auto import tqdm
+    meta = {**config, "optimizer": type(optimizer).__name__, "epochs": epochs, "device": str(device),
+            "channels_last": channels_last}
+    history, start = _start(run, resume, config, History(steps_per_epoch=nb, meta=meta), epochs)
     bar = tqdm(total=epochs * nb, initial=start * nb, disable=not progress, unit="step",
                desc=f"{type(optimizer).__name__} {stepper.name}", leave=True)
     try:
         for epoch in range(start, epochs):
-            t0 = time.perf_counter()
-            stepper.before_epoch(epoch)
-            history.epoch_lr.append(float(optimizer.param_groups[0]["lr"]))
-            model.train()
-            correct = torch.zeros((), dtype=torch.int64, device=device)
-            loss_sum = 0.0
-            for i, (x, y) in enumerate(data.batches("train", batch_size, shuffle=True, seed=seed, epoch=epoch)):
-                step = epoch * nb + i
-                stepper.before_step(step)
-                group = optimizer.param_groups[0]
-                history.lr.append(float(group["lr"]))
-                history.momentum.append(_momentum(group))
-                optimizer.zero_grad(set_to_none=True)
-                out = model(_layout(x, channels_last))
-                loss = loss_fn(out, y)
-                value = loss.item()
-                history.loss.append(value)
-                if not math.isfinite(value):
-                    history.diverged = (
-                        f"training diverged at step {step} (epoch {epoch}, batch {i}): the loss is {value} "
-                        f"at lr={group['lr']:g}. Lower the learning rate (e.g. lr={group['lr'] / 10:g}) "
-                        "or add a warmup")
-                    break
-                loss.backward()
-                optimizer.step()
-                stepper.after_step()
-                loss_sum += value * len(y)
-                correct += (out.detach().argmax(1) == y).sum()
-                bar.update(1)
-            if history.diverged:
+            if not _run_epoch(run, epoch, history, bar):
                 break
-            test_loss, test_acc = evaluate(model, data, "test", eval_batch_size, loss_fn, channels_last)
-            stepper.after_epoch(epoch, test_loss, test_acc)
-            history.train_loss.append(loss_sum / n_train)
-            history.train_acc.append(correct.item() / n_train)
-            history.test_loss.append(test_loss)
-            history.test_acc.append(test_acc)
-            history.time.append(time.perf_counter() - t0)
-            bar.set_postfix(loss=f"{history.train_loss[-1]:.3f}", test_acc=f"{test_acc:.3f}")
             liveplot.update(history)
             if checkpoint is not None and ((epoch + 1) % checkpoint_every == 0 or epoch + 1 == epochs):
                 save_checkpoint(checkpoint, model=model, optimizer=optimizer, scheduler=scheduler,
@@ -230,8 +235,8 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, data=None, *, epoc
     finally:
         bar.close()
     liveplot.close(history)
+    if history.diverged and on_divergence == "raise":
+        raise DivergenceError(history.diverged, history)
     if history.diverged:
-        if on_divergence == "raise":
-            raise DivergenceError(history.diverged, history)
         warnings.warn(history.diverged, RuntimeWarning, stacklevel=2)
     return history

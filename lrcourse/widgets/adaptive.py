@@ -1,6 +1,7 @@
 r"""Slider view of adaptive optimizers walking on 2-D functions (optimizer chooser + lr).
 
-Each optimizer is ``lrcourse.optim``'s class, run through :func:`lrcourse.landscapes.trajectory`.
+Each optimizer is an entry of :data:`lrcourse.catalog.OPTIMIZERS` (an ``lrcourse.optim`` class
+and its settings), run through :func:`lrcourse.landscapes.trajectory`.
 Adaptive methods divide by a running size of the gradient, so the ill-conditioned
 quadratic's steep :math:`x_2` and flat :math:`x_1` directions get similar step lengths
 (Adagrad: sum of :math:`g^2`; RMSprop/Adam/Yogi: moving averages; Adadelta: no lr scale).
@@ -15,16 +16,21 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .. import catalog
 from ..landscapes import get_landscape, plot_paths, trajectory
+from ..schedules import checks
 from .base import Explorer, View
 
-OPTIMIZERS = ("SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "Yogi")
+#: every catalog optimizer, in catalog order (which also fixes each one's colour)
+OPTIMIZERS = tuple(catalog.OPTIMIZERS)
 
 
 def compare_paths(lr: float, landscape: str = "ill-conditioned", steps: int = 60,
                   optimizers=OPTIMIZERS, **hparams) -> dict[str, np.ndarray]:
-    """Every optimizer's path at the same lr from the landscape's start, by name."""
-    return {name: trajectory(name, landscape, None, steps, lr=lr, **hparams) for name in optimizers}
+    """Every optimizer's path at the same lr from the landscape's start, by catalog name
+    (with the entry's settings, e.g. momentum 0.9 for "SGD + momentum")."""
+    entries = [catalog.optimizer(name) for name in optimizers]
+    return {e.name: trajectory(e.cls, landscape, None, steps, lr=lr, **{**e.settings, **hparams}) for e in entries}
 
 
 def adaptive_view(optimizer: str = "Adam", lr: float = 0.3, landscape: str = "ill-conditioned",
@@ -38,8 +44,7 @@ def adaptive_view(optimizer: str = "Adam", lr: float = 0.3, landscape: str = "il
         landscape: ``"ill-conditioned"`` or ``"banana"``. Default ``"ill-conditioned"``.
         steps: optimizer steps. Default 60.
     """
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
+    checks.choice("optimizer", optimizer, OPTIMIZERS)
     land = get_landscape(landscape)
     paths = compare_paths(lr, land, steps)
     fig, (ax, axl) = plt.subplots(1, 2, figsize=(11, 3.8))

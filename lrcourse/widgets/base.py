@@ -29,6 +29,23 @@ from IPython.display import display
 SUMMARY_CLASS = "lrcourse-summary"
 
 
+def control(slider) -> widgets.ValueWidget:
+    """A fresh ipywidgets control for a :class:`lrcourse.catalog.Slider` (sliders redraw on release)."""
+    common = dict(value=slider.default, description=slider.label)
+    if slider.kind == "choice":
+        return widgets.Dropdown(options=list(slider.options), **common)
+    if slider.kind == "check":
+        return widgets.Checkbox(**common)
+    common.update(min=slider.low, max=slider.high, continuous_update=False)
+    if slider.kind == "int":
+        return widgets.IntSlider(**common)
+    if slider.kind == "int-range":
+        return widgets.IntRangeSlider(**common)
+    if slider.kind == "log":
+        return widgets.FloatLogSlider(base=10, step=slider.step, readout_format=slider.fmt, **common)
+    return widgets.FloatSlider(step=slider.step, readout_format=slider.fmt, **common)
+
+
 @dataclass
 class View:
     """What a view function returns: the figure and a one-line summary of it."""

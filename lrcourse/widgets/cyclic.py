@@ -18,13 +18,16 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
+from ..catalog import simulate
 from .base import Explorer, View
-from .schedules import MODULES, trace
+from .schedules import MODULES
 
 
 def _traces(cls_name: str, steps: int, optimizer: str, **kwargs) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    return {name: trace(lambda o: getattr(module, cls_name)(o, **kwargs), steps, optimizer=optimizer)
-            for name, module in MODULES.items()}
+    """``{"torch": (lrs, momenta), "lrcourse": (lrs, momenta)}``."""
+    traces = {name: simulate(lambda o: getattr(module, cls_name)(o, **kwargs), steps, optimizer=optimizer)
+              for name, module in MODULES.items()}
+    return {name: (tr.lr, tr.momentum) for name, tr in traces.items()}
 
 
 def _draw(traces, title: str, momentum_label: str):

@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..landscapes import plot_paths, quadratic, trajectory
+from ..schedules import inverse_sqrt
 from .base import Explorer, View
 
 
@@ -84,13 +85,16 @@ def plot_noisy_descent(lr: float = 0.4, noise: float = 1.0, steps: int = 200,
                        decay: Callable[[int], float] | None = None, seeds: Sequence[int] = tuple(range(10)),
                        ax=None):
     r"""SGD with gradient noise on the ill-conditioned quadratic: a constant lr stalls at a
-    noise floor, a shrinking lr (default :math:`\eta_t = \eta/\sqrt{1 + t/10}`) keeps going.
+    noise floor, a shrinking lr keeps going (default :math:`\eta_t = \eta\sqrt{10/(t + 10)}`:
+    :func:`lrcourse.schedules.inverse_sqrt` with :math:`W = 10`, past its warmup).
     Plots the mean of :math:`f(x_t)` over the noise seeds (bold) and one run (faint), log
     scale. Returns the Axes."""
     from ..landscapes import get_landscape
 
     land = get_landscape("ill-conditioned")
-    decay = decay or (lambda t: 1 / np.sqrt(1 + t / 10))
+    if decay is None:
+        past_warmup = inverse_sqrt(warmup_steps=10)
+        decay = lambda t: past_warmup(t + 10)  # noqa: E731
     if ax is None:
         _, ax = plt.subplots()
     for kind, lam_fn, color in (("constant lr", None, "C3"), ("decaying lr", decay, "C0")):

@@ -1,4 +1,5 @@
-r"""ReduceLROnPlateau under sliders, on a scripted metric sequence.
+r"""ReduceLROnPlateau under sliders, on a scripted metric sequence
+(:func:`lrcourse.catalog.scripted_metric`, re-exported here).
 
 ``ReduceLROnPlateau`` watches a metric (``step(metric)``, not ``step()``). With
 ``mode="min"`` and ``threshold_mode="rel"`` a value counts as an improvement when
@@ -22,26 +23,11 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
+from ..catalog import scripted_metric, simulate
 from .base import Explorer, View
-from .schedules import MODULES, trace
+from .schedules import MODULES
 
-
-def scripted_metric(steps: int = 100, mode: str = "min", noise: float = 0.01, seed: int = 0) -> np.ndarray:
-    r"""A validation-loss-like sequence: fast progress, then a noisy plateau.
-
-    :math:`m_t = 0.3 + 0.7 e^{-t/12} + 0.05\,\max(0, 1 - t/(0.8 T)) + \sigma \varepsilon_t`
-    (seeded); ``mode="max"`` returns :math:`1 - m_t` (an accuracy-like sequence).
-    """
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"steps must be an int >= 1, got {steps!r}")
-    if mode not in ("min", "max"):
-        raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
-    if not 0 <= noise <= 1:
-        raise ValueError(f"noise must be in [0, 1], got {noise!r}")
-    t = np.arange(steps)
-    m = 0.3 + 0.7 * np.exp(-t / 12) + 0.05 * np.maximum(0, 1 - t / (0.8 * steps))
-    m = m + noise * np.random.default_rng(seed).standard_normal(steps)
-    return m if mode == "min" else 1 - m
+__all__ = ["scripted_metric", "plateau_traces", "plateau_view", "plateau_explorer"]
 
 
 def plateau_traces(metrics, *, lr=0.1, mode="min", factor=0.5, patience=5, threshold=1e-2,
@@ -49,8 +35,8 @@ def plateau_traces(metrics, *, lr=0.1, mode="min", factor=0.5, patience=5, thres
     """lr per step of torch's and lrcourse's ReduceLROnPlateau fed ``metrics`` (one per step)."""
     kwargs = dict(mode=mode, factor=factor, patience=patience, threshold=threshold,
                   threshold_mode=threshold_mode, cooldown=cooldown, min_lr=min_lr)
-    return {name: trace(lambda o: module.ReduceLROnPlateau(o, **kwargs), len(metrics), lr=lr,
-                        metrics=list(metrics))[0] for name, module in MODULES.items()}
+    return {name: simulate(lambda o: module.ReduceLROnPlateau(o, **kwargs), len(metrics), lr=lr,
+                           metrics=list(metrics)).lr for name, module in MODULES.items()}
 
 
 def plateau_view(mode: str = "min", threshold_mode: str = "rel", threshold: float = 0.01,

@@ -2,27 +2,21 @@
 
 Three layers, each usable alone:
 
-* :func:`make_optimizer` / :func:`make_scheduler` build an ``lrcourse.optim`` optimizer
-  and an ``lrcourse.lr_scheduler`` scheduler (stepped once per batch) from a menu name;
-  :func:`schedule_lrs` is the lr sequence the scheduler will give, step by step.
+* :func:`make_optimizer` / :func:`make_scheduler` build an optimizer and a scheduler
+  (stepped once per batch) from a menu name; the menus come from :mod:`lrcourse.catalog`:
+  every catalog optimizer, "constant" (no scheduler) and every schedule with a ``panel``
+  label, sized to the run (:math:`T` = epochs x batches per epoch, peak lr :math:`\\eta`).
+  :func:`schedule_lrs` is the lr sequence the scheduler will give, step by step. Today's
+  menu: "cosine" is ``CosineAnnealingLR(T_max=T)``; "step" ``MultiStepLR`` at :math:`T/2`
+  and :math:`3T/4` with gamma 0.1; "one-cycle" ``OneCycleLR(max_lr=η, total_steps=T)``;
+  "warmup + cosine" ``LinearLR`` from :math:`1/(W+1)` over :math:`W = \lceil T/10 \rceil`
+  steps (so the first step is not at lr 0), then cosine over the other :math:`T - W`.
 * :func:`train_run` trains :class:`~lrcourse.models.LeNet` on a stratified Fashion-MNIST
   subset with :func:`lrcourse.train.train` and returns its ``History``.
   :func:`preview_view` (before training: the schedule that will be used) and
   :func:`result_view` (after: loss, accuracy and lr) are pure view functions.
 * :func:`training_panel` puts dropdowns and sliders on them, with a Run button, a
   progress bar and a curve redrawn while training runs.
-
-The menu schedules, with :math:`T` = epochs x batches per epoch and base lr :math:`\\eta`:
-
-.. math::
-    \\text{cosine: } \\eta_t = \\tfrac{\\eta}{2}\\bigl(1 + \\cos \\tfrac{\\pi t}{T}\\bigr), \\quad
-    \\text{step: } \\eta_t = \\eta \\cdot 0.1^{[t \\ge \\lfloor T/2 \\rfloor] + [t \\ge \\lfloor 3T/4 \\rfloor]}
-
-Warmup + cosine warms up linearly over :math:`W = \\lceil T/10 \\rceil` steps,
-:math:`\\eta_t = \\eta\\,(t+1)/(W+1)` (not from 0: a step at lr 0 is wasted), then follows
-the cosine over the remaining :math:`T - W` steps (torch's ``SequentialLR(LinearLR, CosineAnnealingLR)``).
-
-One-cycle is Smith's 1cycle (``OneCycleLR`` with ``max_lr`` = :math:`\\eta`).
 
 Example:
     >>> panel = training_panel(epochs=1, train_subset=2000)
@@ -41,95 +35,54 @@ import matplotlib.pyplot as plt
 import torch
 from IPython.display import clear_output, display
 
+from .. import catalog
+from ..schedules import checks
 from .base import Explorer, View
 
-OPTIMIZERS = ("SGD", "SGD + momentum", "Adam", "AdamW", "RMSprop", "Adagrad")
-SCHEDULES = ("constant", "cosine", "warmup + cosine", "step", "one-cycle")
+#: every catalog optimizer, by menu name
+OPTIMIZERS = tuple(catalog.OPTIMIZERS)
+#: label -> catalog schedule name ("constant": no scheduler)
+_MENU = {e.panel: name for name, e in catalog.SCHEDULES.items() if e.panel}
+SCHEDULES = ("constant", *_MENU)
 BATCH_SIZE = 128
 TEST_SUBSET = 1000
 LR_FORMAT = ".3g"  # the lr slider's readout format; the summary uses the same
 DEFAULT_LR = 10 ** -2.5  # 0.00316: on the log slider's grid; Adam learns LeNet in an epoch with it
 
 
-def _choice(name: str, value, options) -> str:
-    if value not in options:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}; got {value!r}")
-    return value
-
-
-def _positive_int(name: str, value, low: int = 1, high: int | None = None) -> int:
-    ok = isinstance(value, int) and not isinstance(value, bool) and value >= low
-    if not ok or (high is not None and value > high):
-        span = f"{low}..{high}" if high is not None else f">= {low}"
-        raise ValueError(f"{name} must be an int in {span}; got {value!r}")
-    return value
+def _count(name: str, value, low: int, high: int) -> int:
+    """An int in [low, high]."""
+    return int(checks.real(name, checks.integer(name, value, low=low), low=low, high=high))
 
 
 def _lr(value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 10:
-        raise ValueError(f"lr must be a number in (0, 10]; got {value!r}")
-    return float(value)
+    return checks.real("lr", value, low=0.0, high=10.0, low_open=True)
 
 
 def make_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
-    """An ``lrcourse.optim`` optimizer by menu name (see :data:`OPTIMIZERS`)."""
-    from .. import optim
-
-    _choice("optimizer", name, OPTIMIZERS)
-    lr = _lr(lr)
-    build = {
-        "SGD": lambda: optim.SGD(params, lr=lr),
-        "SGD + momentum": lambda: optim.SGD(params, lr=lr, momentum=0.9),
-        "Adam": lambda: optim.Adam(params, lr=lr),
-        "AdamW": lambda: optim.AdamW(params, lr=lr, weight_decay=0.01),
-        "RMSprop": lambda: optim.RMSprop(params, lr=lr),
-        "Adagrad": lambda: optim.Adagrad(params, lr=lr),
-    }
-    return build[name]()
-
-
-def warmup_steps(total_steps: int) -> int:
-    """Warmup length of the "warmup + cosine" schedule: a tenth of the run, at least 1."""
-    return max(1, math.ceil(total_steps / 10))
+    """The catalog optimizer ``name`` (see :data:`OPTIMIZERS`) at learning rate ``lr``."""
+    checks.choice("optimizer", name, OPTIMIZERS)
+    return catalog.build_optimizer(name, params, lr=_lr(lr))
 
 
 def make_scheduler(name: str, optimizer: torch.optim.Optimizer, total_steps: int):
-    """An ``lrcourse.lr_scheduler`` scheduler by menu name, to step once per batch."""
-    from .. import lr_scheduler as S
-
-    _choice("schedule", name, SCHEDULES)
-    T = _positive_int("total_steps", total_steps)
-    if name == "constant":
-        return S.LambdaLR(optimizer, lambda step: 1.0)
-    if name == "cosine":
-        return S.CosineAnnealingLR(optimizer, T_max=T)
-    if name == "step":
-        return S.MultiStepLR(optimizer, milestones=[T // 2, (3 * T) // 4], gamma=0.1)
-    if name == "one-cycle":
-        max_lr = optimizer.param_groups[0]["lr"]
-        return S.OneCycleLR(optimizer, max_lr=max_lr, total_steps=T)
-    T = _positive_int("total_steps", total_steps, 2)  # warmup + cosine needs a step of each
-    W = warmup_steps(T)
-    warm = S.LinearLR(optimizer, start_factor=1.0 / (W + 1), end_factor=1.0, total_iters=W)
-    cos = S.CosineAnnealingLR(optimizer, T_max=T - W)
-    return S.SequentialLR(optimizer, [warm, cos], milestones=[W])
+    """The menu schedule ``name`` (see :data:`SCHEDULES`) sized to ``total_steps`` steps, to
+    step once per batch; None for "constant"."""
+    checks.choice("schedule", name, SCHEDULES)
+    total_steps = checks.integer("total_steps", total_steps, low=1)
+    return None if name == "constant" else catalog.build_scheduler(_MENU[name], optimizer, total_steps)
 
 
 def steps_per_epoch(train_subset: int, batch_size: int = BATCH_SIZE) -> int:
     return -(-train_subset // batch_size)
 
 
-def schedule_lrs(schedule: str, lr: float, total_steps: int, optimizer: str = "SGD") -> list[float]:
-    """The lr used at each of ``total_steps`` steps (what training will record)."""
-    param = torch.nn.Parameter(torch.zeros(1))
-    opt = make_optimizer(optimizer, [param], lr)
-    sched = make_scheduler(schedule, opt, total_steps)
-    lrs = []
-    for _ in range(total_steps):
-        lrs.append(opt.param_groups[0]["lr"])
-        opt.step()
-        sched.step()
-    return lrs
+def schedule_lrs(schedule: str, lr: float, total_steps: int) -> list[float]:
+    """The lr used at each of ``total_steps`` steps (what training will record, whatever the optimizer)."""
+    checks.choice("schedule", schedule, SCHEDULES)
+    total_steps = checks.integer("total_steps", total_steps, low=1)
+    trace = catalog.simulate(lambda o: make_scheduler(schedule, o, total_steps), total_steps, lr=_lr(lr))
+    return trace.lr.tolist()
 
 
 def train_run(optimizer: str = "SGD", schedule: str = "cosine", lr: float = 0.1, epochs: int = 1,
@@ -157,21 +110,22 @@ def train_run(optimizer: str = "SGD", schedule: str = "cosine", lr: float = 0.1,
     from ..models import LeNet
     from ..train import train
 
-    _choice("optimizer", optimizer, OPTIMIZERS)
-    _choice("schedule", schedule, SCHEDULES)
+    checks.choice("optimizer", optimizer, OPTIMIZERS)
+    checks.choice("schedule", schedule, SCHEDULES)
     lr = _lr(lr)
-    _positive_int("epochs", epochs, 1, 1000)
-    _positive_int("train_subset", train_subset, 1, 60000)
-    _positive_int("test_subset", test_subset, 1, 10000)
-    _positive_int("batch_size", batch_size)
+    _count("epochs", epochs, 1, 1000)
+    _count("train_subset", train_subset, 1, 60000)
+    _count("test_subset", test_subset, 1, 10000)
+    checks.integer("batch_size", batch_size, low=1)
     if data is None:
         data = fashion_mnist(device=device, train_subset=train_subset, test_subset=test_subset, seed=seed)
     torch.manual_seed(seed)
     model = LeNet()
     opt = make_optimizer(optimizer, model.parameters(), lr)
     total = epochs * data.num_batches("train", batch_size)
-    kwargs = dict(batch_size=batch_size, scheduler=make_scheduler(schedule, opt, total),
-                  scheduler_interval="step", seed=seed, progress=progress, live=False,
+    scheduler = make_scheduler(schedule, opt, total)
+    kwargs = dict(batch_size=batch_size, scheduler=scheduler,
+                  scheduler_interval=None if scheduler is None else "step", seed=seed, progress=progress, live=False,
                   on_divergence="stop", device=device)
     tag = dict(optimizer=optimizer, schedule=schedule, lr=lr, epochs=epochs, train_subset=train_subset)
     if on_epoch is None:
@@ -199,7 +153,7 @@ def preview_view(optimizer: str = "SGD", schedule: str = "cosine", lr: float = 0
                  train_subset: int = 5000, batch_size: int = BATCH_SIZE) -> View:
     """The lr schedule a run with these settings will follow, step by step (before training)."""
     total = epochs * steps_per_epoch(train_subset, batch_size)
-    lrs = schedule_lrs(schedule, lr, total, optimizer)
+    lrs = schedule_lrs(schedule, lr, total)
     fig, ax = plt.subplots(figsize=(7, 3.0))
     spe = steps_per_epoch(train_subset, batch_size)
     ax.plot([t / spe for t in range(total)], lrs, label=f"{schedule} ({total} steps)")
@@ -290,16 +244,17 @@ def training_panel(optimizer: str = "Adam", schedule: str = "cosine", lr: float 
                    train_subset: int = 5000, *, test_subset: int = TEST_SUBSET, device=None) -> TrainingPanel:
     """The panel with its controls at the given defaults (see the module docstring)."""
     style = {"continuous_update": False}
+    exponents = [math.log10(x) for e in catalog.OPTIMIZERS.values() for x in e.lr_range]  # every optimizer's range
     controls = {
-        "optimizer": widgets.Dropdown(options=OPTIMIZERS, value=_choice("optimizer", optimizer, OPTIMIZERS),
+        "optimizer": widgets.Dropdown(options=OPTIMIZERS, value=checks.choice("optimizer", optimizer, OPTIMIZERS),
                                       description="optimizer"),
-        "schedule": widgets.Dropdown(options=SCHEDULES, value=_choice("schedule", schedule, SCHEDULES),
+        "schedule": widgets.Dropdown(options=SCHEDULES, value=checks.choice("schedule", schedule, SCHEDULES),
                                      description="schedule"),
-        "lr": widgets.FloatLogSlider(value=_lr(lr), base=10, min=-4, max=0, step=0.25,
+        "lr": widgets.FloatLogSlider(value=_lr(lr), base=10, min=min(exponents), max=max(exponents), step=0.25,
                                      readout_format=LR_FORMAT, description="peak lr", **style),
-        "epochs": widgets.IntSlider(value=_positive_int("epochs", epochs, 1, 10), min=1, max=10,
+        "epochs": widgets.IntSlider(value=_count("epochs", epochs, 1, 10), min=1, max=10,
                                     description="epochs", **style),
-        "train_subset": widgets.IntSlider(value=_positive_int("train_subset", train_subset, 1000, 60000),
+        "train_subset": widgets.IntSlider(value=_count("train_subset", train_subset, 1000, 60000),
                                           min=1000, max=60000, step=1000,
                                           description="training images", **style),
     }

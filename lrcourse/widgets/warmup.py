@@ -32,8 +32,8 @@ import numpy as np
 import torch
 
 from ..schedules import CosineScheduler
+from ..catalog import simulate
 from .base import Explorer, View
-from .schedules import trace
 
 
 def torch_warmup_cosine(optimizer, max_update: int, final_lr: float, warmup_steps: int, start: float):
@@ -56,8 +56,8 @@ def warmup_curves(warmup_steps: int = 5, start: float = 0.0, max_update: int = 2
                             warmup_begin_lr=start * base_lr)
     plain = CosineScheduler(max_update, base_lr=base_lr, final_lr=final_lr)
     ours = np.array([sched(t) for t in range(epochs)])
-    theirs = trace(lambda o: torch_warmup_cosine(o, max_update, final_lr, warmup_steps, start), epochs,
-                   lr=base_lr)[0]
+    theirs = simulate(lambda o: torch_warmup_cosine(o, max_update, final_lr, warmup_steps, start), epochs,
+                      lr=base_lr).lr
     return {"lrcourse": ours, "torch": theirs, "no_warmup": np.array([plain(t) for t in range(epochs)]),
             "d2l_loop": np.concatenate([[base_lr], ours[:-1]])}
 

@@ -1,10 +1,20 @@
-"""Pick the training device (cuda, then mps, then cpu) and seed every RNG."""
+"""Pick the training device (cuda, then mps, then cpu) and seed, save and restore every RNG.
+
+The bottom layer under :mod:`lrcourse.data` and :mod:`lrcourse.train`: it imports neither.
+
+Example:
+    >>> seed_everything(0)
+    >>> resolve_device("cpu")
+    device(type='cpu')
+"""
 from __future__ import annotations
 
 import random
 
 import numpy as np
 import torch
+
+from .schedules import checks
 
 
 def resolve_device(device: str | torch.device | None = None) -> torch.device:
@@ -35,8 +45,7 @@ def resolve_device(device: str | torch.device | None = None) -> torch.device:
 
 def seed_everything(seed: int) -> None:
     """Seed python's ``random``, numpy and torch (all devices) with ``seed``."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    seed = checks.integer("seed", seed, low=0, type_error=False)
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)

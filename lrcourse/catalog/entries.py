@@ -1,0 +1,161 @@
+"""What one catalog entry holds: :class:`ScheduleEntry`, :class:`OptimizerEntry`, :class:`Slider`.
+
+Entries are data: a class, the names it answers to, its defaults and its slider ranges.
+Nothing here imports a widget library; :mod:`lrcourse.widgets` turns a :class:`Slider`
+into an ipywidgets control.
+"""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+SLIDER_KINDS = ("int", "float", "log", "choice", "check", "int-range")
+
+
+@dataclass(frozen=True)
+class Slider:
+    """A widget control for one setting, as data.
+
+    ``kind`` is one of :data:`SLIDER_KINDS`; ``low``/``high`` are the ends (for ``"log"``
+    the base-10 exponents), ``step`` the increment, ``options`` the choices, ``fmt`` the
+    readout format (None: ``str(value)``) and ``label`` the description shown.
+    """
+
+    kind: str
+    default: Any
+    label: str
+    low: float | None = None
+    high: float | None = None
+    step: float | None = None
+    options: tuple = ()
+    fmt: str | None = None
+
+    def show(self, value) -> str:
+        """``value`` as the control's readout shows it."""
+        return str(value) if self.fmt is None else f"{value:{self.fmt}}"
+
+
+def int_slider(default: int, low: int, high: int, label: str) -> Slider:
+    return Slider("int", default, label, low, high)
+
+
+def float_slider(default: float, low: float, high: float, step: float, fmt: str, label: str) -> Slider:
+    return Slider("float", default, label, low, high, step, fmt=fmt)
+
+
+def log_slider(default: float, low_exp: float, high_exp: float, label: str, fmt: str = ".3g") -> Slider:
+    return Slider("log", default, label, low_exp, high_exp, 0.1, fmt=fmt)
+
+
+def choice(default: str, options, label: str) -> Slider:
+    return Slider("choice", default, label, options=tuple(options))
+
+
+def checkbox(default: bool, label: str) -> Slider:
+    return Slider("check", default, label)
+
+
+def int_range(default: tuple[int, int], low: int, high: int, label: str) -> Slider:
+    return Slider("int-range", tuple(default), label, low, high)
+
+
+def _no_settings(steps: int, lr: float) -> dict:
+    return {}
+
+
+@dataclass(frozen=True)
+class ScheduleEntry:
+    """One learning-rate schedule, by name.
+
+    Attributes:
+        cls: the ``lrcourse.lr_scheduler`` class (or, with ``callable_=True``, the d2l
+            callable class from :mod:`lrcourse.schedules`).
+        aliases: other names it answers to; the first is its name on the command line.
+        factory: the pure schedule in :mod:`lrcourse.schedules` taking the same settings
+            (``factory(**settings)(t)`` is the factor at step t), or None.
+        sized: ``sized(steps, lr) -> settings`` the schedule needs for a run of ``steps``
+            steps at learning rate ``lr`` (e.g. ``T_max=steps``); overridden by the caller's.
+        sliders: setting name -> :class:`Slider` for the schedule chooser; an entry without
+            sliders is not in the chooser.
+        build: ``build(module, optimizer, steps, **settings) -> scheduler`` where the
+            settings are not the class's arguments (composites, lambdas); ``module`` is
+            ``lrcourse.lr_scheduler`` or ``torch.optim.lr_scheduler``. None: ``cls(optimizer,
+            **settings)``.
+        fit: ``fit(steps, settings) -> settings`` so that every slider position fits a run
+            of ``steps`` steps (the chooser only), or None.
+        panel: its label in the training panel's menu, or None (not offered there).
+        metric: stepped with ``step(metric)`` (ReduceLROnPlateau).
+        callable_: a d2l-style callable ``lr = schedule(t)``, not a scheduler object.
+    """
+
+    cls: type
+    aliases: tuple[str, ...] = ()
+    factory: Callable | None = None
+    sized: Callable[[int, float], dict] = _no_settings
+    sliders: Mapping[str, Slider] = field(default_factory=dict)
+    build: Callable | None = None
+    fit: Callable[[int, dict], dict] | None = None
+    panel: str | None = None
+    metric: bool = False
+    callable_: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.cls.__name__
+
+    @property
+    def cli(self) -> str:
+        """The name ``lrcourse schedule`` and ``lrcourse train --scheduler`` show."""
+        return self.aliases[0] if self.aliases else self.name
+
+    def slider_defaults(self) -> dict:
+        return {name: s.default for name, s in self.sliders.items()}
+
+    def describe(self, settings: Mapping) -> str:
+        """``"name=value, ..."``, each value as its slider's readout shows it."""
+        return ", ".join(f"{k}={self.sliders[k].show(v) if k in self.sliders else v!r}"
+                         for k, v in settings.items())
+
+    def takes(self, setting: str) -> bool:
+        """Whether the class has an argument called ``setting`` (e.g. ``"cycle_momentum"``)."""
+        return setting in inspect.signature(self.cls).parameters
+
+    def parameters(self) -> str:
+        """``name=default`` list of the settings it takes (the optimizer left out)."""
+        fn, skip = (self.build, 3) if self.build else (self.cls, 0 if self.callable_ else 1)
+        params = list(inspect.signature(fn).parameters.values())[skip:]
+        return ", ".join(p.name if p.default is inspect.Parameter.empty else f"{p.name}={p.default!r}"
+                         for p in params)
+
+
+@dataclass(frozen=True)
+class OptimizerEntry:
+    """One optimizer configuration, by name.
+
+    Attributes:
+        name: the name shown in menus, e.g. ``"SGD + momentum"``.
+        cls: the ``lrcourse.optim`` class.
+        torch_name: the ``torch.optim`` class it equals, or None where torch has none (Yogi).
+        aliases: other names; the first is its name on the command line.
+        lr: a sensible learning rate for LeNet on Fashion-MNIST (``build_optimizer``'s default).
+        lr_range: (low, high), where a learning-rate slider for it should reach.
+        settings: hyper-parameters besides ``lr`` that make this configuration.
+    """
+
+    name: str
+    cls: type
+    torch_name: str | None
+    aliases: tuple[str, ...] = ()
+    lr: float = 1e-3
+    lr_range: tuple[float, float] = (1e-4, 1.0)
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def cli(self) -> str:
+        """The name ``lrcourse train --optimizer`` shows."""
+        return self.aliases[0] if self.aliases else self.name.lower()
+
+    def takes(self, setting: str) -> bool:
+        """Whether the class has a hyper-parameter called ``setting`` (e.g. ``"momentum"``)."""
+        return setting in inspect.signature(self.cls).parameters

@@ -1,0 +1,25 @@
+"""Every optimizer by name: :data:`OPTIMIZERS`, one :class:`OptimizerEntry` each.
+
+Adding an optimizer is one entry here (after its class in :mod:`lrcourse.optim`):
+``lrcourse train --optimizer``, the training panel and the adaptive-optimizer view offer it.
+``lr`` is a learning rate that trains LeNet on Fashion-MNIST reasonably in a few epochs;
+``lr_range`` is where a learning-rate slider for it should reach.
+"""
+from __future__ import annotations
+
+from .. import optim
+from .entries import OptimizerEntry
+
+_ENTRIES = [
+    OptimizerEntry("SGD", optim.SGD, "SGD", ("sgd",), lr=0.1, lr_range=(1e-3, 1.0)),
+    OptimizerEntry("SGD + momentum", optim.SGD, "SGD", ("sgd-momentum", "momentum"), lr=0.05,
+                   lr_range=(1e-3, 0.5), settings={"momentum": 0.9}),
+    OptimizerEntry("Adagrad", optim.Adagrad, "Adagrad", ("adagrad",), lr=0.01, lr_range=(1e-3, 1.0)),
+    OptimizerEntry("RMSprop", optim.RMSprop, "RMSprop", ("rmsprop",), lr=1e-3, lr_range=(1e-4, 0.1)),
+    OptimizerEntry("Adadelta", optim.Adadelta, "Adadelta", ("adadelta",), lr=1.0, lr_range=(1e-2, 1.0)),
+    OptimizerEntry("Adam", optim.Adam, "Adam", ("adam",), lr=1e-3, lr_range=(1e-4, 0.1)),
+    OptimizerEntry("AdamW", optim.AdamW, "AdamW", ("adamw",), lr=1e-3, lr_range=(1e-4, 0.1)),
+    OptimizerEntry("Yogi", optim.Yogi, None, ("yogi",), lr=0.01, lr_range=(1e-4, 0.1)),
+]
+
+OPTIMIZERS: dict[str, OptimizerEntry] = {e.name: e for e in _ENTRIES}

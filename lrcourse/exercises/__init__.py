@@ -1,0 +1,19 @@
+"""Exercises a student can check: write an optimizer, a schedule, an EMA or a plateau detector
+yourself, and get ✓ or the first difference from torch with a hint.
+
+* :func:`check_optimizer` — your ``torch.optim.Optimizer`` subclass against torch's class;
+* :func:`check_schedule` — your ``lr(t)`` against a torch scheduler or one of
+  :mod:`lrcourse.schedules`;
+* :func:`check_ema` — your moving averages against :func:`lrcourse.ema.ema`;
+* :func:`check_plateau` — your plateau detector against ``ReduceLROnPlateau``;
+* :func:`train_within_budget` — your choice of optimizer and schedule against a constant lr,
+  trained for the same epochs (notebook 10).
+
+Each check returns a :class:`CheckResult`: truthy exactly when your code matches, one line
+when printed, a short block in a notebook. The fingerprints of known mistakes (bias
+correction, ε inside the root, a schedule shifted by one step, ...) are in :mod:`.hints`.
+"""
+from .optimizers import check_optimizer
+from .result import CheckResult
+
+__all__ = ["check_optimizer", "CheckResult"]

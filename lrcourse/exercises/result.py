@@ -1,0 +1,120 @@
+"""What every check returns, and how a student's code is called without a traceback escaping.
+
+A :class:`CheckResult` is truthy exactly when the student's code matches, prints as one
+line (``✓ ...`` or ``✗ ... Hint: ...``) and renders as a short block in a notebook.
+
+>>> r = CheckResult("match", "my_lr matches torch's StepLR over 40 steps")
+>>> bool(r), str(r)
+(True, "✓ my_lr matches torch's StepLR over 40 steps")
+"""
+from __future__ import annotations
+
+import functools
+import html
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+KINDS = ("match", "differs", "not implemented", "error", "wrong type")
+RTOL = 1e-9    # float64 runs of equal algebra agree to ~1e-15; a real mistake is far above this
+ATOL = 1e-12   # times the size of the values compared (a decayed lr of 1e-17 is 0)
+_HERE = str(Path(__file__).parent)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of a check.
+
+    Args:
+        kind: one of ``KINDS``: "match", "differs", "not implemented", "error", "wrong type".
+        message: one line saying what was compared, or the first difference.
+        details: ``(label, value)`` rows shown in the notebook block (default none).
+        hint: the known mistake whose numbers the student's code reproduces, if any.
+    """
+
+    kind: str
+    message: str
+    details: tuple = ()
+    hint: str | None = None
+
+    def __bool__(self) -> bool:
+        return self.kind == "match"
+
+    def __str__(self) -> str:
+        line = f"{'✓' if self else '✗'} {self.message}"
+        return f"{line}. Hint: {self.hint}" if self.hint else line
+
+    __repr__ = __str__
+
+    def _rows(self):
+        rows = list(self.details)
+        return rows + [("hint", self.hint)] if self.hint else rows
+
+    def _repr_markdown_(self) -> str:
+        head = f"**{'✓' if self else '✗'} {self.message}**"
+        return "\n".join([head, ""] + [f"- *{label}*: {value}" for label, value in self._rows()])
+
+    def _repr_html_(self) -> str:
+        color = "#2e7d32" if self else "#c62828"
+        rows = "".join(f"<tr><td style='text-align:left;padding-right:1em'><i>{html.escape(str(k))}</i></td>"
+                       f"<td style='text-align:left'>{html.escape(str(v))}</td></tr>" for k, v in self._rows())
+        return (f"<div style='border-left:4px solid {color};padding:2px 8px'>"
+                f"<b style='color:{color}'>{'✓' if self else '✗'}</b> {html.escape(self.message)}"
+                f"{f'<table>{rows}</table>' if rows else ''}</div>")
+
+
+class Failed(Exception):
+    """Raised inside a check to stop it with ``result`` (caught by :func:`returns_failures`)."""
+
+    def __init__(self, result: CheckResult):
+        super().__init__(str(result))
+        self.result = result
+
+
+def returns_failures(check):
+    """Turn a :class:`Failed` raised anywhere inside ``check`` into its returned result."""
+    @functools.wraps(check)
+    def wrapper(*args, **kwargs):
+        try:
+            return check(*args, **kwargs)
+        except Failed as failed:
+            return failed.result
+    return wrapper
+
+
+def _where(err: BaseException) -> str:
+    """' (line N in f)' for the innermost frame of the student's own code, if any."""
+    frames = [f for f in traceback.extract_tb(err.__traceback__)
+              if not f.filename.startswith(_HERE) and "site-packages" not in f.filename]
+    return f" (line {frames[-1].lineno} in {frames[-1].name})" if frames else ""
+
+
+def call(what: str, fn, *args, **kwargs):
+    """``fn(*args, **kwargs)``; the student's exception becomes a one-line failed result.
+
+    ``what`` names the call in that line, e.g. ``"MyAdam.step()"``. NotImplementedError
+    (the untouched skeleton) reads "not implemented yet".
+    """
+    try:
+        return fn(*args, **kwargs)
+    except NotImplementedError as err:
+        raise Failed(CheckResult("not implemented", f"not implemented yet: {what} raised NotImplementedError")) from err
+    except Exception as err:  # the student's bug, reported in one line
+        text = " ".join(str(err).split())
+        text = text if len(text) <= 200 else text[:197] + "..."
+        raise Failed(CheckResult("error", f"{what} raised {type(err).__name__}: {text}{_where(err)}")) from err
+
+
+def number(value) -> str:
+    """A value as the messages print it: 10 significant digits."""
+    return f"{float(value):.10g}"
+
+
+def close(got, expected) -> np.ndarray:
+    """Elementwise: equal to float64 rounding (NaN equals NaN), the tolerance scaled to ``expected``."""
+    got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
+    finite = np.abs(expected[np.isfinite(expected)])
+    scale = finite.max() if finite.size else 1.0
+    return np.isclose(got, expected, rtol=RTOL, atol=ATOL * max(scale, 1e-300), equal_nan=True)

@@ -1,0 +1,81 @@
+r"""The two pieces every training loop here is built from: one batch step, one evaluation.
+
+:func:`batch_step` is :math:`\theta \leftarrow \mathrm{opt}(\theta, \nabla_\theta \ell(f_\theta(x), y))`
+on one mini-batch, skipped when the loss is NaN or inf (so a diverged run keeps its last finite
+weights). :func:`train` and :func:`lrcourse.lr_finder.lr_range_test` both step through it.
+
+Example:
+    >>> import torch
+    >>> model = torch.nn.Linear(2, 3)
+    >>> opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    >>> x, y = torch.ones(4, 2), torch.tensor([0, 1, 2, 0])
+    >>> loss, logits = batch_step(model, opt, torch.nn.functional.cross_entropy, x, y)
+    >>> logits.shape
+    torch.Size([4, 3])
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+
+def group_momentum(group: dict) -> float | None:
+    """The momentum a param group trains with: SGD's ``momentum``, Adam's :math:`\\beta_1`, else None."""
+    if "momentum" in group:
+        return float(group["momentum"])
+    if "betas" in group:
+        return float(group["betas"][0])
+    return None
+
+
+def to_layout(x: torch.Tensor, channels_last: bool) -> torch.Tensor:
+    """``x`` in channels-last (NHWC) memory layout when asked and 4-D, else unchanged."""
+    return x.contiguous(memory_format=torch.channels_last) if channels_last and x.dim() == 4 else x
+
+
+def batch_step(model: nn.Module, optimizer: torch.optim.Optimizer, loss_fn, x: torch.Tensor,
+               y: torch.Tensor, channels_last: bool = False) -> tuple[float, torch.Tensor]:
+    """Forward, loss and, when the loss is finite, backward and ``optimizer.step()``.
+
+    Args:
+        model: maps ``x`` to outputs; ``loss_fn(model(x), y)`` must be a scalar tensor.
+        optimizer: steps the model's parameters.
+        loss_fn: ``(outputs, targets) -> loss``.
+        x, y: one mini-batch.
+        channels_last: feed ``x`` in NHWC layout (default False; see :func:`lrcourse.train.train`).
+
+    Returns:
+        ``(loss value, outputs)``: the loss as a float (NaN/inf when not stepped) and the outputs.
+    """
+    optimizer.zero_grad(set_to_none=True)
+    out = model(to_layout(x, channels_last))
+    loss = loss_fn(out, y)
+    value = loss.item()
+    if math.isfinite(value):
+        loss.backward()
+        optimizer.step()
+    return value, out
+
+
+@torch.inference_mode()
+def evaluate(model: nn.Module, data, split: str = "test", batch_size: int = 1000, loss_fn=None,
+             channels_last: bool = False):
+    """(mean loss, accuracy) of ``model`` on a split, in batches, in eval mode.
+
+    ``loss_fn`` must average over the batch (default ``nn.CrossEntropyLoss()``);
+    ``channels_last`` feeds the images in NHWC layout (see :func:`lrcourse.train.train`).
+    """
+    loss_fn = loss_fn or nn.CrossEntropyLoss()
+    was_training = model.training
+    model.eval()
+    total_loss = torch.zeros((), dtype=torch.float64, device=data.device)
+    correct = torch.zeros((), dtype=torch.int64, device=data.device)
+    for x, y in data.batches(split, batch_size, shuffle=False):
+        out = model(to_layout(x, channels_last))
+        total_loss += loss_fn(out, y).double() * len(y)
+        correct += (out.argmax(1) == y).sum()
+    model.train(was_training)
+    n = data.num_examples(split)
+    return total_loss.item() / n, correct.item() / n

@@ -1,0 +1,133 @@
+"""Adamax, NAdam and RAdam against torch.optim: one table of cases, one checker.
+
+The cases run through ``test_optim_conformance``'s checker (float64 and complex128, 30 steps,
+1e-9 relative, every protocol scenario), bad arguments through ``test_optim_errors``'
+checker. Adding a case is one line.
+"""
+from __future__ import annotations
+
+import inspect
+
+import pytest
+import torch
+
+import lrcourse.optim
+import test_optim_conformance as conformance
+import test_optim_errors as errors
+from test_optim_conformance import ATOL, RTOL, STEPS, Case, assert_same_state, check_against_torch, grid, run
+from lrcourse.optim import Adamax, NAdam, RAdam
+
+ALL = [Adamax, NAdam, RAdam]
+# RAdam: rho_t > 5 from step 6 with beta2 = 0.999 or 0.9; never with beta2 = 0.5 (rho_inf = 3).
+BETAS = [(0.9, 0.999), (0.5, 0.9), (0.9, 0.5)]
+
+FLAG_CASES = [
+    *grid("Adamax", lr=[0.01], betas=BETAS, eps=[1e-8, 0.1], weight_decay=[0, 0.01], maximize=[False, True]),
+    *grid("NAdam", lr=[0.01], betas=BETAS[:2], weight_decay=[0, 0.1], momentum_decay=[4e-3, 0.1],
+          decoupled_weight_decay=[False, True], maximize=[False, True]),
+    *grid("RAdam", lr=[0.01], betas=BETAS, weight_decay=[0, 0.1], decoupled_weight_decay=[False, True],
+          maximize=[False, True]),
+]
+# One representative (state-rich) setting per optimizer and weight-decay style, through every scenario.
+REPRESENTATIVE = [
+    Case("Adamax", dict(lr=0.01, weight_decay=0.01)),
+    Case("NAdam", dict(lr=0.01, weight_decay=0.01, momentum_decay=0.01)),
+    Case("NAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
+    Case("RAdam", dict(lr=0.01, betas=(0.9, 0.9), weight_decay=0.01)),
+    Case("RAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
+]
+PROTOCOL_CASES = [Case(c.opt, c.kwargs, s) for c in REPRESENTATIVE for s in conformance.SCENARIOS]
+# torch supports complex parameters in all three: every flag combination again in complex128.
+COMPLEX_CASES = [Case(c.opt, c.kwargs, c.scenario, complex=True) for c in FLAG_CASES]
+COMPLEX_REPRESENTATIVE = [Case(c.opt, c.kwargs, complex=True) for c in REPRESENTATIVE]
+
+
+@pytest.mark.parametrize("case", FLAG_CASES + PROTOCOL_CASES + COMPLEX_CASES, ids=str)
+def test_matches_torch(case):
+    check_against_torch(case)
+
+
+def _bit_exact(run_a, run_b):
+    return all(torch.equal(a, b) for ta, tb in zip(run_a, run_b, strict=True) for a, b in zip(ta, tb, strict=True))
+
+
+@pytest.mark.parametrize("case", REPRESENTATIVE + COMPLEX_REPRESENTATIVE, ids=str)
+def test_resume_from_state_dict_is_identical(case):
+    """Loading a mid-run checkpoint into a fresh optimizer continues as torch's does: to the last
+    bit wherever torch's own resume is bit-exact. NAdam's is not: ``load_state_dict`` casts its
+    float32 ``mu_product`` to a real parameter's float64 (torch's and ours alike)."""
+    ours, _, _, _ = run(lrcourse.optim, case)
+    ours_resumed, _, opt_ours, _ = run(lrcourse.optim, case, resume_at=STEPS // 2)
+    theirs, _, _, _ = run(torch.optim, case)
+    theirs_resumed, _, opt_theirs, _ = run(torch.optim, case, resume_at=STEPS // 2)
+    torch.testing.assert_close(ours_resumed, theirs_resumed, rtol=RTOL, atol=ATOL)
+    assert_same_state(opt_ours, opt_theirs)
+    torch.testing.assert_close(ours_resumed, ours, rtol=RTOL, atol=ATOL)
+    if _bit_exact(theirs_resumed, theirs):
+        assert _bit_exact(ours_resumed, ours)
+
+
+@pytest.mark.parametrize("case", REPRESENTATIVE + COMPLEX_REPRESENTATIVE, ids=str)
+@pytest.mark.parametrize("source, target", [(torch.optim, lrcourse.optim), (lrcourse.optim, torch.optim)],
+                         ids=["torch->lrcourse", "lrcourse->torch"])
+def test_state_dict_moves_between_torch_and_lrcourse(case, source, target):
+    conformance.test_state_dict_moves_between_torch_and_lrcourse(case, source, target)
+
+
+@pytest.mark.parametrize("cls", ALL, ids=lambda c: c.__name__)
+def test_signature_is_torchs(cls):
+    """Same names, defaults, order and keyword-only-ness as torch, less torch's kernel switches."""
+    switches = {"foreach", "fused", "capturable", "differentiable"}
+    theirs = [p for p in inspect.signature(getattr(torch.optim, cls.__name__)).parameters.values()
+              if p.name not in switches]
+    ours = list(inspect.signature(cls).parameters.values())
+    assert [(p.name, p.default, p.kind) for p in ours] == [(p.name, p.default, p.kind) for p in theirs]
+
+
+def _rows():
+    rows = []
+    for cls in ALL:
+        rows += [
+            (cls, dict(lr=-0.1), ValueError, ["lr", "-0.1", "(0, inf)"]),
+            (cls, dict(lr=0), ValueError, ["lr", "0", "(0, inf)"]),  # torch accepts lr=0; check_lr does not
+            (cls, dict(lr=float("nan")), ValueError, ["lr", "nan"]),
+            (cls, dict(lr="0.1"), TypeError, ["lr", "'0.1'", "str"]),
+            (cls, dict(eps=-1e-8), ValueError, ["eps", "-1e-08", "[0, inf)"]),
+            (cls, dict(weight_decay=-1e-4), ValueError, ["weight_decay", "-0.0001", "[0, inf)"]),
+            (cls, dict(betas=(1.0, 0.999)), ValueError, ["betas[0]", "1.0", "[0, 1)"]),
+            (cls, dict(betas=(-0.1, 0.999)), ValueError, ["betas[0]", "-0.1", "[0, 1)"]),
+            (cls, dict(betas=(0.9, -0.1)), ValueError, ["betas[1]", "-0.1", "[0, 1)"]),
+            (cls, dict(betas=(0.9, 1.5)), ValueError, ["betas[1]", "1.5", "[0, 1)"]),
+            (cls, dict(betas=0.9), ValueError, ["betas", "0.9", "pair"]),
+            (cls, dict(maximize=1), TypeError, ["maximize", "1", "True or False"]),
+            *[(cls, {switch: True}, TypeError, [switch])  # torch-only options are refused
+              for switch in ("foreach", "fused", "capturable", "differentiable")],
+        ]
+    for cls in [NAdam, RAdam]:
+        rows.append((cls, dict(decoupled_weight_decay="yes"), TypeError,
+                     ["decoupled_weight_decay", "'yes'", "True or False"]))
+    rows.append((NAdam, dict(momentum_decay=-0.004), ValueError, ["momentum_decay", "-0.004", "[0, inf)"]))
+    return rows
+
+
+ROWS = _rows()
+
+
+@pytest.mark.parametrize("cls, kwargs, exc, pieces", ROWS, ids=[f"{r[0].__name__}-{r[1]}" for r in ROWS])
+def test_bad_argument_raises_clear_error(cls, kwargs, exc, pieces):
+    errors.test_bad_argument_raises_clear_error(cls, kwargs, exc, pieces)
+
+
+@pytest.mark.parametrize("cls", ALL, ids=lambda c: c.__name__)
+@pytest.mark.parametrize(
+    "params, exc, pieces",
+    [([], ValueError, ["params", "empty", "[]"]), (torch.zeros(2), TypeError, ["params", "Tensor", "list"])],
+    ids=["empty-list", "bare-tensor"],
+)
+def test_bad_params_raise_clear_error(cls, params, exc, pieces):
+    errors.test_bad_params_raise_clear_error(cls, params, exc, pieces)
+
+
+@pytest.mark.parametrize("cls", ALL, ids=lambda c: c.__name__)
+def test_sparse_gradient_is_refused_by_name(cls):
+    errors.test_sparse_gradient_is_refused_by_name(cls)
