@@ -45,7 +45,7 @@ from torch import nn
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lrcourse.data import fashion_mnist, prepare  # noqa: E402
+from lrcourse.data import fashion_mnist, prepare, raw_dir  # noqa: E402
 from lrcourse.models import LeNet  # noqa: E402
 from lrcourse.train import train  # noqa: E402
 from lrcourse.train.loop import to_layout  # noqa: E402
@@ -144,7 +144,7 @@ def prepare_d2l_dir(root: Path) -> Path:
     raw = d / "data" / "FashionMNIST" / "raw"
     raw.mkdir(parents=True)
     (d / "work").mkdir()
-    for f in (root / "FashionMNIST" / "raw").iterdir():
+    for f in raw_dir(root).iterdir():
         (raw / f.name).symlink_to(f)
     return d
 

@@ -201,7 +201,7 @@ def prepare(root: str | os.PathLike | None = None, *, source: str | os.PathLike 
         DataCorruptError: a file is truncated or corrupted (names the file).
     """
     root = data_dir(root)
-    raw = root / "FashionMNIST" / "raw"
+    raw = raw_dir(root)
     raw.mkdir(parents=True, exist_ok=True)
     missing = [n for n in KNOWN_FILES if not (raw / n).exists()]
     if missing:
@@ -244,7 +244,7 @@ def load_split(split: str, root: str | os.PathLike | None = None) -> tuple[torch
     import torchvision
 
     root = prepare(root)
-    files = [root / "FashionMNIST" / "raw" / f"{SPLITS[split]}-{k}" for k in
+    files = [raw_dir(root) / f"{SPLITS[split]}-{k}" for k in
              ("images-idx3-ubyte", "labels-idx1-ubyte")]
     key = (split,) + tuple(_stamp(f) for f in files)
     if key not in _CACHE:

@@ -13,7 +13,7 @@ Three landscapes carry the optimizer notebooks:
 the model problem where gradient descent multiplies each coordinate by
 :math:`(1 - \eta\lambda_i)` per step.
 
-:func:`trajectory` runs a *real* optimizer (``lrcourse.optim`` by name, or any
+:func:`trajectory` runs a *real* optimizer (by its :mod:`lrcourse.catalog` name, or any
 ``torch.optim.Optimizer`` class) on a 2-D parameter and returns every iterate, so the
 pictures in the notebooks are drawn by the same code that trains LeNet.
 
@@ -35,6 +35,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 import torch
 
+from . import catalog
 from .schedules import checks
 
 
@@ -137,17 +138,17 @@ def get_landscape(landscape: str | Landscape) -> Landscape:
     return LANDSCAPES[landscape]
 
 
-def resolve_optimizer(optimizer: str | type) -> type:
-    """An optimizer class: a ``torch.optim.Optimizer`` subclass, or a name from ``lrcourse.optim``."""
+def resolve_optimizer(optimizer: str | type) -> tuple[type, dict]:
+    """The optimizer class and its settings: a ``torch.optim.Optimizer`` subclass with none, or
+    a name from :data:`lrcourse.catalog.OPTIMIZERS` (``"sgd"``, ``"sgd-momentum"``, ``"adam"``, ...)
+    with its entry's settings (e.g. ``momentum=0.9``)."""
     if isinstance(optimizer, type) and issubclass(optimizer, torch.optim.Optimizer):
-        return optimizer
-    from . import optim
-
-    names = {n.lower(): getattr(optim, n) for n in optim.__all__ if isinstance(getattr(optim, n), type)}
-    if isinstance(optimizer, str) and optimizer.lower() in names:
-        return names[optimizer.lower()]
-    raise ValueError(f"optimizer must be a torch.optim.Optimizer subclass or one of "
-                     f"{sorted(names)} (case-insensitive), got {optimizer!r}")
+        return optimizer, {}
+    if isinstance(optimizer, str):
+        entry = catalog.optimizer(optimizer)
+        return entry.cls, dict(entry.settings)
+    raise ValueError("optimizer must be a torch.optim.Optimizer subclass or a name from "
+                     f"lrcourse.catalog.OPTIMIZERS ({', '.join(catalog.OPTIMIZERS)}), got {optimizer!r}")
 
 
 def trajectory(optimizer: str | type, f: str | Landscape | Callable, x0: Sequence[float] | None = None,
@@ -162,7 +163,8 @@ def trajectory(optimizer: str | type, f: str | Landscape | Callable, x0: Sequenc
     Computed in float64.
 
     Args:
-        optimizer: a name from ``lrcourse.optim`` (``"sgd"``, ``"adam"``, ...) or any
+        optimizer: a name from :data:`lrcourse.catalog.OPTIMIZERS` (``"sgd"``, ``"adam"``, ...;
+            its entry's settings apply unless ``hparams`` override them) or any
             ``torch.optim.Optimizer`` class (e.g. ``torch.optim.SGD`` for comparison).
         f: a :class:`Landscape`, its name, or a callable on a 1-D float64 tensor.
         x0: the starting point (default: the landscape's ``start``).
@@ -175,7 +177,7 @@ def trajectory(optimizer: str | type, f: str | Landscape | Callable, x0: Sequenc
     Returns:
         An array of shape ``(steps + 1, dim)``; row 0 is ``x0``. Divergent runs give inf/nan.
     """
-    cls = resolve_optimizer(optimizer)
+    cls, settings = resolve_optimizer(optimizer)
     func = get_landscape(f) if isinstance(f, str) else f
     if x0 is None:
         if not isinstance(func, Landscape):
@@ -188,7 +190,7 @@ def trajectory(optimizer: str | type, f: str | Landscape | Callable, x0: Sequenc
         want = func.dim if isinstance(func, Landscape) else "any"
         raise ValueError(f"x0 must be a flat sequence of {want} coordinates, got {x0!r}")
     x = torch.tensor(start, dtype=torch.float64, requires_grad=True)
-    opt = cls([x], **hparams)
+    opt = cls([x], **{**settings, **hparams})
     base_lrs = [g["lr"] for g in opt.param_groups]
     gen = torch.Generator().manual_seed(seed)
     path = np.empty((steps + 1, start.size))

@@ -40,10 +40,18 @@ def test_png_and_prefix(tmp_path, capsys):
     np.testing.assert_array_equal([float(r[1]) for r in rows[1:]], simulate("inverse-sqrt", 50).lr)
 
 
+def test_d2l_callable(capsys):
+    assert main(["schedule", "d2l-cosine", "--steps", "20", "--lr", "0.3", "--param", "warmup_steps=5"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("CosineScheduler(max_update=20, base_lr=0.3, warmup_steps=5): 20 steps")
+    assert "max lr 0.3 at step 5" in text  # the chapter's ramp from 0 reaches base_lr at t = warmup_steps
+
+
 def test_list(capsys):
     assert main(["schedule", "--list"]) == 0
     text = capsys.readouterr().out
-    for name in ("CosineAnnealingLR", "OneCycleLR", "WSDLR", "InverseSqrtLR", "T_max", "max_lr", "cosine"):
+    for name in ("CosineAnnealingLR", "OneCycleLR", "WSDLR", "InverseSqrtLR", "T_max", "max_lr", "cosine",
+                 "CosineScheduler [d2l-cosine]", "SequentialLR [warmup-cosine, sequential]", "WarmupLR"):
         assert name in text
 
 
@@ -55,6 +63,7 @@ def test_list(capsys):
     (["schedule", "step", "--param", "gamma=-1"], ["gamma", "-1", "(0, inf)"]),
     (["schedule", "cosine", "--steps", "0"], ["steps", "0", "int >= 1"]),
     (["schedule", "cosine", "--out", "/no/such/dir/c.png"], ["--out", "/no/such/dir"]),
+    (["schedule", "cosine", "--optimizer", "rmsprop"], ["optimizer", "'sgd'", "'adam'", "'rmsprop'"]),
 ])
 def test_errors_are_one_line(argv, words, capsys):
     assert main(argv) == 2

@@ -50,6 +50,11 @@ def test_train_writes_metrics_and_plots(real_root, tmp_path, capsys):
       "--param", "threshold=0.9", "--epochs", "3"], lambda h: h.epoch_lr == pytest.approx([0.1, 0.1, 0.01])),
     (["--optimizer", "adam", "--lr", "0.001", "--weight-decay", "0.01"],
      lambda h: h.meta["optimizer"] == "Adam" and h.momentum[0] == 0.9),
+    (["--optimizer", "adam"], lambda h: h.lr[0] == 1e-3),  # the catalog's lr for Adam
+    (["--optimizer", "sgd-momentum", "--scheduler", "warmup-cosine"],
+     lambda h: h.momentum[0] == 0.9 and h.epoch_lr == pytest.approx([0.05 / 2, 0.05])),
+    (["--optimizer", "adagrad", "--scheduler", "onecycle", "--scheduler-interval", "step"],
+     lambda h: h.lr[0] == pytest.approx(0.01 / 25)),  # nothing to cycle: cycle_momentum=False
     (["--channels-last"], lambda h: h.meta["channels_last"] is True),
 ])
 def test_train_schedules_and_optimizers_by_name(real_root, tmp_path, extra, check):
@@ -78,10 +83,10 @@ def test_train_divergence_exits_1_and_keeps_outputs(real_root, tmp_path, capsys)
 
 
 BAD = [  # (argv after "train", message in the one stderr line)
-    (["--optimizer", "lion"], "--optimizer must be one of sgd, adam, adamw, rmsprop, adagrad, adadelta, got 'lion'"),
+    (["--optimizer", "lion"], "unknown optimizer 'lion'; known: SGD (sgd), SGD + momentum (sgd-momentum)"),
     (["--lr", "-1"], "--lr must be a positive number, got -1.0"),
     (["--lr", "nan"], "--lr must be a positive number, got nan"),
-    (["--optimizer", "adam", "--momentum", "0.9"], "--momentum applies to sgd and rmsprop, not 'adam'"),
+    (["--optimizer", "adam", "--momentum", "0.9"], "--momentum applies to sgd, sgd-momentum, rmsprop"),
     (["--scheduler", "cosine", "--param", "T_max"], "--param expects KEY=VALUE with KEY an argument name, got 'T_max'"),
     (["--param", "T_max=3"], "--param needs a --scheduler"),
     (["--scheduler", "cosinus"], "unknown scheduler 'cosinus'"),
@@ -103,6 +108,13 @@ def test_train_bad_values_one_line(real_root, tmp_path, capsys, argv, message):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and err.startswith("lrcourse train: error: ") and message in err
+
+
+def test_train_list(capsys):
+    assert main(["train", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert "  sgd-momentum [SGD + momentum, momentum]: SGD(lr=0.05, momentum=0.9)" in out
+    assert "lrcourse schedule --list" in out
 
 
 @pytest.mark.parametrize("argv", [["train", "--scheduler-interval", "batch"], ["train", "--epochs", "x"],

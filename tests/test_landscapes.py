@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 
+import lrcourse.optim as lro
 from lrcourse.landscapes import (LANDSCAPES, Landscape, get_landscape, plot_paths, quadratic,
                                  resolve_optimizer, trajectory)
 
@@ -71,6 +72,12 @@ TORCH_CASES = [  # (lrcourse name, torch class, hyperparameters)
     ("adadelta", torch.optim.Adadelta, dict(lr=1.0, rho=0.9)),
     ("adam", torch.optim.Adam, dict(lr=0.05, amsgrad=True)),
     ("AdamW", torch.optim.AdamW, dict(lr=0.05, weight_decay=0.1)),
+    (lro.Adamax, torch.optim.Adamax, dict(lr=0.05)),
+    (lro.NAdam, torch.optim.NAdam, dict(lr=0.05)),
+    (lro.RAdam, torch.optim.RAdam, dict(lr=0.05)),
+    (lro.ASGD, torch.optim.ASGD, dict(lr=0.01)),
+    (lro.Rprop, torch.optim.Rprop, dict(lr=0.01)),
+    (lro.LBFGS, torch.optim.LBFGS, dict(lr=0.5, max_iter=5)),  # a closure evaluated several times per step
 ]
 
 
@@ -79,8 +86,17 @@ TORCH_CASES = [  # (lrcourse name, torch class, hyperparameters)
 def test_trajectory_by_name_equals_torch_optimizer(name, torch_cls, hp, landscape):
     ours = trajectory(name, landscape, None, 40, **hp)
     theirs = trajectory(torch_cls, landscape, None, 40, **hp)
-    assert resolve_optimizer(name).__module__.startswith("lrcourse.optim")
+    assert resolve_optimizer(name)[0].__module__.startswith("lrcourse.optim")
     np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("hp, torch_hp", [
+    (dict(lr=0.01), dict(lr=0.01, momentum=0.9)),  # "SGD + momentum" is SGD with momentum 0.9 ...
+    (dict(lr=0.01, momentum=0.5), dict(lr=0.01, momentum=0.5)),  # ... unless the call overrides it
+])
+def test_a_catalog_name_brings_its_settings(hp, torch_hp):
+    np.testing.assert_allclose(trajectory("sgd-momentum", "banana", None, 40, **hp),
+                               trajectory(torch.optim.SGD, "banana", None, 40, **torch_hp), rtol=1e-10, atol=1e-12)
 
 
 def test_closure_optimizer_equals_torch_stepped_by_hand():

@@ -113,6 +113,16 @@ CASES = [
     ("chained", lambda L, o, n: L.ChainedScheduler([L.ConstantLR(o, 0.1, 4), L.ExponentialLR(o, 0.9)])),
     ("chained-three", lambda L, o, n: L.ChainedScheduler(
         [L.LinearLR(o, 0.2, 1.0, 10), L.StepLR(o, 8, 0.5), L.CosineAnnealingLR(o, 50)], optimizer=o)),
+    # phases of zero length: accepted and stepped as torch steps them
+    ("constant-zero-iters", lambda L, o, n: L.ConstantLR(o, 0.5, total_iters=0)),
+    ("linear-zero-iters", lambda L, o, n: L.LinearLR(o, 0.5, 0.9, total_iters=0)),
+    ("polynomial-zero-iters", lambda L, o, n: L.PolynomialLR(o, total_iters=0, power=2.0)),
+    ("cyclic-no-way-down", lambda L, o, n: L.CyclicLR(o, 0.01, 0.1, 4, step_size_down=0)),
+    ("onecycle-pct-0", lambda L, o, n: L.OneCycleLR(o, 0.5, total_steps=STEPS, pct_start=0.0)),
+    ("onecycle-three-phase-tiny-pct", lambda L, o, n: L.OneCycleLR(o, 0.5, total_steps=STEPS, pct_start=0.01, three_phase=True)),
+    ("sequential-milestone-0", lambda L, o, n: L.SequentialLR(o, [L.ConstantLR(o, 0.5, 0), L.ExponentialLR(o, 0.9)], [0])),
+    ("sequential-equal-milestones", lambda L, o, n: L.SequentialLR(
+        o, [L.LinearLR(o, 0.1, total_iters=4), L.StepLR(o, 2, 0.5), L.ExponentialLR(o, 0.9)], [4, 4])),
     ("swalr-cos", lambda L, o, n: L.SWALR(o, swa_lr=0.05)),
     ("swalr-linear-per-group", lambda L, o, n: L.SWALR(o, per_group(n, 0.2, 0.01), anneal_epochs=7, anneal_strategy="linear")),
     ("swalr-0", lambda L, o, n: L.SWALR(o, 0.05, anneal_epochs=0)),

@@ -1,8 +1,10 @@
-"""simulate / Trace / plot_schedule: the curve any scheduler gives, checked against
-stepping torch's scheduler by hand on a real optimizer."""
+"""simulate / Trace / plot_schedule (in lrcourse.catalog, re-exported by lrcourse.lr_scheduler as
+users import them): the curve any scheduler gives, checked against stepping torch's scheduler by
+hand on a real optimizer."""
 from __future__ import annotations
 
 import csv
+import math
 
 import matplotlib
 import numpy as np
@@ -11,7 +13,7 @@ import torch
 import torch.optim.lr_scheduler as T
 
 import lrcourse.lr_scheduler as L
-from lrcourse.lr_scheduler.registry import ALIASES, names, resolve
+from lrcourse import catalog
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -39,6 +41,9 @@ CASES = [
     ("cyclic", {}, lambda o: T.CyclicLR(o, 0.01, 0.1, step_size_up=12), "adam"),
     ("step", {"step_size": 10, "gamma": 0.5}, lambda o: T.StepLR(o, 10, 0.5), "sgd"),
     ("sgdr", {"T_mult": 2}, lambda o: T.CosineAnnealingWarmRestarts(o, 12, 2), "sgd"),
+    ("warmup-cosine", {}, lambda o: T.SequentialLR(o, [T.LinearLR(o, 1 / 6, 1.0, 5), T.CosineAnnealingLR(o, 45)], [5]),
+     "adam"),
+    ("lambda", {"decay": 0.2}, lambda o: T.LambdaLR(o, lambda t: 1 / (1 + 0.2 * t)), "sgd"),
     (T.ExponentialLR, {"gamma": 0.9}, lambda o: T.ExponentialLR(o, 0.9), "sgd"),   # torch's own class
     (L.PolynomialLR, {"power": 2.0}, lambda o: T.PolynomialLR(o, 50, 2.0), "adam"),
 ]
@@ -61,7 +66,13 @@ def test_simulate_plateau_with_metrics():
     tr = L.simulate("plateau", 30, lr=0.1, metrics=metrics, patience=2, factor=0.5)
     lrs, _ = by_hand(lambda o: T.ReduceLROnPlateau(o, patience=2, factor=0.5), 30, metrics=metrics)
     np.testing.assert_allclose(tr.lr, lrs, rtol=1e-12)
-    assert L.simulate("plateau", 30).lr[-1] < 0.1  # the default metric plateaus
+
+
+def test_simulate_plateau_default_metric_is_the_scripted_one():
+    metrics = list(catalog.scripted_metric(100))
+    lrs, _ = by_hand(lambda o: T.ReduceLROnPlateau(o, patience=5), 100, metrics=metrics)
+    np.testing.assert_allclose(L.simulate("plateau", 100).lr, lrs, rtol=1e-12)
+    assert lrs[-1] < 0.1  # it plateaus
 
 
 def test_simulate_groups():
@@ -71,17 +82,35 @@ def test_simulate_groups():
     np.testing.assert_allclose(tr.lrs[:, 2], tr.lr / 4)
 
 
-@pytest.mark.parametrize("name", names())
-def test_every_name_simulates(name):
-    tr = L.simulate(name, 40, lr=0.1)
-    assert np.all(np.isfinite(tr.lr)) and np.all(tr.lr >= 0) and tr.name.startswith(resolve(name).__name__)
+def test_simulate_builders_and_callables():
+    """A builder on the throw-away optimizer (None: no scheduler), and a d2l callable lr = f(t) for every group."""
+    tr = L.simulate(lambda o: T.ChainedScheduler([T.ExponentialLR(o, 0.9), T.StepLR(o, 4)]), 20)
+    lrs, _ = by_hand(lambda o: T.ChainedScheduler([T.ExponentialLR(o, 0.9), T.StepLR(o, 4)]), 20)
+    np.testing.assert_allclose(tr.lr, lrs, rtol=1e-12)
+    np.testing.assert_array_equal(L.simulate(lambda o: None, 5, lr=0.3).lr, [0.3] * 5)
+    tr = L.simulate("d2l-sqrt", 10, lr=0.5, n_groups=2)
+    np.testing.assert_allclose(tr.lrs, [[0.5 / math.sqrt(t + 1)] * 2 for t in range(10)], rtol=1e-12)
 
 
-@pytest.mark.parametrize("alias, target", sorted(ALIASES.items()))
-def test_aliases(alias, target):
-    assert resolve(alias).__name__ == target
-    assert resolve(alias.upper()) is resolve(alias)
-    assert resolve("inverse-sqrt") is L.InverseSqrtLR and resolve("cosine_annealing_lr") is L.CosineAnnealingLR
+SIM_ERRORS = [  # (call, exception, words in the message)
+    (lambda: L.simulate("cosine", 0), ValueError, ["steps", "int >= 1", "0"]),
+    (lambda: L.simulate("cosine", 10, lr=-0.1), ValueError, ["lr", "-0.1"]),
+    (lambda: L.simulate("cosine", 10, momentum=1.0), ValueError, ["momentum", "[0, 1)", "1.0"]),
+    (lambda: L.simulate("cosine", 10, optimizer="rmsprop"), ValueError, ["optimizer", "'sgd'", "'adam'", "'rmsprop'"]),
+    (lambda: L.simulate("cosine", 10, n_groups=0), ValueError, ["n_groups", ">= 1"]),
+    (lambda: L.simulate("plateau", 10, metrics=[1.0] * 3), ValueError, ["metrics", "9", "3"]),
+    (lambda: L.simulate(3, 10), TypeError, ["scheduler", "a name", "3"]),
+    (lambda: L.simulate(lambda o: None, 10, T_max=3), TypeError, ["settings only with a name or class"]),
+    (lambda: L.simulate("cosinus", 10), ValueError, ["unknown scheduler 'cosinus'", "CosineAnnealingLR"]),
+    (lambda: L.plot_schedule([1, 2]), TypeError, ["trace_or_traces", "Trace"]),
+]
+
+
+@pytest.mark.parametrize("call, exc, words", SIM_ERRORS)
+def test_errors(call, exc, words):
+    with pytest.raises(exc) as info:
+        call()
+    assert all(w in str(info.value) for w in words), str(info.value)
 
 
 def test_to_csv(tmp_path):

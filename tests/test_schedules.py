@@ -48,6 +48,10 @@ TORCH_CASES = [
                             final_div_factor=1e3, three_phase=True)),
     ("one-cycle-momentum", S.one_cycle(STEPS, 0.1, momentum=(0.85, 0.95)),
      lambda o: T.OneCycleLR(o, 0.1, total_steps=STEPS), None, "momentum"),
+    ("linear-zero-iters", S.linear(0.5, 0.9, 0, lr=0.1), lambda o: T.LinearLR(o, 0.5, 0.9, 0)),
+    ("polynomial-zero-iters", S.polynomial(0, 2.0, lr=0.1), lambda o: T.PolynomialLR(o, 0, 2.0)),
+    ("cyclic-no-way-down", S.cyclic(0.01, 0.1, 4, 0), lambda o: T.CyclicLR(o, 0.01, 0.1, 4, 0)),
+    ("one-cycle-pct-0", S.one_cycle(STEPS, 0.1, 0.0), lambda o: T.OneCycleLR(o, 0.1, total_steps=STEPS, pct_start=0.0)),
     ("cosine-restarts", S.cosine_restarts(4, 2, lr=0.1, eta_min=0.001),
      lambda o: T.CosineAnnealingWarmRestarts(o, 4, 2, 0.001)),
     ("cosine-restarts-fractional", S.cosine_restarts(3, 1, lr=0.1),
@@ -93,13 +97,35 @@ def test_join_restarts_the_step_count():
     assert s(14) == s(100) == 0.5
 
 
+def test_join_skips_a_piece_of_zero_length():
+    a, b, c = S.constant(0.1), S.constant(0.2), S.cosine(10)
+    s = S.join([a, b, c], [4, 4])
+    assert [s(t) for t in range(8)] == [0.1] * 4 + [c(t) for t in range(4)]
+    assert S.join([b, c], [0])(3) == c(3)
+
+
+FRACTION = {"cos": lambda p: (1 - math.cos(math.pi * p)) / 2, "linear": lambda p: p, "1-sqrt": math.sqrt}
+
+
+@pytest.mark.parametrize("shape", sorted(FRACTION))
+@pytest.mark.parametrize("start, end, n", [(1.0, 0.1, 10), (0.0, 1.0, 7), (0.3, 0.3, 4), (0.2, 0.9, 0)])
+def test_anneal(start, end, n, shape):
+    s = S.anneal(start, end, n, shape)
+    for t in range(20):
+        p = min(1.0, t / n) if n else 1.0
+        assert s(t) == pytest.approx(start + (end - start) * FRACTION[shape](p), rel=1e-13, abs=1e-16), t
+
+
 @pytest.mark.parametrize("kind, W, start", [("linear", 5, 0.0), ("linear", 10, 0.3), ("exponential", 4, 0.0),
-                                            ("exponential", 8, 0.1)])
+                                            ("exponential", 8, 0.1), ("linear", 0, 0.5), ("exponential", 0, 0.0)])
 def test_warmup_multiplies_any_schedule(kind, W, start):
     inner = S.cosine(40, lr=0.1)
     s = S.warmup(inner, W, kind, start)
     for t in range(60):
-        ramp = min(1.0, (t + 1) / W) if kind == "linear" else 1 - math.exp(-(t + 1) / W)
+        if W == 0:  # no warmup
+            ramp = 1.0
+        else:
+            ramp = min(1.0, (t + 1) / W) if kind == "linear" else 1 - math.exp(-(t + 1) / W)
         assert s(t) == pytest.approx((start + (1 - start) * ramp) * inner(t), rel=1e-13)
 
 
@@ -115,7 +141,7 @@ def test_inverse_sqrt():
 
 @pytest.mark.parametrize("shape, g", [("linear", lambda p: 1 - p), ("cosine", lambda p: (1 + math.cos(math.pi * p)) / 2),
                                       ("1-sqrt", lambda p: 1 - math.sqrt(p))])
-@pytest.mark.parametrize("W, D", [(10, 20), (0, 30), (10, 90), (0, 100)])
+@pytest.mark.parametrize("W, D", [(10, 20), (0, 30), (10, 90), (0, 100), (10, 0), (0, 0), (100, 0)])
 def test_wsd(shape, g, W, D):
     s = S.wsd(100, W, D, lr=0.5, min_lr_ratio=0.1, shape=shape)
     for t in range(130):
@@ -124,7 +150,7 @@ def test_wsd(shape, g, W, D):
         elif t < 100 - D:
             expected = 0.5
         else:
-            expected = 0.5 * (0.1 + 0.9 * g(min(1.0, (t - (100 - D)) / D)))
+            expected = 0.5 * (0.1 + 0.9 * g(min(1.0, (t - (100 - D)) / D) if D else 1.0))
         assert s(t) == pytest.approx(expected, rel=1e-13), t
 
 
@@ -248,7 +274,7 @@ def test_d2l_snippets_run_with_only_the_import_changed():
     matplotlib.pyplot.close("all")
 
 
-@pytest.mark.parametrize("module", ["basic", "cyclic", "join", "llm", "d2l"])
+@pytest.mark.parametrize("module", ["shapes", "basic", "cyclic", "join", "llm", "d2l"])
 def test_docstring_examples_run(module):
     mod = importlib.import_module(f"lrcourse.schedules.{module}")
     assert doctest.testmod(mod).failed == 0
@@ -265,9 +291,20 @@ ERRORS = [
     ("cyclic-scale-fn", lambda: S.cyclic(0.1, 1.0, scale_fn=3), TypeError, ["scale_fn", "3", "callable"]),
     ("one-cycle-steps", lambda: S.one_cycle(0), ValueError, ["total_steps", "0", "int >= 1"]),
     ("one-cycle-past-end", lambda: S.one_cycle(10)(11), ValueError, ["Tried to step 11", "total_steps", "10"]),
-    ("join-boundaries", lambda: S.join([S.constant(), S.constant()], [0]), ValueError, ["boundaries[0]", "0", "int >= 1"]),
+    ("join-boundaries", lambda: S.join([S.constant(), S.constant()], [-1]), ValueError, ["boundaries[0]", "-1", "int >= 0"]),
+    ("join-order", lambda: S.join([S.constant()] * 3, [5, 2]), ValueError, ["boundaries", "[5, 2]", "non-decreasing"]),
     ("join-count", lambda: S.join([S.constant()], [5]), ValueError, ["boundaries", "0 entries", "got 1"]),
     ("join-not-callable", lambda: S.join([1.0], []), TypeError, ["schedules", "callables"]),
+    ("anneal-shape", lambda: S.anneal(1.0, 0.1, 10, "exp"), ValueError, ["shape", "'exp'", "'cos'", "'1-sqrt'"]),
+    ("anneal-steps", lambda: S.anneal(1.0, 0.1, -1), ValueError, ["steps", "-1", "int >= 0"]),
+    ("anneal-end", lambda: S.anneal(1.0, -0.1, 5), ValueError, ["end", "-0.1", "[0, inf)"]),
+    ("wave-ratio", lambda: S.triangle_wave(10, 0.0), ValueError, ["step_ratio", "0.0", "(0, 1]"]),
+    ("wave-size", lambda: S.triangle_wave(0, 0.5), ValueError, ["total_size", "0", "(0, inf)"]),
+    ("one-cycle-strategy", lambda: S.one_cycle_through(10, (0.1, 1.0, 0.0), anneal_strategy="cosine"), ValueError,
+     ["anneal_strategy", "'cosine'", "'cos', 'linear'"]),
+    ("one-cycle-zero-phase", lambda: S.one_cycle_phases(10, 0.1), ValueError, ["pct_start=0.1", "zero length"]),
+    ("warmup-steps", lambda: S.warmup_factor(-1), ValueError, ["steps", "-1", "[0, inf)"]),
+    ("wsd-decay-negative", lambda: S.wsd(100, 10, -1), ValueError, ["decay_steps", "-1", "int >= 0"]),
     ("warmup-kind", lambda: S.warmup(S.constant(), 5, kind="cubic"), ValueError, ["kind", "'cubic'", "'linear'"]),
     ("warmup-not-callable", lambda: S.warmup(0.1, 5), TypeError, ["schedule", "0.1", "callable"]),
     ("adam-beta2", lambda: S.adam_warmup_steps(1.0), ValueError, ["beta2", "1.0", "[0, 1)"]),

@@ -11,20 +11,25 @@ import pytest
 import torch
 from widget_sweep import sweep
 
+from lrcourse import catalog
 from lrcourse.landscapes import get_landscape, trajectory
 from lrcourse.widgets.adaptive import OPTIMIZERS, adaptive_explorer, adaptive_view, compare_paths
 
-TORCH = {"SGD": torch.optim.SGD, "Adagrad": torch.optim.Adagrad, "RMSprop": torch.optim.RMSprop,
-         "Adadelta": torch.optim.Adadelta, "Adam": torch.optim.Adam, "AdamW": torch.optim.AdamW}
+TORCH = {  # menu name -> torch's optimizer and the settings the menu entry stands for
+    "SGD": (torch.optim.SGD, {}), "SGD + momentum": (torch.optim.SGD, {"momentum": 0.9}),
+    "Adagrad": (torch.optim.Adagrad, {}), "RMSprop": (torch.optim.RMSprop, {}),
+    "Adadelta": (torch.optim.Adadelta, {}), "Adam": (torch.optim.Adam, {}), "AdamW": (torch.optim.AdamW, {}),
+}
 
 
-@pytest.mark.parametrize("name", [n for n in OPTIMIZERS if n in TORCH])
+@pytest.mark.parametrize("name", list(TORCH))
 @pytest.mark.parametrize("landscape,lr", [("ill-conditioned", 0.3), ("banana", 0.01)])
 def test_view_draws_torch_equal_path_and_loss_gaps(name, landscape, lr):
     view = adaptive_view(name, lr=lr, landscape=landscape, steps=30)
     ax, axl = view.fig.axes
     drawn = {ln.get_label(): ln for ln in ax.get_lines()}[f"{name} lr={lr:.3f}"]
-    ref = trajectory(TORCH[name], landscape, None, 30, lr=lr)
+    torch_cls, settings = TORCH[name]
+    ref = trajectory(torch_cls, landscape, None, 30, lr=lr, **settings)
     np.testing.assert_allclose(np.c_[drawn.get_xdata(), drawn.get_ydata()], ref, rtol=1e-9, atol=1e-12)
     land = get_landscape(landscape)
     gap = {ln.get_label(): ln.get_ydata() for ln in axl.get_lines()}[name]
@@ -35,17 +40,17 @@ def test_view_draws_torch_equal_path_and_loss_gaps(name, landscape, lr):
     plt.close(view.fig)
 
 
-def test_compare_paths_runs_every_optimizer_including_yogi():
+def test_compare_paths_runs_every_catalog_optimizer_including_yogi():
     paths = compare_paths(0.1, "ill-conditioned", steps=20)
-    assert list(paths) == list(OPTIMIZERS)
+    assert list(paths) == list(OPTIMIZERS) == [n for n, e in catalog.OPTIMIZERS.items() if e.dense]
     assert all(p.shape == (21, 2) and np.isfinite(p).all() for p in paths.values())
     land = get_landscape("ill-conditioned")
     assert land(paths["Yogi"][-1]) < land(paths["Yogi"][0])
 
 
 def test_unknown_optimizer_is_refused():
-    with pytest.raises(ValueError, match=r"optimizer must be one of .*Adam.*, got 'LBFGS'"):
-        adaptive_view("LBFGS")
+    with pytest.raises(ValueError, match=r"optimizer must be one of .*'Adam'.*, got 'Lion'"):
+        adaptive_view("Lion")
 
 
 def test_explorer_controls_and_sweep():

@@ -1,4 +1,4 @@
-"""The scheduler chooser: every kind's curves, checked against closed forms and torch."""
+"""The scheduler chooser: every kind's curves, checked against closed forms written here and torch."""
 from __future__ import annotations
 
 import math
@@ -9,7 +9,8 @@ import pytest
 import torch
 from widget_sweep import sweep
 
-from lrcourse.widgets.schedules import KINDS, compare_kinds, kind_traces, schedule_explorer, schedule_view
+from lrcourse.widgets.base import control
+from lrcourse.widgets.schedules import KINDS, compare_kinds, kind_traces, oracle, schedule_explorer, schedule_view
 
 
 @pytest.fixture(autouse=True)
@@ -29,6 +30,15 @@ def torch_lrs(make, steps, lr=0.1):
     return np.array(out)
 
 
+def wsd(t, W=10, D=20, n=100, shape="1-sqrt", floor=0.0):
+    """Warmup-stable-decay, from Hägele et al. (2024): (t+1)/W up, flat, then down over the last D."""
+    if t < W:
+        return (t + 1) / W
+    p = min(1.0, max(0.0, (t - (n - D)) / D))
+    g = {"linear": 1 - p, "cosine": (1 + math.cos(math.pi * p)) / 2, "1-sqrt": 1 - math.sqrt(p)}[shape]
+    return floor + (1 - floor) * g
+
+
 # closed forms at each kind's default parameters (lr = 0.1, 100 steps)
 CLOSED_FORMS = {
     "StepLR": lambda t: 0.1 * 0.1 ** (t // 30),
@@ -42,6 +52,8 @@ CLOSED_FORMS = {
     "MultiplicativeLR": lambda t: 0.1 * 0.98 ** t,
     "InverseSqrtLR": lambda t: 0.1 * ((t + 1) / 10 if t < 10 else math.sqrt(10 / t)),
     "CyclicLR": lambda t: 0.01 + 0.09 * (1 - abs((t % 40) / 20 - 1)),
+    "WSDLR": lambda t: 0.1 * wsd(t),
+    "SequentialLR": lambda t: 0.1 * (0.1 + 0.9 * t / 10 if t < 10 else (1 + math.cos(math.pi * (t - 10) / 90)) / 2),
 }
 
 
@@ -55,7 +67,7 @@ def test_default_curves_match_closed_forms(kind):
 
 PARAMS = [  # (kind, params) beyond the defaults; lrcourse must equal torch
     ("StepLR", dict(step_size=7, gamma=0.5)),
-    ("MultiStepLR", dict(milestone_1=40, milestone_2=40, gamma=0.3)),
+    ("MultiStepLR", dict(milestones=(40, 40), gamma=0.3)),
     ("LinearLR", dict(start_factor=1.0, end_factor=0.0, total_iters=50)),
     ("PolynomialLR", dict(total_iters=30, power=3.0)),
     ("CosineAnnealingLR", dict(T_max=30, eta_min=0.01)),
@@ -67,6 +79,7 @@ PARAMS = [  # (kind, params) beyond the defaults; lrcourse must equal torch
     ("SequentialLR", dict(warmup=1, start_factor=0.5)),
     ("ChainedScheduler", dict(warmup=30, gamma=0.9)),
     ("WSDLR", dict(warmup_steps=0, decay_steps=100, shape="cosine", min_lr_ratio=0.1)),
+    ("InverseSqrtLR", dict(warmup_steps=3)),
 ]
 
 
@@ -76,6 +89,38 @@ def test_lrcourse_curve_equals_torch(kind, params, steps):
     traces = kind_traces(kind, steps, 0.2, **params)
     assert traces["torch"].shape == (steps,)
     np.testing.assert_allclose(traces["lrcourse"], traces["torch"], rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("steps, W, D", [(10, 5, 5), (30, 10, 20), (200, 10, 20)])
+def test_wsd_sliders_fit_any_run_length(steps, W, D):
+    """warmup_steps=10, decay_steps=20 on a short run: warmup at most half of it, decay the rest."""
+    expected = [0.1 * wsd(t, W, D, steps) for t in range(steps)]
+    np.testing.assert_allclose(kind_traces("WSDLR", steps)["lrcourse"], expected, rtol=1e-12, atol=1e-15)
+
+
+def test_oracle_names_what_stands_in_for_torch():
+    assert oracle("StepLR") == "torch.optim.lr_scheduler"
+    assert oracle("WSDLR") == "torch LambdaLR(lrcourse.schedules.wsd)"
+    assert schedule_view("InverseSqrtLR", steps=20).fig.axes[0].lines[0].get_label() == \
+        "torch LambdaLR(lrcourse.schedules.inverse_sqrt)"
+
+
+CONTROLS = [  # slider kind -> ipywidgets class, its value and its range
+    ("StepLR", "step_size", "IntSlider", 30, (1, 200)),
+    ("StepLR", "gamma", "FloatSlider", 0.1, (0.05, 0.95)),
+    ("MultiStepLR", "milestones", "IntRangeSlider", (30, 80), (1, 300)),
+    ("CyclicLR", "base_lr", "FloatLogSlider", 0.01, (-4, 0)),
+    ("CyclicLR", "mode", "Dropdown", "triangular", None),
+    ("OneCycleLR", "three_phase", "Checkbox", False, None),
+]
+
+
+@pytest.mark.parametrize("kind, setting, cls, value, span", CONTROLS)
+def test_controls(kind, setting, cls, value, span):
+    w = control(KINDS[kind].sliders[setting])
+    assert type(w).__name__ == cls and w.value == value
+    if span is not None:
+        assert (w.min, w.max) == span and w.continuous_update is False
 
 
 def test_torch_oracle_is_the_plain_stepping_loop():
@@ -118,7 +163,7 @@ def test_explorer_shows_only_the_chosen_kinds_sliders():
     assert visible == {"StepLR.step_size", "StepLR.gamma"}
     ex.controls["kind"].value = "OneCycleLR"
     visible = {k for k, w in ex.controls.items() if "." in k and w.layout.display != "none"}
-    assert visible == {f"OneCycleLR.{p}" for p in KINDS["OneCycleLR"].params}
+    assert visible == {f"OneCycleLR.{p}" for p in KINDS["OneCycleLR"].sliders}
     ex.controls["OneCycleLR.pct_start"].value = 0.25
     assert "pct_start=0.25" in ex.summary.value and ex.summary.value.startswith("OneCycleLR")
 

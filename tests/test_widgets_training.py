@@ -9,7 +9,7 @@ import torch
 from torch.optim import lr_scheduler as tl
 from widget_sweep import sweep
 
-from lrcourse import optim
+from lrcourse import catalog, optim
 from lrcourse.data import FashionMNIST
 from lrcourse.widgets import training as T
 
@@ -23,11 +23,13 @@ OPTIMIZER_CASES = [  # menu name, lrcourse class, hyperparameters it must carry
     ("AdamW", optim.AdamW, {"weight_decay": 0.01}),
     ("RMSprop", optim.RMSprop, {"alpha": 0.99}),
     ("Adagrad", optim.Adagrad, {}),
+    ("Adadelta", optim.Adadelta, {"rho": 0.9}),
+    ("Yogi", optim.Yogi, {"eps": 1e-3}),
 ]
 
 
-def test_menus_cover_every_case():
-    assert [c[0] for c in OPTIMIZER_CASES] == list(T.OPTIMIZERS)
+def test_menus_offer_the_catalog():
+    assert T.OPTIMIZERS == tuple(catalog.OPTIMIZERS) and {c[0] for c in OPTIMIZER_CASES} <= set(T.OPTIMIZERS)
     assert sorted(TORCH_RECIPES) == sorted(T.SCHEDULES)
 
 
@@ -44,16 +46,25 @@ def test_make_optimizer(name, cls, hyper):
 
 # ------------------------------------------------------------------ schedules against torch
 
+def warmup_length(n):
+    """A tenth of the run, at least one step."""
+    return max(1, math.ceil(n / 10))
+
+
 def _warmup_cosine(opt, n):
-    w = T.warmup_steps(n)
+    w = warmup_length(n)
     return tl.SequentialLR(opt, [tl.LinearLR(opt, 1 / (w + 1), 1.0, total_iters=w),
-                                 tl.CosineAnnealingLR(opt, T_max=n - w)], milestones=[w])
+                                 tl.CosineAnnealingLR(opt, T_max=max(1, n - w))], milestones=[w])
+
+
+def _halves(n):
+    return [max(1, n // 2), max(1, 3 * n // 4)]
 
 
 TORCH_RECIPES = {  # the same schedule built from torch.optim.lr_scheduler
     "constant": lambda opt, n: tl.LambdaLR(opt, lambda t: 1.0),
     "cosine": lambda opt, n: tl.CosineAnnealingLR(opt, T_max=n),
-    "step": lambda opt, n: tl.MultiStepLR(opt, milestones=[n // 2, 3 * n // 4], gamma=0.1),
+    "step": lambda opt, n: tl.MultiStepLR(opt, milestones=_halves(n), gamma=0.1),
     "one-cycle": lambda opt, n: tl.OneCycleLR(opt, max_lr=opt.param_groups[0]["lr"], total_steps=n),
     "warmup + cosine": _warmup_cosine,
 }
@@ -61,10 +72,10 @@ TORCH_RECIPES = {  # the same schedule built from torch.optim.lr_scheduler
 CLOSED_FORMS = {  # independent formulas, t = step, n = total steps
     "constant": lambda t, n, lr: lr,
     "cosine": lambda t, n, lr: lr * (1 + math.cos(math.pi * t / n)) / 2,
-    "step": lambda t, n, lr: lr * 0.1 ** ((t >= n // 2) + (t >= 3 * n // 4)),
+    "step": lambda t, n, lr: lr * 0.1 ** sum(t >= m for m in _halves(n)),
     "warmup + cosine": lambda t, n, lr: (
-        lr * (t + 1) / (T.warmup_steps(n) + 1) if t < T.warmup_steps(n)
-        else lr * (1 + math.cos(math.pi * (t - T.warmup_steps(n)) / (n - T.warmup_steps(n)))) / 2),
+        lr * (t + 1) / (warmup_length(n) + 1) if t < warmup_length(n)
+        else lr * (1 + math.cos(math.pi * (t - warmup_length(n)) / max(1, n - warmup_length(n)))) / 2),
 }
 
 
@@ -80,8 +91,7 @@ def torch_lrs(schedule: str, lr: float, n: int) -> list[float]:
     return out
 
 
-GRID = [(s, lr, n) for s in T.SCHEDULES for lr in (0.3, 1e-3) for n in (1, 2, 7, 40, 469)
-        if (s, n) != ("warmup + cosine", 1)]  # that one is an error (see ERRORS)
+GRID = [(s, lr, n) for s in T.SCHEDULES for lr in (0.3, 1e-3) for n in (1, 2, 7, 40, 469)]
 
 
 @pytest.mark.parametrize("schedule, lr, n", GRID)
@@ -93,37 +103,44 @@ def test_schedule_equals_torch(schedule, lr, n):
         assert ours == pytest.approx([CLOSED_FORMS[schedule](t, n, lr) for t in range(n)], rel=1e-12)
 
 
-def test_warmup_length():
-    assert [T.warmup_steps(n) for n in (1, 9, 10, 11, 469)] == [1, 1, 1, 2, 47]
+@pytest.mark.parametrize("optimizer", ["Adagrad", "Adadelta"])
+def test_one_cycle_with_an_optimizer_without_momentum(optimizer):
+    """Nothing to cycle: the lr still follows one-cycle."""
+    opt = T.make_optimizer(optimizer, [torch.nn.Parameter(torch.zeros(1))], 0.1)
+    sched, lrs = T.make_scheduler("one-cycle", opt, 30), []
+    for _ in range(30):
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    assert lrs == pytest.approx(torch_lrs("one-cycle", 0.1, 30), rel=1e-12)
 
 
 # ------------------------------------------------------------------ errors
 
-ERRORS = [  # call, argument named in the message, what is accepted
-    (lambda: T.make_optimizer("adam", [torch.nn.Parameter(torch.zeros(1))], 0.1), "optimizer", "'Adam'"),
-    (lambda: T.make_optimizer("SGD", [torch.nn.Parameter(torch.zeros(1))], 0.0), "lr", "(0, 10]"),
-    (lambda: T.make_optimizer("SGD", [torch.nn.Parameter(torch.zeros(1))], "0.1"), "lr", "(0, 10]"),
-    (lambda: T.make_optimizer("SGD", [torch.nn.Parameter(torch.zeros(1))], True), "lr", "(0, 10]"),
-    (lambda: T.schedule_lrs("linear", 0.1, 10), "schedule", "'cosine'"),
-    (lambda: T.schedule_lrs("cosine", 0.1, 0), "total_steps", ">= 1"),
-    (lambda: T.schedule_lrs("warmup + cosine", 0.1, 1), "total_steps", ">= 2"),
-    (lambda: T.train_run(epochs=0), "epochs", "1..1000"),
-    (lambda: T.train_run(train_subset=60001), "train_subset", "1..60000"),
-    (lambda: T.train_run(test_subset=2.5), "test_subset", "1..10000"),
-    (lambda: T.train_run(optimizer="LBFGS"), "optimizer", "'SGD'"),
-    (lambda: T.training_panel(epochs=11), "epochs", "1..10"),
-    (lambda: T.training_panel(train_subset=500), "train_subset", "1000..60000"),
-    (lambda: T.training_panel(lr=20), "lr", "(0, 10]"),
+P = [torch.nn.Parameter(torch.zeros(1))]
+ERRORS = [  # call, exception, argument named in the message, what is accepted
+    (lambda: T.make_optimizer("lion", P, 0.1), ValueError, "optimizer", "'Adam'"),
+    (lambda: T.make_optimizer("SGD", P, 0.0), ValueError, "lr", "(0, 10]"),
+    (lambda: T.make_optimizer("SGD", P, "0.1"), TypeError, "lr", "(0, 10]"),
+    (lambda: T.make_optimizer("SGD", P, True), TypeError, "lr", "(0, 10]"),
+    (lambda: T.schedule_lrs("linear", 0.1, 10), ValueError, "schedule", "'cosine'"),
+    (lambda: T.schedule_lrs("cosine", 0.1, 0), ValueError, "total_steps", ">= 1"),
+    (lambda: T.make_scheduler("cosine", torch.optim.SGD(P, lr=0.1), 1.5), TypeError, "total_steps", ">= 1"),
+    (lambda: T.train_run(epochs=0), ValueError, "epochs", ">= 1"),
+    (lambda: T.train_run(train_subset=60001), ValueError, "train_subset", "[1, 60000]"),
+    (lambda: T.train_run(test_subset=2.5), TypeError, "test_subset", ">= 1"),
+    (lambda: T.train_run(optimizer="Lion"), ValueError, "optimizer", "'SGD'"),
+    (lambda: T.training_panel(epochs=11), ValueError, "epochs", "[1, 10]"),
+    (lambda: T.training_panel(train_subset=500), ValueError, "train_subset", ">= 1000"),
+    (lambda: T.training_panel(lr=20), ValueError, "lr", "(0, 10]"),
 ]
 
 
-@pytest.mark.parametrize("call, name, accepted", ERRORS)
-def test_errors(call, name, accepted):
-    with pytest.raises(ValueError) as info:
+@pytest.mark.parametrize("call, exc, name, accepted", ERRORS)
+def test_errors(call, exc, name, accepted):
+    with pytest.raises(exc) as info:
         call()
-    assert name in str(info.value) and accepted in str(info.value)
-
-
+    assert name in str(info.value) and accepted in str(info.value), str(info.value)
 # ------------------------------------------------------------------ training
 
 def synthetic_data(n_train: int = 192, n_test: int = 64, seed: int = 0) -> FashionMNIST:
@@ -148,7 +165,7 @@ def data():
 def test_train_run_follows_the_schedule(data, optimizer, schedule):
     h = T.train_run(optimizer, schedule, 0.01, 2, 192, test_subset=64, batch_size=64, data=data)
     assert h.epochs == 2 and h.steps_per_epoch == 3
-    assert h.lr == pytest.approx(T.schedule_lrs(schedule, 0.01, 6, optimizer), rel=1e-12)
+    assert h.lr == pytest.approx(T.schedule_lrs(schedule, 0.01, 6), rel=1e-12)
     assert h.meta["optimizer"] == optimizer and h.meta["schedule"] == schedule and h.meta["epochs"] == 2
     assert all(0 <= a <= 1 for a in h.test_acc)
 

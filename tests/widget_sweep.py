@@ -12,6 +12,8 @@ matplotlib.use("Agg")
 
 
 def _extremes(w):
+    if isinstance(w, widgets.IntRangeSlider):
+        return [(w.min, w.min), (w.min, w.max), (w.max, w.max)]
     if isinstance(w, (widgets.FloatSlider, widgets.IntSlider, widgets.FloatLogSlider)):
         if isinstance(w, widgets.FloatLogSlider):
             return [w.base ** w.min, w.base ** w.max]
@@ -53,6 +55,8 @@ def sweep(explorer, samples: int = 6, seed: int = 0) -> int:
                 w.value = rng.uniform(lo, hi) if not isinstance(w, widgets.FloatLogSlider) else lo * (hi / lo) ** rng.random()
             elif isinstance(w, widgets.IntSlider):
                 w.value = rng.randint(*options)
+            elif isinstance(w, widgets.IntRangeSlider):
+                w.value = tuple(sorted(rng.randint(w.min, w.max) for _ in range(2)))
             elif options:
                 w.value = rng.choice(options)
         check_view(explorer)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 SLIDER_KINDS = ("int", "float", "log", "choice", "check", "int-range")
+PARAM_KINDS = ("any", "matrices", "sparse")
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ class ScheduleEntry:
 
     def describe(self, settings: Mapping) -> str:
         """``"name=value, ..."``, each value as its slider's readout shows it."""
-        return ", ".join(f"{k}={self.sliders[k].show(v) if k in self.sliders else v!r}"
+        return ", ".join(f"{k}={self.sliders[k].show(v) if k in self.sliders else repr(v)}"
                          for k, v in settings.items())
 
     def takes(self, setting: str) -> bool:
@@ -141,6 +142,10 @@ class OptimizerEntry:
         lr: a sensible learning rate for LeNet on Fashion-MNIST (``build_optimizer``'s default).
         lr_range: (low, high), where a learning-rate slider for it should reach.
         settings: hyper-parameters besides ``lr`` that make this configuration.
+        params: which parameters it takes: ``"any"`` dense tensor, ``"matrices"`` (2-D only:
+            Muon) or ``"sparse"`` (sparse gradients only: SparseAdam). Only ``"any"`` ones
+            train LeNet or walk a 2-D landscape, so only those are in the menus.
+        closure: ``step()`` needs a closure (LBFGS evaluates the loss several times per step).
     """
 
     name: str
@@ -150,6 +155,17 @@ class OptimizerEntry:
     lr: float = 1e-3
     lr_range: tuple[float, float] = (1e-4, 1.0)
     settings: Mapping[str, Any] = field(default_factory=dict)
+    params: str = "any"
+    closure: bool = False
+
+    def __post_init__(self):
+        if self.params not in PARAM_KINDS:
+            raise ValueError(f"params must be one of {PARAM_KINDS}, got {self.params!r}")
+
+    @property
+    def dense(self) -> bool:
+        """Whether it takes any dense parameter (LeNet's, a landscape's point)."""
+        return self.params == "any"
 
     @property
     def cli(self) -> str:

@@ -72,12 +72,11 @@ def build_scheduler(name: str, optimizer, steps: int, *, lr: float | None = None
 
 def make(entry: ScheduleEntry, optimizer, steps: int, settings: dict, module=None):
     """Build ``entry`` with exactly ``settings`` (no sizing): see :func:`build_scheduler`."""
-    module = module or lr_scheduler
     if entry.callable_:
         return entry.cls(**settings)
     if entry.build is not None:
-        return entry.build(module, optimizer, steps, **settings)
-    cls = getattr(module, entry.name, None)
+        return entry.build(module or lr_scheduler, optimizer, steps, **settings)
+    cls = entry.cls if module is None else getattr(module, entry.name, None)
     if cls is not None:
         return cls(optimizer, **settings)
     if entry.factory is None:

@@ -20,6 +20,16 @@ _ENTRIES = [
     OptimizerEntry("Adam", optim.Adam, "Adam", ("adam",), lr=1e-3, lr_range=(1e-4, 0.1)),
     OptimizerEntry("AdamW", optim.AdamW, "AdamW", ("adamw",), lr=1e-3, lr_range=(1e-4, 0.1)),
     OptimizerEntry("Yogi", optim.Yogi, None, ("yogi",), lr=0.01, lr_range=(1e-4, 0.1)),
+    OptimizerEntry("Adamax", optim.Adamax, "Adamax", ("adamax",), lr=2e-3, lr_range=(1e-4, 0.1)),
+    OptimizerEntry("NAdam", optim.NAdam, "NAdam", ("nadam",), lr=2e-3, lr_range=(1e-4, 0.1)),
+    OptimizerEntry("RAdam", optim.RAdam, "RAdam", ("radam",), lr=1e-3, lr_range=(1e-4, 0.1)),
+    OptimizerEntry("ASGD", optim.ASGD, "ASGD", ("asgd",), lr=0.1, lr_range=(1e-3, 1.0)),
+    OptimizerEntry("Rprop", optim.Rprop, "Rprop", ("rprop",), lr=1e-3, lr_range=(1e-5, 0.1)),
+    OptimizerEntry("Adafactor", optim.Adafactor, "Adafactor", ("adafactor",), lr=1e-2, lr_range=(1e-4, 0.1)),
+    OptimizerEntry("LBFGS", optim.LBFGS, "LBFGS", ("lbfgs",), lr=1.0, lr_range=(1e-2, 1.0), closure=True),
+    OptimizerEntry("Muon", optim.Muon, "Muon", ("muon",), lr=0.02, lr_range=(1e-3, 0.1), params="matrices"),
+    OptimizerEntry("SparseAdam", optim.SparseAdam, "SparseAdam", ("sparse-adam", "sparseadam"), lr=1e-3,
+                   lr_range=(1e-4, 0.1), params="sparse"),
 ]
 
 OPTIMIZERS: dict[str, OptimizerEntry] = {e.name: e for e in _ENTRIES}

@@ -23,8 +23,10 @@ def add_parser(subparsers):
     p.add_argument("--optimizer", default="sgd", help="an optimizer name or alias (sgd, adam, ...; see --list)")
     p.add_argument("--lr", type=float, default=None,
                    help="(initial) learning rate (default: the optimizer's in --list; sgd 0.1)")
-    p.add_argument("--momentum", type=float, default=None, help="momentum (optimizers that have one: sgd, rmsprop, ...)")
-    p.add_argument("--weight-decay", type=float, default=0.0)
+    p.add_argument("--momentum", type=float, default=None,
+                   help="momentum (optimizers that have one: sgd, rmsprop, ...)")
+    p.add_argument("--weight-decay", type=float, default=None,
+                   help="weight decay (default: the optimizer's own, e.g. 0 for sgd, 0.01 for adamw)")
     p.add_argument("--scheduler", default="none",
                    help="'none', or a name from `lrcourse schedule --list` (cosine, onecycle, multistep, "
                         "plateau, ..., or a d2l callable: d2l-sqrt, d2l-cosine, d2l-factor)")
@@ -76,7 +78,15 @@ def build_optimizer(name: str, params, lr: float | None, momentum, weight_decay:
     lr = entry.lr if lr is None else lr
     if not (math.isfinite(lr) and lr > 0):
         raise UsageError(f"--lr must be a positive number, got {lr}")
-    overrides = {"lr": lr, "weight_decay": weight_decay}
+    if not entry.dense:
+        raise UsageError(f"--optimizer {name}: {entry.cls.__name__} takes only {entry.params} parameters, "
+                         "and LeNet's are dense and up to 4-D; train it in Python (notebook 11)")
+    overrides = {"lr": lr}
+    if weight_decay is not None:
+        if not entry.takes("weight_decay"):
+            takes = [e.cli for e in catalog.OPTIMIZERS.values() if e.takes("weight_decay")]
+            raise UsageError(f"--weight-decay applies to {', '.join(takes)}; not {name!r}")
+        overrides["weight_decay"] = weight_decay
     if momentum is not None:
         if not entry.takes("momentum"):
             takes = [e.cli for e in catalog.OPTIMIZERS.values() if e.takes("momentum")]

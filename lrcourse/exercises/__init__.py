@@ -13,7 +13,11 @@ Each check returns a :class:`CheckResult`: truthy exactly when your code matches
 when printed, a short block in a notebook. The fingerprints of known mistakes (bias
 correction, ε inside the root, a schedule shifted by one step, ...) are in :mod:`.hints`.
 """
+from .budget import train_within_budget
+from .ema import check_ema
 from .optimizers import check_optimizer
+from .plateau import check_plateau
 from .result import CheckResult
+from .schedules import check_schedule
 
-__all__ = ["check_optimizer", "CheckResult"]
+__all__ = ["check_optimizer", "check_schedule", "check_ema", "check_plateau", "train_within_budget", "CheckResult"]

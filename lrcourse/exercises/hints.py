@@ -14,6 +14,7 @@ torch's, which ``tests/test_exercises.py`` checks), e.g. Adam:
 """
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from functools import partial
 from typing import Callable
@@ -31,6 +32,23 @@ def matches(got, variant) -> bool:
         return False
     care = ~np.isnan(variant)
     return bool(care.any()) and bool(close(got[care], variant[care]).all())
+
+
+def first_match(candidates, got):
+    """The hint of the first ``(hint, values())`` whose values equal ``got``, or None.
+
+    A variant that cannot run these settings (it raises) gives no hint.
+    """
+    it = iter(candidates)
+    while True:
+        try:
+            hint, values = next(it)
+            if matches(got, values()):
+                return hint
+        except StopIteration:
+            return None
+        except Exception:  # noqa: BLE001 - any failure of a wrong variant just means "not this mistake"
+            continue
 
 
 # ----------------------------------------------------------------------------- updates
@@ -134,8 +152,8 @@ class Mistake:
 
 _FIRST = ("the first momentum step differs: torch starts the buffer at b₁ = g₁ (not at 0, and without "
           "dampening on the first step), then b_t = μ b_{t-1} + (1 − τ) g_t")
-_VELOCITY = ("the lr sits inside your velocity (Sutskever et al.'s form v ← μv − ηg, θ ← θ + v{}); torch keeps "
-             "it outside: b ← μb + g, θ ← θ − η{}. Equal at a constant lr, different once the lr changes")
+_VELOCITY = ("{} keeps the lr inside the velocity; torch's form keeps it outside: b ← μb + g, θ ← θ − η{}. "
+             "Equal at a constant lr, different once the lr changes")
 _ADAM_CORRECTION = "m̂ = m_t/(1 − β₁ᵗ) and ŝ = s_t/(1 − β₂ᵗ)"
 _EPS = "ε goes outside the square root: divide by √{0} + ε, not √({0} + ε)"
 OPTIMIZER_MISTAKES = (
@@ -143,10 +161,10 @@ OPTIMIZER_MISTAKES = (
     Mistake(("SGD",), lambda h: h["momentum"], "your momentum is an average, b ← μb + (1 − μ)g; torch sums the "
             "gradients, b ← μb + g (times 1 − τ with dampening τ), so its steps are 1/(1 − μ) times larger",
             partial(sgd, ema=True)),
-    Mistake(("SGD",), lambda h: h["momentum"] and not h["nesterov"], _VELOCITY.format("", "b"),
-            partial(sgd, velocity=True)),
-    Mistake(("SGD",), lambda h: h["nesterov"], "Nesterov in the paper's form: " + _VELOCITY.format(
-        " with the look-ahead θ ← θ + μv − ηg", "(g + μb)"), partial(sgd, velocity=True)),
+    Mistake(("SGD",), lambda h: h["momentum"] and not h["nesterov"], _VELOCITY.format(
+        "momentum in Sutskever et al.'s form (v ← μv − ηg, θ ← θ + v)", "b"), partial(sgd, velocity=True)),
+    Mistake(("SGD",), lambda h: h["nesterov"], _VELOCITY.format(
+        "Nesterov in the paper's form (v ← μv − ηg, θ ← θ + μv − ηg)", "(g + μb)"), partial(sgd, velocity=True)),
     Mistake(("SGD",), lambda h: h["weight_decay"], "your weight decay is decoupled (θ ← θ(1 − ηλ)); torch's SGD adds "
             "the L2 term to the gradient first, g ← g + λθ, so it goes through the momentum buffer",
             partial(sgd, decoupled=True)),
@@ -172,8 +190,16 @@ OPTIMIZER_MISTAKES = (
 )
 GROUP_LR_HINT = ("your optimizer ignores each param group's lr (an lr saved in __init__, or self.defaults): read "
                  "group['lr'] inside step(); param groups and schedulers set it there")
-ROUNDING_HINT = ("the numbers agree to about 7 digits: float32 rounding? Create state with torch.zeros_like(p) "
-                 "(float64 here) rather than torch.zeros(...) in the default dtype")
+ROUNDING_HINT = ("the numbers agree to about 7 digits: float32 rounding? Keep float64: Python floats, "
+                 "torch.zeros_like(p) for state, no float32 tensors")
+
+
+def rounding_hint(got, expected):
+    """:data:`ROUNDING_HINT` when ``got`` misses ``expected`` only by float32-sized relative errors."""
+    got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.abs(got - expected) / np.maximum(np.abs(expected), 1e-12)
+    return ROUNDING_HINT if np.nanmax(rel, initial=0.0) < 1e-5 else None
 
 
 def optimizer_variants(reference: str, hyper: dict):
@@ -182,7 +208,8 @@ def optimizer_variants(reference: str, hyper: dict):
     ``hyper`` holds every constructor argument (torch's defaults filled in).
     """
     torch_cls = getattr(torch.optim, reference)
-    yield GROUP_LR_HINT, lambda groups: ignoring_group_lr(torch_cls)(groups, **hyper)
+    args = {k: v for k, v in hyper.items() if k in inspect.signature(torch_cls).parameters}  # not AdamW's flag
+    yield GROUP_LR_HINT, lambda groups: ignoring_group_lr(torch_cls)(groups, **args)
     if hyper.get("amsgrad"):  # not written out below
         return
     for m in OPTIMIZER_MISTAKES:

@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .hints import ROUNDING_HINT, matches, optimizer_variants
-from .result import CheckResult, Failed, call, close, number, returns_failures
+from .hints import matches, optimizer_variants, rounding_hint
+from .result import CheckResult, Failed, call, first_difference, number, returns_failures, shown
 
 STEPS = 20
 PROBLEMS = ("one group", "two groups (lr, lr/2)", "a parameter without gradient", "lr changed between steps")
@@ -55,7 +55,11 @@ def run(make, problem: str, lr, what: str = "") -> np.ndarray:
     """
     params = {n: torch.tensor(START[n], dtype=torch.float64, requires_grad=True) for n in _names(problem)}
     where = f" (problem '{problem}')"
-    opt = call(f"{what}(params, ...){where}", make, _groups(problem, params, lr)) if what else make(_groups(problem, params, lr))
+
+    def attempt(label, fn, *args):
+        return call(f"{what}{label}{where}", fn, *args) if what else fn(*args)
+
+    opt = attempt("(params, ...)", make, _groups(problem, params, lr))
     out = []
     for k in range(STEPS):
         if problem == PROBLEMS[3]:
@@ -64,7 +68,9 @@ def run(make, problem: str, lr, what: str = "") -> np.ndarray:
         for p in params.values():
             p.grad = None
         loss(params, k).backward()
-        call(f"{what}.step() at step {k + 1}{where}", opt.step) if what else opt.step()
+        attempt(f".step() at step {k + 1}", opt.step)
+        if any(p.shape != torch.Size(np.shape(START[n])) for n, p in params.items()):
+            raise Failed(CheckResult("wrong type", f"{what}.step() at step {k + 1}{where} changed a parameter's shape"))
         out.append(torch.cat([p.detach().flatten() for p in params.values()]).numpy().copy())
     return np.array(out)
 
@@ -93,8 +99,8 @@ def _hint(reference, hyper, lr, runs, expected):
                 return hint
         except Exception:  # a variant that cannot run these settings gives no hint
             continue
-    rel = max(np.nanmax(np.abs(runs[p] - expected[p]) / (np.abs(expected[p]) + 1e-12)) for p in PROBLEMS)
-    return ROUNDING_HINT if rel < 1e-5 else None
+    return rounding_hint(np.concatenate([runs[p].ravel() for p in PROBLEMS]),
+                         np.concatenate([expected[p].ravel() for p in PROBLEMS]))
 
 
 @returns_failures
@@ -122,7 +128,7 @@ def check_optimizer(cls, reference: str, **hyper) -> CheckResult:
     except Exception as err:
         raise ValueError(f"hyper {hyper} is refused by torch.optim.{reference}: {err}") from err
     if not (isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer)):
-        return CheckResult("wrong type", f"expected a torch.optim.Optimizer subclass (a class), got {cls!r}")
+        return CheckResult("wrong type", f"expected a torch.optim.Optimizer subclass (a class), got {shown(cls)}")
     label = f"torch.optim.{reference}({', '.join(f'{k}={v!r}' for k, v in hyper.items())})"
     lr, name = full["lr"], cls.__name__
     expected = {p: run(lambda groups: torch_cls(groups, **hyper), p, lr) for p in PROBLEMS}
@@ -138,18 +144,16 @@ def check_optimizer(cls, reference: str, **hyper) -> CheckResult:
         return CheckResult("not implemented", f"not implemented yet: {name}.step() left every parameter unchanged")
     for problem in PROBLEMS:
         got, exp = runs[problem], expected[problem]
-        done = got if not isinstance(got, Failed) else np.empty((0, exp.shape[1]))
-        bad = ~close(done, exp[:len(done)])
-        if bad.any():
-            k, j = np.argwhere(bad)[0]
-            failed = any(isinstance(r, Failed) for r in runs.values())
-            hint = None if failed else _hint(reference, full, lr, runs, expected)
-            where = f"step {k + 1} of problem '{problem}', parameter {_labels(problem)[j]}"
-            return CheckResult("differs", f"{name} differs from {label} at {where}: expected {number(exp[k, j])}, "
-                               f"got {number(done[k, j])}",
-                               (("reference", label), ("first difference", where), ("expected", number(exp[k, j])),
-                                ("got", number(done[k, j]))), hint)
         if isinstance(got, Failed):
             raise got
+        diff = first_difference(got, exp)
+        if diff is not None:
+            k, j = diff
+            hint = None if any(isinstance(r, Failed) for r in runs.values()) else _hint(reference, full, lr, runs, expected)
+            where = f"step {k + 1} of problem '{problem}', parameter {_labels(problem)[j]}"
+            return CheckResult("differs", f"{name} differs from {label} at {where}: expected {number(exp[k, j])}, "
+                               f"got {number(got[k, j])}",
+                               (("reference", label), ("first difference", where), ("expected", number(exp[k, j])),
+                                ("got", number(got[k, j]))), hint)
     return CheckResult("match", f"{name} matches {label} over {len(PROBLEMS)} problems × {STEPS} steps",
                        (("reference", label), ("problems", "; ".join(PROBLEMS))))

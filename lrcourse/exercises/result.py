@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import html
+import numbers
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,6 +108,12 @@ def call(what: str, fn, *args, **kwargs):
         raise Failed(CheckResult("error", f"{what} raised {type(err).__name__}: {text}{_where(err)}")) from err
 
 
+def shown(value, width: int = 80) -> str:
+    """``repr(value)`` on one line, cut to ``width`` characters."""
+    text = " ".join(repr(value).split())
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
 def number(value) -> str:
     """A value as the messages print it: 10 significant digits."""
     return f"{float(value):.10g}"
@@ -118,3 +125,32 @@ def close(got, expected) -> np.ndarray:
     finite = np.abs(expected[np.isfinite(expected)])
     scale = finite.max() if finite.size else 1.0
     return np.isclose(got, expected, rtol=RTOL, atol=ATOL * max(scale, 1e-300), equal_nan=True)
+
+
+def name_of(fn) -> str:
+    """How messages call the student's function or class: its name, or "fn" for a lambda."""
+    name = getattr(fn, "__name__", None)
+    return name if name and name != "<lambda>" else "fn"
+
+
+def as_float(value, what: str, first: bool = False) -> float:
+    """The student's return value as a float, else a failed result naming ``what`` returned what.
+
+    ``None`` or ``...`` from the ``first`` call is the untouched skeleton: "not implemented yet".
+    """
+    if value is None or value is Ellipsis:
+        if first:
+            raise Failed(CheckResult("not implemented", f"not implemented yet: {what} returned {value!r}"))
+        raise Failed(CheckResult("wrong type", f"{what} returned {shown(value)}: a branch without a return?"))
+    real = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+    scalar = getattr(value, "shape", None) == () and "bool" not in str(getattr(value, "dtype", "bool"))
+    if not (real or scalar):
+        raise Failed(CheckResult("wrong type", f"{what} returned {shown(value)} of type {type(value).__name__}; "
+                                               "expected a number"))
+    return float(value)
+
+
+def first_difference(got, expected):
+    """Index of the first element of ``got`` that differs from ``expected``, or None."""
+    bad = ~close(got, expected)
+    return tuple(np.argwhere(bad)[0]) if bad.any() else None

@@ -75,17 +75,17 @@ def _one_cycle(s: dict, start=None, floor=None, shift=0):
 # ----------------------------------------------------------------------------- plateau
 PLATEAU_MISTAKES = {  # mistake: (applies(settings), hint)
     "patience": (lambda s: True, "cut after more than `patience` bad epochs (bad > patience), not at `patience`"),
-    "no reset": (lambda s: True, "reset the count of bad epochs to 0 after a cut"),
+    "no reset": (lambda s: s["cooldown"] == 0, "reset the count of bad epochs to 0 after a cut"),
     "last": (lambda s: True, "compare with the best value so far, not with the previous epoch's value"),
     "threshold": (lambda s: s["threshold"] > 0, "an improvement must beat the best by the threshold: "
                   "a < best·(1 − threshold) ('rel'), a < best − threshold ('abs')"),
     "threshold_mode": (lambda s: s["threshold"] > 0, "threshold_mode 'rel' scales the threshold by the best value "
                        "(best·(1 ∓ threshold)); 'abs' adds it (best ∓ threshold)"),
-    "cooldown": (lambda s: s["cooldown"] > 0, "after a cut, wait `cooldown` epochs before counting bad epochs again"),
-    "cooldown counts": (lambda s: s["cooldown"] > 0, "epochs in cooldown do not count as bad: reset the count then"),
+    "cooldown": (lambda s: s["cooldown"] > 0, "after a cut, wait `cooldown` epochs: bad epochs do not count while "
+                 "cooling down (reset the count in each of them)"),
     "mode": (lambda s: s["mode"] == "max", "mode='max': a larger metric is better (e.g. an accuracy)"),
     "min_lr": (lambda s: s["min_lr"] > 0, "never cut below min_lr: new lr = max(lr·factor, min_lr)"),
-    "eps": (lambda s: True, "skip a cut smaller than eps: torch changes the lr only when lr − new_lr > eps"),
+    "eps": (lambda s: not s["min_lr"], "skip a cut smaller than eps: torch changes the lr only when lr − new_lr > eps"),
 }
 
 
@@ -118,7 +118,7 @@ class Plateau:
             self.best = metric
         if self.cooling > 0:
             self.cooling -= 1
-            self.bad = self.bad if self.mistake == "cooldown counts" else 0
+            self.bad = 0
         if self.bad > self.patience - (self.mistake == "patience"):
             new = self.lr * self.factor if self.mistake == "min_lr" else max(self.lr * self.factor, self.min_lr)
             if self.lr - new > (0.0 if self.mistake == "eps" else self.eps):

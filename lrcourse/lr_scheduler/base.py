@@ -9,13 +9,24 @@ A scheduler is a thin adapter: its constructor checks and stores the *settings* 
 torch's attribute names, and each step evaluates a pure schedule from
 :mod:`lrcourse.schedules` built from the settings it holds *now* (:func:`~lrcourse.schedules.cached`
 builds it once per distinct settings). ``state_dict()`` is therefore settings and counters
-only (everything but the optimizer, as torch's), and a loaded state is what gets stepped.
+only (everything but the optimizer, as torch's), and a loaded state is what gets stepped:
+
+>>> import torch
+>>> from lrcourse.lr_scheduler import CosineAnnealingLR
+>>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
+>>> sched = CosineAnnealingLR(opt, T_max=10)
+>>> for _ in range(3):
+...     opt.step(); sched.step()
+>>> rebuilt = CosineAnnealingLR(opt, T_max=5)   # other settings ...
+>>> rebuilt.load_state_dict(sched.state_dict())  # ... then the saved ones are loaded
+>>> opt.step(); rebuilt.step(); rebuilt.T_max, round(opt.param_groups[0]["lr"], 4)
+(10, 0.6545)
 
 :class:`Chainable` is torch's *recursive* form: each step multiplies the group's current lr
 by $f(t)/f(t-1)$ of a pure factor schedule $f$ (affinely around a floor for cosine). That
 is what makes two schedulers on one optimizer multiply, and a learning rate set by hand be
 scaled from where the user left it. Without such interference it equals the closed form
-$\eta_0 f(t)$.
+$\eta_0 f(t)$, which :class:`ClosedForm` writes directly.
 """
 from __future__ import annotations
 
@@ -248,3 +259,18 @@ class Chainable(LRScheduler):
         f = self._schedule()(self.last_epoch)
         floor = self._floor
         return [floor + (base - floor) * f for base in self.base_lrs]
+
+
+class ClosedForm(LRScheduler):
+    r"""$\eta_t = \eta_0 f(t)$ with $f$ the pure factor schedule ``self._schedule()`` of the current settings."""
+
+    def _schedule(self):
+        """The pure factor schedule $f$ of the current settings."""
+        raise NotImplementedError
+
+    def get_lr(self) -> list:
+        self._warn_outside_step()
+        f = self._schedule()(self.last_epoch)
+        return [base * f for base in self.base_lrs]
+
+    _get_closed_form_lr = get_lr

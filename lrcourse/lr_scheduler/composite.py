@@ -64,14 +64,14 @@ class SequentialLR(_Composite):
     Args:
         optimizer: the optimizer all ``schedulers`` were built on.
         schedulers: n schedulers (not ReduceLROnPlateau).
-        milestones: n - 1 strictly increasing ints >= 1.
+        milestones: n - 1 ints >= 0 in non-decreasing order (equal ones: a member that never runs, as in torch).
         last_epoch: -1 (default).
     """
 
     def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
         check_optimizer(optimizer)
         schedulers = _check_members(type(self).__name__, schedulers, optimizer)
-        milestones = checks.milestones("milestones", milestones, increasing=True)
+        milestones = checks.milestones("milestones", milestones, ordered=True)
         if len(milestones) != len(schedulers) - 1:
             raise ValueError("Sequential Schedulers expects number of schedulers provided to be one more than "
                              f"the number of milestone points, but got number of schedulers {len(schedulers)} "

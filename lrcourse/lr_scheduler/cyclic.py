@@ -1,8 +1,10 @@
 r"""Schedulers that cycle the lr, and the momentum inversely: ``CyclicLR``, ``OneCycleLR``,
-``CosineAnnealingWarmRestarts`` (closed forms from :mod:`lrcourse.schedules.cyclic`).
+``CosineAnnealingWarmRestarts``. Each step evaluates a pure schedule of
+:mod:`lrcourse.schedules.cyclic` built from the settings the scheduler holds at that step.
 
 With ``cycle_momentum=True`` the momentum (SGD ``momentum``, or Adam's ``betas[0]``) goes
 down while the lr goes up, as torch's. They overwrite the lr each step (not chainable).
+The lrs and momenta may be 0-dim tensors, as in torch (they are then stored as tensors).
 
 >>> import torch
 >>> from lrcourse.lr_scheduler import OneCycleLR
@@ -15,9 +17,14 @@ from __future__ import annotations
 
 import math
 
-from ..schedules import checks
-from ..schedules.cyclic import ANNEAL, ANNEAL_STRATEGIES, cyclic_position, one_cycle_locate, one_cycle_phases, restart_position
+from .. import schedules
+from ..schedules import cached, checks
+from ..schedules.shapes import anneal_cos, anneal_linear
 from .base import LRScheduler, callables_state, check_optimizer, group_values, per_group, set_group_value
+
+
+def _unit(name, value):
+    return checks.real(name, value, low=0.0, high=1.0)
 
 
 def _momentum_setup(scheduler, optimizer, base_momentum, max_momentum, fresh: bool):
@@ -26,8 +33,8 @@ def _momentum_setup(scheduler, optimizer, base_momentum, max_momentum, fresh: bo
         raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled "
                          "(pass cycle_momentum=False for optimizers without momentum)")
     scheduler.use_beta1 = "betas" in optimizer.defaults
-    bases = [checks.real("base_momentum", m, low=0.0, high=1.0) for m in per_group("base_momentum", optimizer, base_momentum)]
-    maxes = [checks.real("max_momentum", m, low=0.0, high=1.0) for m in per_group("max_momentum", optimizer, max_momentum)]
+    bases = per_group("base_momentum", optimizer, base_momentum, _unit)
+    maxes = per_group("max_momentum", optimizer, max_momentum, _unit)
     if fresh:
         for hi, lo, group in zip(maxes, bases, optimizer.param_groups):
             _set_momentum(scheduler, group, hi)
@@ -35,7 +42,7 @@ def _momentum_setup(scheduler, optimizer, base_momentum, max_momentum, fresh: bo
     return bases, maxes
 
 
-def _set_momentum(scheduler, group: dict, value: float) -> None:
+def _set_momentum(scheduler, group: dict, value) -> None:
     if scheduler.use_beta1:
         group["betas"] = (value, *group["betas"][1:])
     else:
@@ -43,28 +50,27 @@ def _set_momentum(scheduler, group: dict, value: float) -> None:
 
 
 class CyclicLR(LRScheduler):
-    r"""Triangle waves between ``base_lr`` and ``max_lr`` (Smith 2017; :func:`lrcourse.schedules.cyclic_position`).
+    r"""Triangle waves between ``base_lr`` and ``max_lr`` (Smith 2017; :func:`lrcourse.schedules.triangle_wave`).
 
     $\eta_t = \eta_{base} + (\eta_{max} - \eta_{base})\,h_t\,s_t$ and
     $m_t = m_{max} - (m_{max} - m_{base})\,h_t\,s_t$. Same arguments as torch's; ``step_size_up``
-    must be > 0 and lrs >= 0.
+    must be > 0 and lrs >= 0. Stores torch's settings ``total_size`` and ``step_ratio``.
     """
 
     def __init__(self, optimizer, base_lr, max_lr, step_size_up=2000, step_size_down=None,
                  mode="triangular", gamma=1.0, scale_fn=None, scale_mode="cycle",
                  cycle_momentum=True, base_momentum=0.8, max_momentum=0.9, last_epoch=-1):
         self.optimizer = check_optimizer(optimizer)
-        base_lrs = [checks.nonnegative("base_lr", v) for v in per_group("base_lr", optimizer, base_lr)]
+        base_lrs = per_group("base_lr", optimizer, base_lr)
         if last_epoch == -1:
             for lr, group in zip(base_lrs, optimizer.param_groups):
-                set_group_value(group, "lr", lr)
-        self.max_lrs = [checks.nonnegative("max_lr", v) for v in per_group("max_lr", optimizer, max_lr)]
-        if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
-            raise ValueError(f"mode is invalid and scale_fn is None: mode must be one of 'triangular', "
-                             f"'triangular2', 'exp_range' (or pass scale_fn), got {mode!r}")
-        self._position = cyclic_position(step_size_up, step_size_down, mode, gamma, scale_fn, scale_mode)
-        self.mode, self.gamma, self.scale_mode = mode, gamma, scale_mode
-        self._scale_fn_custom = scale_fn
+                set_group_value(group, "lr", lr.clone() if hasattr(lr, "clone") else lr)
+        self.max_lrs = per_group("max_lr", optimizer, max_lr)
+        up = checks.positive("step_size_up", step_size_up)
+        down = up if step_size_down is None else checks.nonnegative("step_size_down", step_size_down)
+        self.total_size, self.step_ratio = up + down, up / (up + down)
+        self.mode, self.gamma, self.scale_mode, self._scale_fn_custom = mode, gamma, scale_mode, scale_fn
+        self._wave()  # checks the settings
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
             self.base_momentums, self.max_momentums = _momentum_setup(
@@ -72,13 +78,17 @@ class CyclicLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
         self.base_lrs = base_lrs
 
+    def _wave(self):
+        return cached(schedules.triangle_wave, self.total_size, self.step_ratio, self.mode, self.gamma,
+                      self._scale_fn_custom, self.scale_mode)
+
     def get_lr(self):
         self._warn_outside_step()
-        h, s = self._position(self.last_epoch)
-        lrs = [lo + (hi - lo) * h * s for lo, hi in zip(self.base_lrs, self.max_lrs)]
+        h, s = self._wave()(self.last_epoch)
+        lrs = [anneal_linear(lo, hi, h * s) for lo, hi in zip(self.base_lrs, self.max_lrs)]
         if self.cycle_momentum:
             for lo, hi, group in zip(self.base_momentums, self.max_momentums, self.optimizer.param_groups):
-                _set_momentum(self, group, hi - (hi - lo) * h * s)
+                _set_momentum(self, group, anneal_linear(hi, lo, h * s))
         return lrs
 
     def state_dict(self):
@@ -96,11 +106,14 @@ class CyclicLR(LRScheduler):
 
 
 class OneCycleLR(LRScheduler):
-    r"""One-cycle (Smith & Topin 2018; :func:`lrcourse.schedules.one_cycle`): warm up from
+    r"""One-cycle (Smith & Topin 2018; :func:`lrcourse.schedules.one_cycle_through`): warm up from
     ``max_lr/div_factor`` to ``max_lr`` over ``pct_start`` of the steps, anneal to
     ``initial_lr/final_div_factor``; momentum from ``max_momentum`` down to ``base_momentum`` and back.
 
-    Stepping past ``total_steps`` raises ValueError, as torch's does.
+    The levels are read from each param group (``initial_lr``, ``max_lr``, ``min_lr``,
+    ``max_momentum``, ``base_momentum``) as torch's; the phases from ``total_steps``,
+    ``pct_start``, ``three_phase`` and ``anneal_strategy``. Stepping past ``total_steps``
+    raises ValueError, as torch's does.
     """
 
     def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None,
@@ -115,12 +128,11 @@ class OneCycleLR(LRScheduler):
                                 * checks.integer("steps_per_epoch", steps_per_epoch, low=1, type_error=False))
         else:
             raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
-        self._phases = one_cycle_phases(self.total_steps, pct_start, three_phase)
-        self._anneal = ANNEAL[checks.choice("anneal_strategy", anneal_strategy, ANNEAL_STRATEGIES)]
-        self._anneal_func_type = anneal_strategy
+        self.pct_start, self.three_phase, self.anneal_strategy = pct_start, three_phase, anneal_strategy
+        self._curve((0.0, 1.0, 0.0))  # checks the settings
         div = checks.positive("div_factor", div_factor)
         final_div = checks.positive("final_div_factor", final_div_factor)
-        max_lrs = [checks.nonnegative("max_lr", v) for v in per_group("max_lr", optimizer, max_lr)]
+        max_lrs = per_group("max_lr", optimizer, max_lr)
         if last_epoch == -1:
             for hi, group in zip(max_lrs, optimizer.param_groups):
                 group["initial_lr"] = hi / div
@@ -131,28 +143,29 @@ class OneCycleLR(LRScheduler):
             _momentum_setup(self, optimizer, base_momentum, max_momentum, last_epoch == -1)
         super().__init__(optimizer, last_epoch)
 
+    def _curve(self, levels):
+        return cached(schedules.one_cycle_through, self.total_steps, levels, self.pct_start,
+                      self.anneal_strategy, self.three_phase)
+
     def get_lr(self):
         self._warn_outside_step()
-        i, pct = one_cycle_locate(self._phases, self.last_epoch, self.total_steps)
-        _, lo, hi, m_lo, m_hi = self._phases[i]
+        t = self.last_epoch
         lrs = []
-        for group in self.optimizer.param_groups:
-            lrs.append(self._anneal(group[lo], group[hi], pct))
+        for g in self.optimizer.param_groups:
+            lrs.append(self._curve((g["initial_lr"], g["max_lr"], g["min_lr"]))(t))
             if self.cycle_momentum:
-                _set_momentum(self, group, self._anneal(group[m_lo], group[m_hi], pct))
+                _set_momentum(self, g, self._curve((g["max_momentum"], g["base_momentum"], g["max_momentum"]))(t))
         return lrs
-
-    def load_state_dict(self, state_dict):
-        super().load_state_dict(state_dict)
-        self._anneal = ANNEAL[self._anneal_func_type]
 
 
 class CosineAnnealingWarmRestarts(LRScheduler):
     r"""SGDR (Loshchilov & Hutter 2017; :func:`lrcourse.schedules.cosine_restarts`):
     $\eta_t = \eta_{min} + (\eta_0 - \eta_{min})\frac{1 + \cos(\pi T_{cur}/T_i)}{2}$, restarting
-    after $T_0, T_0 T_{mult}, \dots$ steps. ``step(epoch)`` takes fractional epochs (e.g.
-    ``epoch + i / iters``); at exact restarts lrcourse restarts even where torch's float
-    logarithm rounds down (T_mult >= 3, rare).
+    after $T_0, T_0 T_{mult}, \dots$ steps. ``T_cur`` and ``T_i`` are counters, advanced
+    recursively as torch's (``T_cur += 1``, past ``T_i`` wrap and grow ``T_i``);
+    ``step(epoch)`` takes fractional epochs (e.g. ``epoch + i / iters``) and places them with
+    :func:`lrcourse.schedules.restart_position`; at exact restarts lrcourse restarts even where
+    torch's float logarithm rounds down (T_mult >= 3, rare).
     """
 
     def __init__(self, optimizer, T_0, T_mult=1, eta_min=0.0, last_epoch=-1):
@@ -169,8 +182,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
 
     def get_lr(self):
         self._warn_outside_step()
-        c = (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
-        return [self.eta_min + (base - self.eta_min) * c for base in self.base_lrs]
+        return [anneal_cos(base, self.eta_min, self.T_cur / self.T_i) for base in self.base_lrs]
 
     def step(self, epoch=None):
         """One step, or jump to (fractional) ``epoch`` >= 0."""
@@ -184,7 +196,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
                 self.T_i = self.T_i * self.T_mult
         else:
             checks.real("epoch", epoch, low=0.0)
-            _, self.T_cur, self.T_i = restart_position(epoch, self.T_0, self.T_mult)
+            _, self.T_cur, self.T_i = schedules.restart_position(epoch, self.T_0, self.T_mult)
         self.last_epoch = math.floor(epoch)
         self._in_step = True
         try:

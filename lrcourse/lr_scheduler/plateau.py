@@ -19,12 +19,13 @@ steps ignore bad steps.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import torch
 
 from ..schedules import checks
-from .base import LRScheduler, check_optimizer, group_values, set_group_value
+from .base import EPOCH_DEPRECATION_WARNING, LRScheduler, check_optimizer, group_values, set_group_value
 
 
 class ReduceLROnPlateau(LRScheduler):
@@ -80,6 +81,8 @@ class ReduceLROnPlateau(LRScheduler):
             current = float(metrics)
         except (TypeError, ValueError, RuntimeError):
             raise TypeError(f"metrics must be a number or a 0-dim tensor, got {metrics!r}") from None
+        if epoch is not None:
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
         self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
         best, th = self.best, self.threshold
         if self.mode == "min":

@@ -119,7 +119,7 @@ class MultiStepLR(Chainable):
 
     def _ratio(self, t):  # torch's: times gamma ** (how often t is a milestone)
         k = self.milestones.get(t, 0)
-        return (1.0, self.gamma ** k) if k else (1.0, 1.0)
+        return (1.0, cached(schedules.exponential, self.gamma)(k)) if k else (1.0, 1.0)
 
 
 class ConstantLR(Chainable):

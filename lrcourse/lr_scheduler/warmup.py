@@ -6,7 +6,8 @@ root, and warmup-stable-decay (WSD). Thin adapters over :mod:`lrcourse.schedules
 $w(t) = s + (1 - s)\min(1, \frac{t+1}{W})$ (linear) or $s + (1 - s)(1 - e^{-(t+1)/W})$
 (exponential). The inner scheduler's clock is not delayed and it never sees the factor
 (WarmupLR takes it off before the inner step and puts it back after), so recursive inner
-schedulers keep working. Step the wrapper instead of the inner scheduler.
+schedulers keep working. Step the wrapper instead of the inner scheduler. InverseSqrtLR and
+WSDLR are closed forms $\eta_0 f(t)$ of their pure schedules.
 
 >>> import torch
 >>> from lrcourse.lr_scheduler import CosineAnnealingLR, WarmupLR
@@ -24,9 +25,8 @@ from __future__ import annotations
 from typing import Any
 
 from .. import schedules
-from ..schedules import checks
-from .base import group_values, set_group_value, LRScheduler
-from .simple import LambdaLR
+from ..schedules import cached, checks
+from .base import ClosedForm, LRScheduler, group_values, set_group_value
 
 
 class WarmupLR(LRScheduler):
@@ -34,7 +34,8 @@ class WarmupLR(LRScheduler):
 
     Args:
         scheduler: a built scheduler (has ``optimizer`` and ``step``); its lr at step 0 is warmed too.
-        warmup_steps: W, > 0 (see :func:`lrcourse.schedules.adam_warmup_steps` for Adam's untuned W).
+        warmup_steps: W, >= 0 (0: no warmup; see :func:`lrcourse.schedules.adam_warmup_steps`
+            for Adam's untuned W).
         kind: "linear" or "exponential" (default "linear").
         start_factor: s, the factor the warmup starts from, in [0, 1) (default 0.0).
     """
@@ -42,11 +43,13 @@ class WarmupLR(LRScheduler):
     def __init__(self, scheduler, warmup_steps, kind="linear", start_factor=0.0):
         if not hasattr(scheduler, "optimizer") or not callable(getattr(scheduler, "step", None)):
             raise TypeError(f"scheduler must be a built learning-rate scheduler, got {scheduler!r}")
-        self._factor = schedules.warmup_factor(warmup_steps, kind, start_factor)
-        self.scheduler, self.optimizer = scheduler, scheduler.optimizer
         self.warmup_steps, self.kind, self.start_factor = warmup_steps, kind, start_factor
+        self.scheduler, self.optimizer = scheduler, scheduler.optimizer
         self.last_epoch = 0
-        self._scale(self._factor(0))
+        self._scale(self._factor()(0))
+
+    def _factor(self):
+        return cached(schedules.warmup_factor, self.warmup_steps, self.kind, self.start_factor)
 
     def _scale(self, w: float) -> None:
         if w != 1:
@@ -56,16 +59,17 @@ class WarmupLR(LRScheduler):
 
     def step(self, *args, **kwargs) -> None:
         """Step the inner scheduler (passing ``metrics`` etc. through) under the warmup factor."""
-        w = self._factor(self.last_epoch)
+        factor = self._factor()
+        w = factor(self.last_epoch)
         if w != 1:
             for group in self.optimizer.param_groups:
                 set_group_value(group, "lr", group["lr"] / w)
         self.scheduler.step(*args, **kwargs)
         self.last_epoch += 1
-        self._scale(self._factor(self.last_epoch))
+        self._scale(factor(self.last_epoch))
 
     def state_dict(self) -> dict[str, Any]:
-        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "scheduler", "_factor")}
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "scheduler")}
         state["scheduler"] = self.scheduler.state_dict()
         return state
 
@@ -75,7 +79,7 @@ class WarmupLR(LRScheduler):
         self.__dict__.update(state)
 
 
-class InverseSqrtLR(LambdaLR):
+class InverseSqrtLR(ClosedForm):
     r"""The Transformer's schedule: $\eta_0 \min(1, \frac{t+1}{W})$ for $t < W$, then
     $\eta_0\sqrt{W/t}$ (:func:`lrcourse.schedules.inverse_sqrt`).
 
@@ -87,10 +91,14 @@ class InverseSqrtLR(LambdaLR):
 
     def __init__(self, optimizer, warmup_steps, last_epoch=-1):
         self.warmup_steps = warmup_steps
-        super().__init__(optimizer, schedules.inverse_sqrt(warmup_steps), last_epoch)
+        self._schedule()  # checks the settings
+        super().__init__(optimizer, last_epoch)
+
+    def _schedule(self):
+        return cached(schedules.inverse_sqrt, self.warmup_steps)
 
 
-class WSDLR(LambdaLR):
+class WSDLR(ClosedForm):
     r"""Warmup-stable-decay (:func:`lrcourse.schedules.wsd`): linear warmup over W steps, hold
     the peak, decay over the last D of ``total_steps`` to ``min_lr_ratio`` times the peak.
 
@@ -98,7 +106,7 @@ class WSDLR(LambdaLR):
         optimizer: any torch optimizer (its lr is the peak).
         total_steps: T, int >= 1.
         warmup_steps: W, int >= 0 (default 0).
-        decay_steps: D, int >= 1 (default: T // 5, at least 1), W + D <= T.
+        decay_steps: D, int >= 0 (default: T // 5, at least 1), W + D <= T.
         min_lr_ratio: floor as a fraction of the peak, in [0, 1] (default 0.0).
         shape: decay shape "linear", "cosine" or "1-sqrt" (default "1-sqrt").
         last_epoch: -1 (default) or the step to resume after.
@@ -110,5 +118,9 @@ class WSDLR(LambdaLR):
             decay_steps = max(1, checks.integer("total_steps", total_steps, low=1) // 5)
         self.total_steps, self.warmup_steps, self.decay_steps = total_steps, warmup_steps, decay_steps
         self.min_lr_ratio, self.shape = min_lr_ratio, shape
-        fn = schedules.wsd(total_steps, warmup_steps, decay_steps, 1.0, min_lr_ratio, shape)
-        super().__init__(optimizer, fn, last_epoch)
+        self._schedule()
+        super().__init__(optimizer, last_epoch)
+
+    def _schedule(self):
+        return cached(schedules.wsd, self.total_steps, self.warmup_steps, self.decay_steps, 1.0,
+                      self.min_lr_ratio, self.shape)

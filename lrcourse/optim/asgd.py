@@ -16,11 +16,8 @@ def asgd_update(param, grad, state, *, lr, lambd, alpha, t0, weight_decay, maxim
         g = g.add(param, alpha=weight_decay)  # g <- g + lambda_wd * theta
     eta = state["eta"].item()
     param.mul_(1 - lambd * eta).add_(g, alpha=-eta)  # theta <- (1 - lambd eta) theta - eta g
-    ax, mu = state["ax"], state["mu"]
-    if mu.item() == 1:  # before t0: the "average" is the iterate itself
-        ax.copy_(param)
-    else:  # ax <- ax + mu (theta - ax): a running mean of the iterates since t0
-        ax.add_(param.sub(ax).mul_(mu))
+    ax = state["ax"]
+    ax.add_(param.sub(ax).mul_(state["mu"]))  # ax <- ax + mu (theta - ax); mu = 1 before t0: ax = theta
     t = state["step"].item()
     # torch.as_tensor rounds to the default dtype before storing, as torch does.
     state["eta"].copy_(torch.as_tensor(lr / (1 + lambd * lr * t) ** alpha))

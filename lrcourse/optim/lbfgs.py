@@ -78,12 +78,20 @@ class LBFGS(Optimizer):
     descent, :math:`d = -g`, with :math:`t = \min(1, 1/\|g\|_1)\,\eta`. A step ends early when
     :math:`\|g\|_\infty \le` ``tolerance_grad``, when :math:`\|t d\|_\infty` or the loss
     change falls below ``tolerance_change``, when :math:`g^\top d > -` ``tolerance_change``,
-    or after ``max_eval`` evaluations of the closure, which is why it needs one.
+    or after ``max_eval`` evaluations: L-BFGS evaluates the loss several times per step,
+    so ``step`` takes a closure that recomputes it.
 
     Follows torch, not Nocedal & Wright: a pair is kept only when :math:`y^\top s > 10^{-10}`,
-    the line search's own tolerance is fixed at ``1e-9``, and without a line search the loss
-    is not re-evaluated after the last iteration. Complex parameters are optimised as the
+    the line search's own tolerance is fixed at ``1e-9`` and may make ``max_eval + 1``
+    evaluations in a step (its first trial is not counted against ``max_ls``), and without a
+    line search the loss is not re-evaluated after the last iteration. Complex parameters are optimised as the
     real vector of their (real, imaginary) parts; sparse gradients are made dense.
+
+    The state is global and lives in ``state[first parameter]``, under torch's keys:
+    ``func_evals`` and ``n_iter`` (totals over all steps), the last ``d``, ``t``,
+    ``prev_flat_grad`` and ``prev_loss``, the memory ``old_dirs`` (the :math:`y_i`),
+    ``old_stps`` (the :math:`s_i`), ``ro``, ``H_diag``, and ``al``, so state_dicts move
+    between torch and lrcourse.
 
     Args:
         params: the tensors to optimise: one param group only.
@@ -123,6 +131,8 @@ class LBFGS(Optimizer):
         max_iter = _check_count("max_iter", max_iter, low=0)  # 0: step() only evaluates the loss
         if line_search_fn not in (None, "strong_wolfe"):
             raise ValueError(f"line_search_fn must be None or 'strong_wolfe', got {line_search_fn!r}")
+        if line_search_fn and lr == 0:  # torch: ZeroDivisionError in the search's first interpolation
+            raise ValueError(f"lr must be > 0 with line_search_fn='strong_wolfe' (its first trial step), got {lr!r}")
         defaults = dict(
             lr=lr,
             max_iter=max_iter,
@@ -137,6 +147,7 @@ class LBFGS(Optimizer):
         self._params()
 
     def _params(self):
+        """The parameters of the one param group (a ValueError if more were added)."""
         if len(self.param_groups) != 1:
             raise ValueError(
                 f"LBFGS takes exactly one param group (it optimises all parameters as one vector), "
@@ -160,6 +171,32 @@ class LBFGS(Optimizer):
         for p in map(_real, self._params()):
             p.add_(d[offset:offset + p.numel()].view_as(p), alpha=t)
             offset += p.numel()
+
+    def _advance(self, closure, d, t, loss, flat_grad, gtd, *, evals_left, last):
+        """Move along ``d``; return the new (f, flat g, step t, closure calls made).
+
+        With the line search, by the step it finds (at most ``evals_left`` calls); without, by
+        ``t``, then evaluate there unless this is the ``last`` iteration (torch's saving).
+        """
+        params = self._params()
+        if self.param_groups[0]["line_search_fn"] == "strong_wolfe":
+            start = [p.clone(memory_format=torch.contiguous_format) for p in params]
+
+            def phi(step):  # f and g at theta + step d; theta restored afterwards
+                self._move(step, d)
+                _, f, g = self._evaluate(closure)
+                for p, p0 in zip(params, start):
+                    p.copy_(p0)
+                return f, g
+
+            loss, flat_grad, t, evals = strong_wolfe(phi, t, d, loss, flat_grad, gtd, max_ls=evals_left)
+            self._move(t, d)
+            return loss, flat_grad, t, evals
+        self._move(t, d)
+        if last:
+            return loss, flat_grad, t, 0
+        _, loss, flat_grad = self._evaluate(closure)
+        return loss, flat_grad, t, 1
 
     @torch.no_grad()
     def step(self, closure):
@@ -200,28 +237,12 @@ class LBFGS(Optimizer):
             gtd = flat_grad.dot(d)  # slope along d
             if gtd > -tolerance_change:  # not (enough of) a descent direction
                 break
-            if group["line_search_fn"] == "strong_wolfe":
-                start = [p.clone(memory_format=torch.contiguous_format) for p in params]
-
-                def phi(step):  # loss and gradient at theta + step d; theta restored after
-                    self._move(step, d)
-                    _, f, g = self._evaluate(closure)
-                    for p, p0 in zip(params, start):
-                        p.copy_(p0)
-                    return f, g
-
-                loss, flat_grad, t, ls_evals = strong_wolfe(phi, t, d, loss, flat_grad, gtd,
-                                                            max_ls=group["max_eval"] - evals)
-                self._move(t, d)
-            else:
-                self._move(t, d)
-                ls_evals = 0
-                if n_iter != group["max_iter"]:  # no evaluation after the last move (torch)
-                    _, loss, flat_grad = self._evaluate(closure)
-                    ls_evals = 1
+            loss, flat_grad, t, calls = self._advance(closure, d, t, loss, flat_grad, gtd,
+                                                      evals_left=group["max_eval"] - evals,
+                                                      last=n_iter == group["max_iter"])
             state["t"] = t
-            evals += ls_evals
-            state["func_evals"] += ls_evals
+            evals += calls
+            state["func_evals"] += calls
             if (n_iter == group["max_iter"] or evals >= group["max_eval"]
                     or flat_grad.abs().max() <= tolerance_grad  # stationary
                     or d.mul(t).abs().max() <= tolerance_change  # the step no longer moves theta

@@ -19,7 +19,7 @@ The numbers are torch's (``torch.optim.lbfgs._strong_wolfe``, a port of Torch7's
 :math:`[t + 0.01\,(t - t_{prev}),\ 10\,t]`, a zoom trial closer than 10% of the interval to
 an end is pushed back to 10% after two such trials in a row, the search stops once the
 interval times :math:`\|d\|_\infty` is below ``tolerance_change``, and after ``max_ls``
-evaluations it returns the best point seen. Slopes are 0-d tensors, as torch computes them.
+trials beyond the first it returns the best point seen. Slopes are 0-d tensors, as torch computes them.
 
 Example:
     >>> d = torch.tensor([1.0], dtype=torch.float64)
@@ -102,7 +102,8 @@ def strong_wolfe(
         c1: sufficient-decrease constant. Default ``1e-4``.
         c2: curvature constant. Default ``0.9``.
         tolerance_change: stop once the bracket is this small along ``d``. Default ``1e-9``.
-        max_ls: the most evaluations of ``phi``. Default ``25``.
+        max_ls: the most trials after the first, so up to ``max_ls + 1`` evaluations of
+            ``phi`` (torch's count). Default ``25``.
 
     Returns:
         ``(loss, flat gradient, t, evaluations)`` at the accepted (or best) step.
@@ -122,14 +123,14 @@ def strong_wolfe(
     # Bracketing (Alg. 3.5): extrapolate until [prev, new] must hold an acceptable step.
     start = Point(0, f, g, gtd)
     prev, new = start, trial(t)
-    evals = 1
+    tries = 0  # trials after the first
     bracket = None
-    while evals <= max_ls:
-        if not sufficient_decrease(new) or (evals > 2 and new.f >= prev.f):
+    while tries < max_ls:
+        if not sufficient_decrease(new) or (tries > 1 and new.f >= prev.f):
             bracket = [prev, new]  # went too far: a good step lies before new
             break
         if flat_enough(new):
-            return new.f, new.g, new.t, evals
+            return new.f, new.g, new.t, tries + 1
         if new.gtd >= 0:  # the slope turned positive: a minimiser lies between
             bracket = [prev, new]
             break
@@ -137,17 +138,14 @@ def strong_wolfe(
             prev.t, prev.f, prev.gtd, new.t, new.f, new.gtd, bounds=(new.t + 0.01 * (new.t - prev.t), new.t * 10)
         )
         prev, new = new, trial(step)
-        evals += 1
-    if bracket is None:  # out of evaluations while still extrapolating: the better end
+        tries += 1
+    if bracket is None:  # out of trials while still extrapolating: the better end
         bracket = [start, new]
-        evals_left = 0
-    else:
-        evals_left = max_ls - (evals - 1)
 
     # Zoom (Alg. 3.6): shrink the bracket, keeping its low end (smaller loss) acceptable so far.
     lo, hi = (0, 1) if bracket[0].f <= bracket[1].f else (1, 0)
     stalled = False  # the previous trial already sat next to an end of the bracket
-    for _ in range(evals_left):
+    while tries < max_ls:
         if abs(bracket[1].t - bracket[0].t) * d_norm < tolerance_change:
             break
         a, b = bracket
@@ -163,15 +161,15 @@ def strong_wolfe(
         else:
             stalled = False
         new = trial(step)
-        evals += 1
+        tries += 1
         if not sufficient_decrease(new) or new.f >= bracket[lo].f:
             bracket[hi] = new  # no better than the low end: new high end
             lo, hi = (0, 1) if bracket[0].f <= bracket[1].f else (1, 0)
             continue
         if flat_enough(new):
-            return new.f, new.g, new.t, evals
+            return new.f, new.g, new.t, tries + 1
         if new.gtd * (bracket[hi].t - bracket[lo].t) >= 0:  # the minimiser is behind new
             bracket[hi] = bracket[lo]
         bracket[lo] = new
     best = bracket[lo]
-    return best.f, best.g, best.t, evals
+    return best.f, best.g, best.t, tries + 1

@@ -9,6 +9,15 @@ from ._loop import run_step
 from .adam import grad_with_weight_decay, update_moments
 
 
+def rectification(step, beta2):
+    r"""RAdam's :math:`r_t` at step ``t >= 1``, or ``None`` while :math:`\rho_t \le 5` (a momentum-SGD step)."""
+    rho_inf = 2 / (1 - beta2) - 1  # length of the moving average s_t approximates, t -> inf
+    rho_t = rho_inf - 2 * step * beta2**step / (1 - beta2**step)  # ... and after t steps
+    if rho_t <= 5:
+        return None
+    return ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+
+
 def radam_update(param, grad, state, *, lr, betas, eps, weight_decay, decoupled_weight_decay, maximize):
     """One RAdam step on one tensor, in place (``state``: ``step``, ``exp_avg``, ``exp_avg_sq``)."""
     beta1, beta2 = betas
@@ -19,10 +28,8 @@ def radam_update(param, grad, state, *, lr, betas, eps, weight_decay, decoupled_
     update_moments(state, g, betas)
     m_hat = state["exp_avg"] / (1 - beta1**t)  # bias-corrected first moment
     bias_correction2 = 1 - beta2**t
-    rho_inf = 2 / (1 - beta2) - 1  # length of the moving average s_t approximates, t -> inf
-    rho_t = rho_inf - 2 * t * beta2**t / bias_correction2  # ... and after t steps
-    if rho_t > 5:  # enough steps for a usable variance: adaptive step, rectified by r_t
-        r_t = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+    r_t = rectification(t, beta2)
+    if r_t is not None:  # enough steps for a usable variance: adaptive step, rectified by r_t
         l_t = bias_correction2**0.5 / state["exp_avg_sq"].sqrt().add_(eps)  # sqrt(1-beta2^t) / (sqrt(s) + eps)
         param.addcmul_(m_hat, l_t, value=-lr * r_t)
     else:  # too few: plain momentum SGD on the bias-corrected m

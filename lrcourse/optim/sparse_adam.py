@@ -18,10 +18,8 @@ def sparse_adam_update(param, grad, state, *, lr, betas, eps, maximize):
     beta1, beta2 = betas
     state["step"] += 1
     t = state["step"]
-    grad = (-grad if maximize else grad)  # sum repeated indices: one value per row
-    rows, g = tuple(grad.indices()), grad.values()
-    if g.numel() == 0:  # an empty batch: the step counts, nothing moves
-        return
+    grad = (-grad if maximize else grad).coalesce()  # sum repeated indices: one value per row
+    rows, g = tuple(grad.indices()), grad.values()  # an empty batch selects nothing: no change
     exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
     m, v = exp_avg[rows], exp_avg_sq[rows]  # the moments of the rows looked up, and only those
     m.add_((g - m).mul_(1 - beta1))  # m <- beta1 m + (1-beta1) g

@@ -45,10 +45,13 @@ def cached(factory: Callable, *settings):
     Settings that cannot be hashed (a callable object defining ``__eq__``) rebuild each time.
     """
     try:
-        hash(settings)
+        return _build(factory, *settings)
     except TypeError:
-        return factory(*settings)
-    return _build(factory, *settings)
+        try:
+            hash(settings)
+        except TypeError:
+            return factory(*settings)
+        raise
 
 
 def _ramp(t, T: int) -> float:

@@ -38,6 +38,14 @@ def triangle_wave(total_size: float, step_ratio: float, mode: str = "triangular"
     With $c = \lfloor 1 + t/L \rfloor$ and $x = 1 + t/L - c$, $h$ is the :func:`triangle`
     at $x$; the amplitude scale is $s = 1$ (triangular), $2^{1-c}$ (triangular2),
     $\gamma^t$ (exp_range) or ``scale_fn`` of c (``scale_mode="cycle"``) or of t ("iterations").
+
+    Args:
+        total_size: L, steps per cycle, > 0.
+        step_ratio: r, the rising fraction of a cycle, in (0, 1].
+        mode: "triangular", "triangular2" or "exp_range" (default "triangular"; ignored with ``scale_fn``).
+        gamma: exp_range's decay per step (default 1.0).
+        scale_fn: a custom amplitude scale (default None).
+        scale_mode: "cycle" or "iterations", what ``scale_fn`` is given (default "cycle").
     """
     total = checks.positive("total_size", total_size)
     ratio = checks.real("step_ratio", step_ratio, low=0.0, high=1.0, low_open=True)
@@ -131,6 +139,13 @@ def one_cycle_through(total_steps: int, levels: tuple, pct_start: float = 0.3,
 
     A phase's progress is torch's ``(t - previous end) / (end - previous end)``; stepping
     past ``total_steps`` raises ValueError, as torch's does.
+
+    Args:
+        total_steps: number of steps in the cycle, int >= 1.
+        levels: ``(start, peak, end)`` values (numbers or 0-dim tensors).
+        pct_start: fraction of the steps spent going up, float in [0, 1] (default 0.3).
+        anneal_strategy: "cos" or "linear" (default "cos").
+        three_phase: fastai's up / down / annihilate shape (default False).
     """
     ends = one_cycle_phases(total_steps, pct_start, three_phase)
     curve = ANNEAL[checks.choice("anneal_strategy", anneal_strategy, ANNEAL_STRATEGIES)]

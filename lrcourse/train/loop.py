@@ -2,7 +2,7 @@ r"""The two pieces every training loop here is built from: one batch step, one e
 
 :func:`batch_step` is :math:`\theta \leftarrow \mathrm{opt}(\theta, \nabla_\theta \ell(f_\theta(x), y))`
 on one mini-batch, skipped when the loss is NaN or inf (so a diverged run keeps its last finite
-weights). :func:`train` and :func:`lrcourse.lr_finder.lr_range_test` both step through it.
+weights). Every optimizer gets a closure, so LBFGS trains too. :func:`train` and :func:`lrcourse.lr_finder.lr_range_test` both step through it.
 
 Example:
     >>> import torch
@@ -37,7 +37,11 @@ def to_layout(x: torch.Tensor, channels_last: bool) -> torch.Tensor:
 
 def batch_step(model: nn.Module, optimizer: torch.optim.Optimizer, loss_fn, x: torch.Tensor,
                y: torch.Tensor, channels_last: bool = False) -> tuple[float, torch.Tensor]:
-    """Forward, loss and, when the loss is finite, backward and ``optimizer.step()``.
+    """Forward, loss and, when the loss is finite, backward and ``optimizer.step(closure)``.
+
+    The closure hands the optimizer the loss already computed, so ``step`` costs no extra
+    forward pass; optimizers that evaluate the loss several times per step (LBFGS) get a
+    fresh forward and backward pass at each further call.
 
     Args:
         model: maps ``x`` to outputs; ``loss_fn(model(x), y)`` must be a scalar tensor.
@@ -49,13 +53,25 @@ def batch_step(model: nn.Module, optimizer: torch.optim.Optimizer, loss_fn, x: t
     Returns:
         ``(loss value, outputs)``: the loss as a float (NaN/inf when not stepped) and the outputs.
     """
+    x = to_layout(x, channels_last)
     optimizer.zero_grad(set_to_none=True)
-    out = model(to_layout(x, channels_last))
+    out = model(x)
     loss = loss_fn(out, y)
     value = loss.item()
-    if math.isfinite(value):
-        loss.backward()
-        optimizer.step()
+    if not math.isfinite(value):
+        return value, out
+    loss.backward()
+    evaluations = [loss]
+
+    def closure():  # the first call gets the loss above; LBFGS's further calls recompute it
+        if evaluations:
+            return evaluations.pop()
+        optimizer.zero_grad(set_to_none=True)
+        again = loss_fn(model(x), y)
+        again.backward()
+        return again
+
+    optimizer.step(closure)
     return value, out
 
 

@@ -21,8 +21,8 @@ from ..landscapes import get_landscape, plot_paths, trajectory
 from ..schedules import checks
 from .base import Explorer, View
 
-#: every catalog optimizer, in catalog order (which also fixes each one's colour)
-OPTIMIZERS = tuple(catalog.OPTIMIZERS)
+#: every catalog optimizer that takes a dense point, in catalog order (which also fixes each one's colour)
+OPTIMIZERS = tuple(name for name, e in catalog.OPTIMIZERS.items() if e.dense)
 
 
 def compare_paths(lr: float, landscape: str = "ill-conditioned", steps: int = 60,

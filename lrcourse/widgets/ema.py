@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..ema import ema, ema_weights, effective_window
+from ..schedules import checks
 from .base import Explorer, View
 
 
@@ -26,8 +27,7 @@ def noisy_series(n: int = 100, seed: int = 0) -> np.ndarray:
     r"""The course's noisy signal: :math:`x_t = 3 + \sin(2\pi t / 60) + \varepsilon_t`,
     :math:`\varepsilon_t \sim \mathcal N(0, 0.5^2)`, seeded. Starting far from 0 makes
     the bias of :math:`v_0 = 0` visible."""
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be an int >= 1, got {n!r}")
+    n = checks.integer("n", n, low=1)
     t = np.arange(n)
     return 3 + np.sin(2 * np.pi * t / 60) + 0.5 * np.random.default_rng(seed).standard_normal(n)
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..landscapes import get_landscape, plot_paths, trajectory
 from ..momentum_theory import convergence_rate, error_components, plot_rate_map, region
+from ..schedules import checks
 from .base import Explorer, View
 
 #: lr slider range and defaults per landscape: (min, max, step, default lr, steps, default beta)
@@ -80,8 +81,7 @@ def momentum_explorer(landscape: str = "ill-conditioned", lr: float | None = Non
                       nesterov: bool = False) -> Explorer:
     """Sliders ``lr`` and ``beta`` and a Nesterov checkbox for :func:`momentum_view`
     (defaults per landscape: η=0.4, β=0.5 on the quadratic; η=0.01, β=0.9 on the banana)."""
-    if landscape not in LR_RANGES:
-        raise ValueError(f"landscape must be one of {sorted(LR_RANGES)}, got {landscape!r}")
+    checks.choice("landscape", landscape, sorted(LR_RANGES))
     lo, hi, step, default, _, default_beta = LR_RANGES[landscape]
     controls = {
         "lr": widgets.FloatSlider(value=default if lr is None else lr, min=lo, max=hi, step=step,

@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from .. import catalog, lr_scheduler
+from ..schedules import checks
 from .base import Explorer, View, control
 
 #: the oracle and the module under test: same class names, same signatures
@@ -40,8 +41,7 @@ def oracle(kind: str) -> str:
 
 
 def _values(kind: str, params: dict) -> dict:
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {list(KINDS)}, got {kind!r}")
+    checks.choice("kind", kind, list(KINDS))
     unknown = set(params) - set(KINDS[kind].sliders)
     if unknown:
         raise TypeError(f"{kind} takes parameters {sorted(KINDS[kind].sliders)}, got unexpected {sorted(unknown)}")

@@ -1,11 +1,11 @@
-"""The dashboard's "train LeNet for N epochs with this optimizer x schedule" panel.
+r"""The dashboard's "train LeNet for N epochs with this optimizer x schedule" panel.
 
 Three layers, each usable alone:
 
 * :func:`make_optimizer` / :func:`make_scheduler` build an optimizer and a scheduler
   (stepped once per batch) from a menu name; the menus come from :mod:`lrcourse.catalog`:
   every catalog optimizer, "constant" (no scheduler) and every schedule with a ``panel``
-  label, sized to the run (:math:`T` = epochs x batches per epoch, peak lr :math:`\\eta`).
+  label, sized to the run (:math:`T` = epochs x batches per epoch, peak lr :math:`\eta`).
   :func:`schedule_lrs` is the lr sequence the scheduler will give, step by step. Today's
   menu: "cosine" is ``CosineAnnealingLR(T_max=T)``; "step" ``MultiStepLR`` at :math:`T/2`
   and :math:`3T/4` with gamma 0.1; "one-cycle" ``OneCycleLR(max_lr=η, total_steps=T)``;
@@ -39,8 +39,8 @@ from .. import catalog
 from ..schedules import checks
 from .base import Explorer, View
 
-#: every catalog optimizer, by menu name
-OPTIMIZERS = tuple(catalog.OPTIMIZERS)
+#: every catalog optimizer that trains any dense parameter (LeNet's), by menu name
+OPTIMIZERS = tuple(name for name, e in catalog.OPTIMIZERS.items() if e.dense)
 #: label -> catalog schedule name ("constant": no scheduler)
 _MENU = {e.panel: name for name, e in catalog.SCHEDULES.items() if e.panel}
 SCHEDULES = ("constant", *_MENU)

@@ -1,0 +1,124 @@
+"""check_schedule: a student's ``lr(t)`` against torch's scheduler, or one of lrcourse's pure schedules.
+
+Torch's lr at step t is read from the optimizer before the t-th ``scheduler.step()`` (t = 0:
+the lr of the first step), as a training loop sees it. For schedules torch lacks, the
+reference can name a schedule in :mod:`lrcourse.schedules` (e.g. d2l's ``CosineScheduler``
+with warmup), called with ``lr`` as its ``lr`` (or ``base_lr`` / ``max_lr``).
+
+>>> print(check_schedule(lambda t: 0.1 * 0.5 ** (t // 10), "StepLR", lr=0.1, steps=40, step_size=10, gamma=0.5))
+✓ fn matches torch.optim.lr_scheduler.StepLR(step_size=10, gamma=0.5) with lr=0.1 over 40 steps
+"""
+from __future__ import annotations
+
+import inspect
+import math
+
+import numpy as np
+import torch
+from torch.optim import lr_scheduler
+
+from .. import schedules
+from ..schedules import checks
+from .hints import first_match, rounding_hint
+from .result import CheckResult, as_float, call, first_difference, name_of, number, returns_failures, shown
+from .sequence_hints import schedule_variants
+
+TORCH = tuple(n for n in lr_scheduler.__all__
+              if n not in ("LRScheduler", "SequentialLR", "ChainedScheduler", "ReduceLROnPlateau"))
+PURE = ("constant", "linear", "step", "multistep", "exponential", "cosine", "polynomial", "cyclic", "one_cycle",
+        "cosine_restarts", "inverse_sqrt", "wsd", "cosine_cycles",
+        "SquareRootScheduler", "FactorScheduler", "CosineScheduler")
+LR_NAMES = ("lr", "base_lr", "max_lr")
+
+
+def with_defaults(obj, settings: dict) -> dict:
+    """``settings`` plus the defaults of ``obj``'s other keyword arguments."""
+    params = inspect.signature(obj).parameters.values()
+    return {**{p.name: p.default for p in params if p.default is not inspect.Parameter.empty}, **settings}
+
+
+def torch_lrs(cls, lr: float, settings: dict, n: int) -> list:
+    """The lr an SGD at ``lr`` trains with at steps 0..n-1 under ``cls(opt, **settings)``."""
+    p = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=lr)
+    sched = cls(opt, **settings)
+    out = []
+    for t in range(n):
+        out.append(float(opt.param_groups[0]["lr"]))
+        if t < n - 1:
+            opt.step()
+            sched.step()
+    return out
+
+
+def _reference(reference: str, lr: float, settings: dict):
+    """``(label, settings with defaults, values(n))`` for the reference schedule."""
+    args = ", ".join(f"{k}={v!r}" for k, v in settings.items())
+    if reference in TORCH:
+        cls = getattr(lr_scheduler, reference)
+        return (f"torch.optim.lr_scheduler.{reference}({args}) with lr={lr:g}", with_defaults(cls, settings),
+                lambda n: torch_lrs(cls, lr, settings, n))
+    factory = getattr(schedules, reference)
+    params = inspect.signature(factory).parameters
+    key = next((k for k in LR_NAMES if k in params), None)
+    if key is None or key in settings:
+        raise ValueError(f"settings must not hold {key!r}: check_schedule passes lr={lr!r} to "
+                         f"lrcourse.schedules.{reference} as {key}" if key else
+                         f"reference {reference!r} takes no learning rate; pick one of {', '.join(PURE)}")
+    full = with_defaults(factory, {**settings, key: lr})
+    schedule = factory(**settings, **{key: lr})
+    return (f"lrcourse.schedules.{reference}({args}{', ' if args else ''}{key}={lr:g})", full,
+            lambda n: [float(schedule(t)) for t in range(n)])
+
+
+@returns_failures
+def check_schedule(fn, reference: str, *, lr: float, steps: int, **settings) -> CheckResult:
+    """Compare ``fn(t)`` for t = 0..steps-1 with the reference schedule.
+
+    Args:
+        fn: the student's function ``t -> lr`` (t counts from 0).
+        reference: a scheduler in ``torch.optim.lr_scheduler`` (``TORCH``, e.g. ``"StepLR"``,
+            ``"OneCycleLR"``), or a schedule in :mod:`lrcourse.schedules` (``PURE``, e.g. ``"CosineScheduler"``).
+        lr: the optimizer's lr for torch's schedulers; the schedule's ``lr``/``base_lr``/``max_lr`` for lrcourse's.
+        steps: how many steps to compare, int >= 1.
+        **settings: the scheduler's other arguments (e.g. ``step_size=10, gamma=0.5``).
+
+    Returns:
+        CheckResult: truthy when every value agrees to float64 rounding; otherwise the first t
+        that differs, the expected and obtained lr, and a hint when the numbers are those of a
+        known mistake (shifted by one step, the floor left out, warmup from 0, ...).
+    """
+    if not isinstance(reference, str) or reference not in TORCH + PURE:
+        raise (ValueError if isinstance(reference, str) else TypeError)(
+            f"reference must be one of {', '.join(TORCH + PURE)}, got {reference!r}"
+            + (" (use check_plateau)" if reference == "ReduceLROnPlateau" else ""))
+    lr = checks.positive("lr", lr)
+    steps = checks.integer("steps", steps, low=1)
+    try:
+        label, full, values = _reference(reference, lr, settings)
+        expected = np.array(values(steps))
+    except ValueError as err:
+        if "check_schedule" in str(err) or "takes no learning rate" in str(err):
+            raise
+        raise ValueError(f"settings {settings} are refused by {reference}: {err}") from err
+    except TypeError as err:
+        raise ValueError(f"settings {settings} are refused by {reference}: {err}") from err
+    if not callable(fn):
+        return CheckResult("wrong type", f"expected a function t -> lr, got {shown(fn)}")
+    name = name_of(fn)
+    got = np.array([as_float(call(f"{name}({t})", fn, t), f"{name}({t})", first=t == 0) for t in range(steps)])
+    diff = first_difference(got, expected)
+    if diff is None:
+        return CheckResult("match", f"{name} matches {label} over {steps} steps", (("reference", label),))
+    t = diff[0]
+    try:
+        ahead = np.array(values(steps + 1))
+    except Exception:  # e.g. OneCycleLR past total_steps: the shifted variant leaves the last step open
+        ahead = np.append(expected, math.nan)
+    variants = schedule_variants(reference, lr, full, ahead)
+    hint = first_match(((h, lambda v=v: [v(k) for k in range(steps)]) for h, v in variants), got) or rounding_hint(
+        got, expected)
+    return CheckResult("differs", f"{name} differs from {label} at t={t}: expected {number(expected[t])}, "
+                       f"got {number(got[t])}",
+                       (("reference", label), ("first difference", f"t={t}"), ("expected", number(expected[t])),
+                        ("got", number(got[t]))), hint)

@@ -1,0 +1,558 @@
+"""lrcourse.exercises: a student's optimizer, schedule, EMA or plateau detector checked against torch.
+
+Four tables run through one checker each: correct answers written differently from lrcourse's
+must pass; classic wrong answers must fail *with their hint*; broken answers (the untouched
+skeleton, an exception, a wrong return type) must fail in one line; bad arguments to the
+checkers raise with a message naming them. The students below are written as a student would
+write them (in place, loops, other but equal algebra), not taken from lrcourse or its hints.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from lrcourse import optim
+from lrcourse.data import FashionMNIST
+from lrcourse.exercises import (CheckResult, check_ema, check_optimizer, check_plateau, check_schedule,
+                                train_within_budget)
+from lrcourse.exercises import hints
+from lrcourse.exercises.optimizers import START, loss
+
+
+# ----------------------------------------------------------------------------- students
+class StudentSGD(torch.optim.Optimizer):
+    """In place, buffer in state["buf"]; ``mistake`` switches on one classic slip."""
+
+    mistake = None
+
+    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
+        self.lr = lr
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                                      nesterov=nesterov))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            lr = self.lr if self.mistake == "lr saved in __init__" else group["lr"]
+            mu, tau, wd = group["momentum"], group["dampening"], group["weight_decay"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                d = p.grad.clone()
+                if wd and self.mistake == "decoupled":
+                    p.mul_(1 - lr * wd)
+                elif wd:
+                    d.add_(p, alpha=wd)
+                if mu:
+                    st = self.state[p]
+                    if self.mistake == "paper":  # Sutskever et al.: the lr inside the velocity
+                        v = st.setdefault("v", torch.zeros_like(p)).mul_(mu).sub_(lr * d)
+                        p.add_(mu * v - lr * d if group["nesterov"] else v)
+                        continue
+                    keep = 1 - mu if self.mistake == "ema" else 1 - tau
+                    if "buf" not in st and self.mistake in ("zero buffer", "ema"):
+                        st["buf"] = torch.zeros_like(p)
+                    if "buf" not in st:
+                        st["buf"] = d.clone().mul_(keep if self.mistake == "dampened first step" else 1)
+                    else:
+                        st["buf"].mul_(mu).add_(d, alpha=keep)
+                    d = d.add(st["buf"], alpha=mu) if group["nesterov"] else st["buf"]
+                p.add_(d, alpha=-lr)
+
+
+class OutOfPlaceSGD(torch.optim.Optimizer):
+    """Correct SGD written out of place, Nesterov expanded as θ − ηg − ημb."""
+
+    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                                      nesterov=nesterov))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for g in self.param_groups:
+            for p in (q for q in g["params"] if q.grad is not None):
+                grad = p.grad + g["weight_decay"] * p
+                old = self.state[p].get("b")
+                b = grad if old is None else g["momentum"] * old + (1 - g["dampening"]) * grad
+                self.state[p]["b"] = b
+                step = g["lr"] * grad + g["lr"] * g["momentum"] * b if g["nesterov"] else g["lr"] * b
+                p.copy_(p - step if g["momentum"] else p - g["lr"] * grad)
+
+
+class StudentAdam(torch.optim.Optimizer):
+    """Adam in Kingma & Ba's "efficient" form: α_t = η√(1−β₂ᵗ)/(1−β₁ᵗ), ε̂ = ε√(1−β₂ᵗ) (equal to torch's)."""
+
+    mistake = None
+    decoupled = False
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            (b1, b2), lr, eps, wd = group["betas"], group["lr"], group["eps"], group["weight_decay"]
+            lr = self.defaults["lr"] if self.mistake == "defaults lr" else lr
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                st = self.state[p]
+                if not st:
+                    dtype = torch.float32 if self.mistake == "float32" else p.dtype
+                    st.update(t=0, m=torch.zeros(p.shape, dtype=dtype), v=torch.zeros(p.shape, dtype=dtype))
+                st["t"] += 1
+                t = st["t"]
+                g = p.grad
+                if wd and self.decoupled:
+                    p.mul_(1 - lr * wd)
+                elif wd:
+                    g = g + wd * p
+                st["m"].mul_(b1).add_((1 - b1) * g)
+                st["v"].mul_(b2).add_((1 - b2) * g * g)
+                c1, c2 = {None: (1 - b1 ** t, 1 - b2 ** t), "no correction": (1, 1), "uncorrected v": (1 - b1 ** t, 1),
+                          "swapped": (1 - b2 ** t, 1 - b1 ** t)}.get(self.mistake, (1 - b1 ** t, 1 - b2 ** t))
+                if self.mistake == "eps inside":
+                    p.sub_(lr * (st["m"] / c1) / ((st["v"] / c2 + eps).sqrt()))
+                else:
+                    alpha = lr * math.sqrt(c2) / c1
+                    p.sub_(alpha * st["m"] / (st["v"].sqrt() + eps * math.sqrt(c2)))
+
+
+class StudentRMSprop(torch.optim.Optimizer):
+    """RMSprop with L2 weight decay, the root taken as (s + 0) ** 0.5."""
+
+    mistake = None
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0):
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            a = group["alpha"]
+            for p in filter(lambda q: q.grad is not None, group["params"]):
+                st = self.state[p]
+                st["t"] = st.get("t", 0) + 1
+                g = p.grad + group["weight_decay"] * p
+                st["s"] = a * st.get("s", torch.zeros_like(p)) + (1 - a) * g ** 2
+                s = st["s"] / (1 - a ** st["t"]) if self.mistake == "bias correction" else st["s"]
+                eps = group["eps"]
+                p -= group["lr"] * g / ((s + eps) ** 0.5 if self.mistake == "eps inside" else s ** 0.5 + eps)
+
+
+def with_mistake(cls, mistake, **attrs):
+    return type(f"{cls.__name__}_{mistake.replace(' ', '_')}", (cls,), {"mistake": mistake, **attrs})
+
+
+def student_plateau(mistake=None):
+    class StudentPlateau:
+        """Counts bad epochs against the best; ``mistake`` as in the table."""
+
+        def __init__(self, lr, mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel",
+                     cooldown=0, min_lr=0.0, eps=1e-8):
+            self.lr, self.mode, self.factor, self.patience, self.cooldown = lr, mode, factor, patience, cooldown
+            self.thr = 0.0 if mistake == "threshold ignored" else threshold
+            self.rel, self.min_lr, self.eps = threshold_mode == "rel", min_lr, eps
+            self.best, self.bad, self.wait = None, 0, 0
+
+        def improved(self, x):
+            if self.best is None:
+                return True
+            sign = 1 if self.mode == "min" else -1
+            bar = self.best * (1 - sign * self.thr) if self.rel else self.best - sign * self.thr
+            return sign * x < sign * bar
+
+        def step(self, x):
+            self.bad = 0 if self.improved(x) else self.bad + 1
+            self.best = x if self.bad == 0 else self.best
+            if self.wait:
+                self.wait, self.bad = self.wait - 1, 0
+            if self.bad >= self.patience + (mistake != "patience >="):
+                new = max(self.lr * self.factor, self.min_lr)
+                self.lr = new if self.lr - new > self.eps else self.lr
+                self.bad, self.wait = 0, 0 if mistake == "no cooldown" else self.cooldown
+            return self.lr
+    return StudentPlateau
+
+
+def ema_loop(xs, beta, bias_correction=True, mistake=None):
+    v, out = (xs[0], [xs[0]]) if mistake == "start at x1" else (0.0, [])
+    for t, x in enumerate(xs[len(out):], start=len(out) + 1):
+        v = (1 - beta) * v + beta * x if mistake == "swapped" else beta * v + (1 - beta) * x
+        out.append(v / (1 - beta ** t) if bias_correction and mistake not in ("missing", "start at x1") else v)
+    return out
+
+
+def ema_closed_form(xs, beta, bias_correction):
+    """Σ_k (1−β)β^k x_{t−k} by explicit weights, not by the recursion."""
+    xs = torch.as_tensor(xs)
+    n = len(xs)
+    k = torch.arange(n, dtype=torch.float64)
+    out = torch.stack([((1 - beta) * beta ** k[:t].flip(0) * xs[:t]).sum() for t in range(1, n + 1)])
+    return out / (1 - beta ** (k + 1)) if bias_correction else out
+
+
+def d2l_warmup_cosine(t, floor=0.01, begin=0.06):
+    if t < 5:
+        return begin + (0.3 - begin) * t / 5
+    return floor + (0.3 - floor) * (1 + math.cos(math.pi * (min(t, 20) - 5) / 15)) / 2
+
+
+def one_cycle(t, peak_at=29.0, last=99.0, start=0.02, floor=2e-6):
+    x = t / peak_at if t <= peak_at else (t - peak_at) / (last - peak_at)
+    a, b = (start, 0.5) if t <= peak_at else (0.5, floor)
+    return a + (b - a) * (1 - math.cos(math.pi * x)) / 2
+
+
+ADAM = dict(lr=0.01, betas=(0.9, 0.99))
+WARMUP = dict(lr=0.3, steps=30, max_update=20, warmup_steps=5, final_lr=0.01, warmup_begin_lr=0.06)
+PLATEAU = dict(lr=0.1, patience=2, cooldown=1, threshold=0.01)
+
+
+def variant(update):
+    """hints' wrong-variant machinery with every switch off: the reference the mistakes are made from."""
+    base = dict(maximize=False, weight_decay=0.0, momentum=0.0, dampening=0.0, nesterov=False, eps=1e-8,
+                decoupled_weight_decay=False, betas=(0.9, 0.999), alpha=0.99)
+
+    class Reference(hints.Variant):
+        def __init__(self, params, **hyper):
+            super().__init__(params, {**base, **hyper}, update)
+    return Reference
+
+
+# ----------------------------------------------------------------------------- correct answers
+CORRECT = [
+    pytest.param(lambda: check_optimizer(StudentSGD, "SGD", lr=0.3), id="GD"),
+    pytest.param(lambda: check_optimizer(StudentSGD, "SGD", lr=0.05, momentum=0.9, dampening=0.5), id="SGD dampening"),
+    pytest.param(lambda: check_optimizer(StudentSGD, "SGD", lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.1),
+                 id="SGD nesterov wd"),
+    pytest.param(lambda: check_optimizer(OutOfPlaceSGD, "SGD", lr=0.05, momentum=0.8, nesterov=True), id="SGD out of place"),
+    pytest.param(lambda: check_optimizer(OutOfPlaceSGD, "SGD", lr=0.2, momentum=0.5, dampening=0.3, weight_decay=0.05),
+                 id="SGD out of place dampening"),
+    pytest.param(lambda: check_optimizer(StudentAdam, "Adam", **ADAM), id="Adam efficient form"),
+    pytest.param(lambda: check_optimizer(StudentAdam, "Adam", lr=0.003, weight_decay=0.1), id="Adam L2"),
+    pytest.param(lambda: check_optimizer(with_mistake(StudentAdam, "none", decoupled=True), "AdamW", lr=0.01,
+                                         weight_decay=0.1), id="AdamW"),
+    pytest.param(lambda: check_optimizer(StudentRMSprop, "RMSprop", lr=0.01, alpha=0.9, weight_decay=0.01), id="RMSprop"),
+    pytest.param(lambda: check_optimizer(optim.Adagrad, "Adagrad", lr=0.1), id="lrcourse Adagrad"),
+    pytest.param(lambda: check_optimizer(optim.Adadelta, "Adadelta"), id="lrcourse Adadelta"),
+    pytest.param(lambda: check_optimizer(optim.RMSprop, "RMSprop", momentum=0.5, centered=True), id="lrcourse RMSprop"),
+    pytest.param(lambda: check_optimizer(variant(hints.sgd), "SGD", lr=0.05, momentum=0.9,
+                                         dampening=0.2, weight_decay=0.1), id="hints.sgd is torch's"),
+    pytest.param(lambda: check_optimizer(variant(hints.sgd), "SGD", lr=0.05, momentum=0.9,
+                                         nesterov=True), id="hints.sgd nesterov is torch's"),
+    pytest.param(lambda: check_optimizer(variant(hints.adam), "Adam", lr=0.01, weight_decay=0.1,
+                                         betas=(0.8, 0.99)), id="hints.adam is torch's"),
+    pytest.param(lambda: check_optimizer(variant(hints.rmsprop), "RMSprop", lr=0.01, alpha=0.9,
+                                         momentum=0.5, weight_decay=0.1), id="hints.rmsprop is torch's"),
+    pytest.param(lambda: check_schedule(lambda t: 0.1 * 0.5 ** sum(1 for b in range(10, t + 1, 10)), "StepLR", lr=0.1,
+                                        steps=40, step_size=10, gamma=0.5), id="StepLR by counting"),
+    pytest.param(lambda: check_schedule(lambda t: 0.2 * 0.1 ** ((t >= 7) + (t >= 12)), "MultiStepLR", lr=0.2, steps=20,
+                                        milestones=[7, 12]), id="MultiStepLR"),
+    pytest.param(lambda: check_schedule(lambda t: 0.001 + 0.099 * math.cos(math.pi * t / 78) ** 2, "CosineAnnealingLR",
+                                        lr=0.1, steps=40, T_max=39, eta_min=0.001), id="cosine as cos²"),
+    pytest.param(lambda: check_schedule(lambda t: 0.4 * math.exp(t * math.log(0.9)), "ExponentialLR", lr=0.4,
+                                        steps=30, gamma=0.9), id="ExponentialLR by exp/log"),
+    pytest.param(lambda: check_schedule(lambda t: torch.tensor(0.1 * (1 / 3 + 2 / 3 * min(t, 5) / 5), dtype=torch.float64), "LinearLR",
+                                        lr=0.1, steps=10), id="LinearLR as a 0-d tensor"),
+    pytest.param(lambda: check_schedule(lambda t: 0.1 * (1 + math.cos(math.pi * (t % 10) / 10)) / 2,
+                                        "CosineAnnealingWarmRestarts", lr=0.1, steps=35, T_0=10), id="warm restarts"),
+    pytest.param(lambda: check_schedule(one_cycle, "OneCycleLR", lr=0.5, steps=100, max_lr=0.5, total_steps=100),
+                 id="OneCycleLR"),
+    pytest.param(lambda: check_schedule(d2l_warmup_cosine, "CosineScheduler", **WARMUP), id="d2l CosineScheduler"),
+    pytest.param(lambda: check_schedule(lambda t: 0.5 * min((t + 1) / 4, math.sqrt(4 / max(t, 1))), "inverse_sqrt",
+                                        lr=0.5, steps=20, warmup_steps=4), id="pure inverse_sqrt"),
+    pytest.param(lambda: check_ema(lambda xs: ema_loop(xs, 0.9), 0.9, bias_correction=True), id="EMA loop"),
+    pytest.param(lambda: check_ema(lambda xs: ema_closed_form(xs, 0.7, True), 0.7, bias_correction=True),
+                 id="EMA closed form"),
+    pytest.param(lambda: check_ema(lambda xs: ema_closed_form(xs, 0.5, False), 0.5, bias_correction=False),
+                 id="EMA closed form, no correction"),
+    pytest.param(lambda: check_ema(lambda xs: np.array(xs), 0.0, bias_correction=False), id="EMA beta 0"),
+    pytest.param(lambda: check_plateau(student_plateau(), **PLATEAU), id="plateau"),
+    pytest.param(lambda: check_plateau(student_plateau(), lr=0.1, mode="max", patience=3, threshold=0.05,
+                                       threshold_mode="abs", min_lr=1e-3), id="plateau max abs"),
+    pytest.param(lambda: check_plateau(student_plateau(), [3, 2, 2, 2, 2, 1, 1, 1, 1, 1], lr=1.0, patience=1,
+                                       factor=0.5), id="plateau on given metrics"),
+]
+
+
+@pytest.mark.parametrize("check", CORRECT)
+def test_correct_answers_pass(check):
+    result = check()
+    assert result and result.kind == "match", str(result)
+    assert str(result).startswith("✓ ") and "\n" not in str(result) and result.hint is None
+
+
+# ----------------------------------------------------------------------------- classic wrong answers
+WRONG = [
+    ("Adam without bias correction", lambda: check_optimizer(with_mistake(StudentAdam, "no correction"), "Adam", **ADAM),
+     "bias correction is missing"),
+    ("Adam, second moment not corrected", lambda: check_optimizer(with_mistake(StudentAdam, "uncorrected v"), "Adam",
+                                                                  **ADAM), "second moment is not bias-corrected"),
+    ("Adam, corrections swapped", lambda: check_optimizer(with_mistake(StudentAdam, "swapped"), "Adam", **ADAM),
+     "swapped between the moments"),
+    ("Adam, eps inside the root", lambda: check_optimizer(with_mistake(StudentAdam, "eps inside"), "Adam", **ADAM),
+     "outside the square root"),
+    ("RMSprop, eps inside the root", lambda: check_optimizer(with_mistake(StudentRMSprop, "eps inside"), "RMSprop",
+                                                             lr=0.01), "outside the square root"),
+    ("RMSprop with bias correction", lambda: check_optimizer(with_mistake(StudentRMSprop, "bias correction"),
+                                                             "RMSprop", lr=0.01), "no bias correction"),
+    ("momentum buffer started at 0", lambda: check_optimizer(with_mistake(StudentSGD, "zero buffer"), "SGD", lr=0.05,
+                                                             momentum=0.9, dampening=0.5), "b₁ = g₁"),
+    ("dampening on the first step", lambda: check_optimizer(with_mistake(StudentSGD, "dampened first step"), "SGD",
+                                                            lr=0.05, momentum=0.9, dampening=0.5), "b₁ = g₁"),
+    ("momentum as an average", lambda: check_optimizer(with_mistake(StudentSGD, "ema"), "SGD", lr=0.05, momentum=0.9),
+     "momentum is an average"),
+    ("Nesterov in the paper's form", lambda: check_optimizer(with_mistake(StudentSGD, "paper"), "SGD", lr=0.05,
+                                                             momentum=0.9, nesterov=True), "paper's form"),
+    ("momentum with the lr in the velocity", lambda: check_optimizer(with_mistake(StudentSGD, "paper"), "SGD", lr=0.05,
+                                                                     momentum=0.9), "Sutskever et al.'s form"),
+    ("SGD with decoupled decay", lambda: check_optimizer(with_mistake(StudentSGD, "decoupled"), "SGD", lr=0.05,
+                                                         momentum=0.9, weight_decay=0.1), "adds the L2 term"),
+    ("Adam with decoupled decay", lambda: check_optimizer(with_mistake(StudentAdam, "none", decoupled=True), "Adam",
+                                                          lr=0.01, weight_decay=0.1), "decoupled (AdamW"),
+    ("AdamW with L2", lambda: check_optimizer(StudentAdam, "AdamW", lr=0.01, weight_decay=0.1), "is L2"),
+    ("AdamW with one lr for all groups", lambda: check_optimizer(with_mistake(StudentAdam, "defaults lr",
+                                                                              decoupled=True), "AdamW", lr=0.01),
+     "group['lr']"),
+    ("lr saved in __init__", lambda: check_optimizer(with_mistake(StudentSGD, "lr saved in __init__"), "SGD", lr=0.2,
+                                                     weight_decay=0.05), "group['lr']"),
+    ("float32 state", lambda: check_optimizer(with_mistake(StudentAdam, "float32"), "Adam", **ADAM), "float32"),
+    ("schedule in float32", lambda: check_schedule(lambda t: torch.tensor(0.1 * 0.9 ** t), "ExponentialLR", lr=0.1,
+                                                   steps=10, gamma=0.9), "float32"),
+    ("cosine shifted by one step", lambda: check_schedule(lambda t: 0.1 * (1 + math.cos(math.pi * (t + 1) / 39)) / 2,
+                                                          "CosineAnnealingLR", lr=0.1, steps=40, T_max=39),
+     "one step early"),
+    ("exponential decay one step late", lambda: check_schedule(lambda t: 0.4 * 0.9 ** (t - 1), "ExponentialLR",
+                                                               lr=0.4, steps=30, gamma=0.9), "one step late"),
+    ("StepLR decays at the start of a period", lambda: check_schedule(lambda t: 0.1 * 0.5 ** math.ceil(t / 10),
+                                                                      "StepLR", lr=0.1, steps=40, step_size=10,
+                                                                      gamma=0.5), "wrong boundary"),
+    ("StepLR counted from 1", lambda: check_schedule(lambda t: 0.1 * 0.5 ** ((t + 1) // 10), "StepLR", lr=0.1,
+                                                     steps=40, step_size=10, gamma=0.5), "wrong boundary"),
+    ("MultiStepLR with t > m", lambda: check_schedule(lambda t: 0.2 * 0.1 ** ((t > 7) + (t > 12)), "MultiStepLR",
+                                                      lr=0.2, steps=20, milestones=[7, 12]), "t ≥ m (not t > m)"),
+    ("StepLR without the floor division", lambda: check_schedule(lambda t: 0.1 * 0.5 ** (t / 10), "StepLR", lr=0.1,
+                                                                 steps=40, step_size=10, gamma=0.5), "t // step_size"),
+    ("cosine without eta_min", lambda: check_schedule(lambda t: 0.1 * (1 + math.cos(math.pi * t / 39)) / 2,
+                                                      "CosineAnnealingLR", lr=0.1, steps=40, T_max=39, eta_min=0.001),
+     "floor is left out"),
+    ("d2l cosine without final_lr", lambda: check_schedule(lambda t: d2l_warmup_cosine(t, floor=0), "CosineScheduler",
+                                                           **WARMUP), "floor is left out"),
+    ("warmup from 0 (d2l)", lambda: check_schedule(lambda t: d2l_warmup_cosine(t, begin=0), "CosineScheduler",
+                                                   **WARMUP), "warmup starts at 0"),
+    ("warmup from 0 (LinearLR)", lambda: check_schedule(lambda t: 0.1 * min(t, 5) / 5, "LinearLR", lr=0.1, steps=10,
+                                                        start_factor=0.2), "warmup starts at 0"),
+    ("one-cycle from 0", lambda: check_schedule(lambda t: one_cycle(t, start=0.0), "OneCycleLR", lr=0.5, steps=100,
+                                                max_lr=0.5, total_steps=100), "warmup starts at 0"),
+    ("one-cycle peak at pct_start·T", lambda: check_schedule(lambda t: one_cycle(t, peak_at=30.0, last=100.0),
+                                                             "OneCycleLR", lr=0.5, steps=100, max_lr=0.5,
+                                                             total_steps=100), "pct_start·total_steps − 1"),
+    ("EMA without bias correction", lambda: check_ema(lambda xs: ema_loop(xs, 0.9, mistake="missing"), 0.9,
+                                                      bias_correction=True), "bias correction is missing"),
+    ("EMA corrected when not asked", lambda: check_ema(lambda xs: ema_loop(xs, 0.9), 0.9, bias_correction=False),
+     "bias_correction=False"),
+    ("EMA started at x1", lambda: check_ema(lambda xs: ema_loop(xs, 0.9, mistake="start at x1"), 0.9,
+                                            bias_correction=True), "v₁ = x₁"),
+    ("EMA with beta swapped", lambda: check_ema(lambda xs: ema_loop(xs, 0.9, mistake="swapped"), 0.9,
+                                                bias_correction=True), "swapped"),
+    ("plateau cuts at patience", lambda: check_plateau(student_plateau("patience >="), **PLATEAU), "bad > patience"),
+    ("plateau without cooldown", lambda: check_plateau(student_plateau("no cooldown"), **PLATEAU), "cooldown"),
+    ("plateau without threshold", lambda: check_plateau(student_plateau("threshold ignored"), **PLATEAU),
+     "beat the best by the threshold"),
+]
+
+
+@pytest.mark.parametrize("check, words", [pytest.param(c, w, id=i) for i, c, w in WRONG])
+def test_classic_wrong_answers_fail_with_their_hint(check, words):
+    result = check()
+    assert not result and result.kind == "differs", str(result)
+    assert result.hint is not None and words in result.hint, str(result)
+    line = str(result)
+    assert line.startswith("✗ ") and "\n" not in line and "expected" in line and "got" in line
+    assert f"Hint: {result.hint}" in line
+
+
+def test_a_difference_names_step_parameter_and_values():
+    result = check_optimizer(with_mistake(StudentSGD, "ema"), "SGD", lr=0.05, momentum=0.9)
+    assert "at step 1 of problem 'one group', parameter weight[0, 0]" in result.message
+    params = {n: torch.tensor(START[n], dtype=torch.float64, requires_grad=True) for n in ("weight", "bias", "scale")}
+    opt = torch.optim.SGD(params.values(), lr=0.05, momentum=0.9)  # torch's first step, computed here
+    loss(params, 0).backward()
+    opt.step()
+    assert f"expected {params['weight'][0, 0].item():.10g}, got " in result.message
+
+
+def test_an_unknown_difference_has_no_hint():
+    result = check_schedule(lambda t: 0.1 + t * 1e-3, "StepLR", lr=0.1, steps=20, step_size=5)
+    assert not result and result.hint is None and str(result).endswith("got 0.101")
+
+
+# ----------------------------------------------------------------------------- broken answers
+class Skeleton(torch.optim.Optimizer):
+    def __init__(self, params, lr=0.1):
+        super().__init__(params, dict(lr=lr))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            for p in group["params"]:
+                ...
+
+
+class Raises(Skeleton):
+    error = NotImplementedError
+
+    def step(self, closure=None):
+        raise self.error("your update here")
+
+
+class NoneGrad(Skeleton):
+    def step(self, closure=None):
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.data.add_(p.grad, alpha=-group["lr"])
+
+
+class NoPlateau:
+    def __init__(self, lr, **settings):
+        self.lr = lr
+
+    def step(self, metric):
+        ...
+
+
+def bad_schedule(t):
+    return 0.1 if t < 5 else None
+
+
+BROKEN = [
+    ("optimizer skeleton", lambda: check_optimizer(Skeleton, "SGD", lr=0.1), "not implemented",
+     "not implemented yet: Skeleton.step() left every parameter unchanged"),
+    ("NotImplementedError", lambda: check_optimizer(Raises, "SGD", lr=0.1), "not implemented",
+     "not implemented yet: Raises.step() at step 1 (problem 'one group') raised NotImplementedError"),
+    ("exception in step", lambda: check_optimizer(type("Oops", (Raises,), {"error": ZeroDivisionError}), "SGD", lr=0.1),
+     "error", "Oops.step() at step 1 (problem 'one group') raised ZeroDivisionError: your update here (line"),
+    ("grad None", lambda: check_optimizer(NoneGrad, "SGD", lr=0.1), "error",
+     "problem 'a parameter without gradient') raised TypeError"),
+    ("unknown keyword", lambda: check_optimizer(Skeleton, "SGD", lr=0.1, momentum=0.9), "error",
+     "Skeleton(params, ...) (problem 'one group') raised TypeError"),
+    ("not a class", lambda: check_optimizer(lambda params: None, "SGD"), "wrong type",
+     "expected a torch.optim.Optimizer subclass"),
+    ("schedule skeleton", lambda: check_schedule(lambda t: None, "StepLR", lr=0.1, steps=5, step_size=2),
+     "not implemented", "not implemented yet: fn(0) returned None"),
+    ("schedule returns text", lambda: check_schedule(lambda t: "0.1", "StepLR", lr=0.1, steps=5, step_size=2),
+     "wrong type", "fn(0) returned '0.1' of type str; expected a number"),
+    ("schedule misses a return", lambda: check_schedule(bad_schedule, "StepLR", lr=0.1, steps=9, step_size=20),
+     "wrong type", "bad_schedule(5) returned None: a branch without a return?"),
+    ("schedule raises", lambda: check_schedule(lambda t: math.log(-t), "StepLR", lr=0.1, steps=5, step_size=2),
+     "error", "fn(0) raised ValueError: math domain error (line"),
+    ("schedule not callable", lambda: check_schedule(0.1, "StepLR", lr=0.1, steps=5, step_size=2), "wrong type",
+     "expected a function t -> lr"),
+    ("EMA skeleton", lambda: check_ema(lambda xs: ..., 0.9, bias_correction=True), "not implemented",
+     "not implemented yet: fn(xs) returned Ellipsis"),
+    ("EMA too short", lambda: check_ema(lambda xs: xs[:-1], 0.9, bias_correction=True), "wrong type",
+     "returned shape (29,) for 30 values"),
+    ("EMA of text", lambda: check_ema(lambda xs: ["a"] * len(xs), 0.9, bias_correction=True), "wrong type",
+     "expected 30 numbers"),
+    ("plateau skeleton", lambda: check_plateau(NoPlateau, **PLATEAU), "not implemented",
+     "not implemented yet: NoPlateau.step("),
+    ("plateau instance", lambda: check_plateau(NoPlateau(0.1), **PLATEAU), "wrong type",
+     "expected a class with step(metric) -> lr"),
+]
+
+
+@pytest.mark.parametrize("check, kind, words", [pytest.param(c, k, w, id=i) for i, c, k, w in BROKEN])
+def test_broken_answers_fail_in_one_line(check, kind, words):
+    result = check()
+    assert not result and result.kind == kind
+    assert words in str(result) and "\n" not in str(result) and "Traceback" not in str(result), str(result)
+
+
+def test_a_crash_on_a_missing_gradient_hints_at_it():
+    assert "skip parameters whose .grad is None" in check_optimizer(NoneGrad, "SGD", lr=0.1).hint
+
+
+# ----------------------------------------------------------------------------- the result object
+def test_result_prints_one_line_and_renders_a_block():
+    ok = check_schedule(lambda t: 0.1, "ConstantLR", lr=0.1, steps=3, factor=1.0)
+    assert str(ok) == repr(ok) == ("✓ fn matches torch.optim.lr_scheduler.ConstantLR(factor=1.0) with lr=0.1 "
+                                   "over 3 steps")
+    bad = check_ema(lambda xs: ema_loop(xs, 0.9, mistake="missing"), 0.9, bias_correction=True)
+    html, md = bad._repr_html_(), bad._repr_markdown_()
+    assert html.startswith("<div") and "✗" in html and "<table>" in html and "bias correction is missing" in html
+    assert "expected" in html and "&#x27;noisy&#x27;" in html  # escaped
+    assert md.startswith("**✗ fn differs") and "- *hint*: bias correction is missing" in md
+    assert "<table>" not in CheckResult("match", "x < y")._repr_html_() and "x &lt; y" in CheckResult("match", "x < y")._repr_html_()
+
+
+def test_results_are_truthy_exactly_when_they_match():
+    assert [bool(CheckResult(k, "m")) for k in ("match", "differs", "not implemented", "error", "wrong type")] == [
+        True, False, False, False, False]
+
+
+# ----------------------------------------------------------------------------- the capstone's budget
+@pytest.fixture(scope="module")
+def tiny_data():
+    g = torch.Generator().manual_seed(0)
+    img = lambda n: torch.randint(0, 256, (n, 1, 28, 28), generator=g, dtype=torch.uint8)  # noqa: E731
+    return FashionMNIST(img(64), torch.arange(64) % 10, img(32), torch.arange(32) % 10)
+
+
+def test_budget_trains_both_runs_from_the_same_weights(tiny_data):
+    def choose(model, epochs, steps):
+        opt = torch.optim.SGD(model.parameters(), lr=0.3)
+        return opt, None, None
+    runs = train_within_budget(choose, tiny_data, epochs=1, batch_size=32)
+    assert runs["yours"].loss == runs["baseline"].loss and len(runs["yours"].loss) == 2
+
+
+@pytest.mark.parametrize("choose, words", [
+    (lambda model, epochs, steps: ..., "✗ not implemented yet: fn(model, 1, 2) returned Ellipsis"),
+    (lambda model, epochs, steps: torch.optim.SGD(model.parameters(), lr=0.1), "returned SGD ("),
+    (lambda model, epochs, steps: (torch.optim.SGD(model.parameters(), lr=0.1), None, "batch"),
+     "✗ train(...) with fn's choice raised ValueError"),
+])
+def test_budget_prints_one_line_when_the_choice_is_missing_or_wrong(tiny_data, capsys, choose, words):
+    assert train_within_budget(choose, tiny_data, epochs=1, batch_size=32) == {}
+    out = capsys.readouterr().out
+    assert words in out and out.count("\n") == 1
+
+
+# ----------------------------------------------------------------------------- bad arguments
+ERRORS = [
+    (lambda: check_optimizer(StudentSGD, "Adamm"), ValueError, ["reference", "'Adamm'", "SGD", "Adam"]),
+    (lambda: check_optimizer(StudentSGD, 3), TypeError, ["reference", "3", "str"]),
+    (lambda: check_optimizer(StudentSGD, "LBFGS"), ValueError, ["reference", "'LBFGS'", "needs a closure"]),
+    (lambda: check_optimizer(StudentSGD, "SGD", lr=-1.0), ValueError, ["hyper", "'lr': -1.0", "torch.optim.SGD"]),
+    (lambda: check_schedule(abs, "Foo", lr=0.1, steps=3), ValueError, ["reference", "'Foo'", "StepLR", "CosineScheduler"]),
+    (lambda: check_schedule(abs, "ReduceLROnPlateau", lr=0.1, steps=3), ValueError, ["reference", "check_plateau"]),
+    (lambda: check_schedule(abs, None, lr=0.1, steps=3), TypeError, ["reference", "None"]),
+    (lambda: check_schedule(abs, "StepLR", lr=0, steps=3, step_size=1), ValueError, ["lr", "(0, inf)", "got 0"]),
+    (lambda: check_schedule(abs, "StepLR", lr="a", steps=3, step_size=1), TypeError, ["lr", "'a'", "str"]),
+    (lambda: check_schedule(abs, "StepLR", lr=0.1, steps=0, step_size=1), ValueError, ["steps", ">= 1", "got 0"]),
+    (lambda: check_schedule(abs, "StepLR", lr=0.1, steps=2.5, step_size=1), TypeError, ["steps", "int", "2.5"]),
+    (lambda: check_schedule(abs, "StepLR", lr=0.1, steps=3), ValueError, ["settings {}", "StepLR", "step_size"]),
+    (lambda: check_schedule(abs, "CosineScheduler", lr=0.1, steps=3, max_update=5, base_lr=0.2), ValueError,
+     ["base_lr", "lr=0.1"]),
+    (lambda: check_ema(abs, 1.0, bias_correction=True), ValueError, ["beta", "[0, 1)", "got 1.0"]),
+    (lambda: check_ema(abs, "x", bias_correction=True), TypeError, ["beta", "'x'"]),
+    (lambda: check_ema(abs, 0.9, bias_correction=1), TypeError, ["bias_correction", "True or False", "1"]),
+    (lambda: check_plateau(NoPlateau, lr=0), ValueError, ["lr", "got 0"]),
+    (lambda: check_plateau(NoPlateau, [], lr=0.1), ValueError, ["metrics", "non-empty"]),
+    (lambda: check_plateau(NoPlateau, "abc", lr=0.1), TypeError, ["metrics", "numbers", "'abc'"]),
+    (lambda: check_plateau(NoPlateau, factor=2.0), ValueError, ["settings", "'factor': 2.0", "ReduceLROnPlateau"]),
+    (lambda: train_within_budget(abs, None, epochs=0), ValueError, ["epochs", ">= 1", "got 0"]),
+    (lambda: train_within_budget(abs, None, epochs=1, baseline_lr=-1), ValueError, ["baseline_lr", "got -1"]),
+]
+
+
+@pytest.mark.parametrize("call, exc, words", ERRORS)
+def test_bad_arguments_name_themselves(call, exc, words):
+    with pytest.raises(exc) as info:
+        call()
+    for word in words:
+        assert word in str(info.value), str(info.value)
