@@ -66,7 +66,8 @@ def claim(description: str, holds, detail: str = "") -> None:
         ✓ warmup is ahead after one epoch (test acc 0.810 vs 0.740)
     """
     if not isinstance(description, str):
-        raise TypeError(f"description must be a non-empty str, got {description!r} of type {type(description).__name__}")
+        raise TypeError(f"description must be a non-empty str, got {description!r} "
+                        f"of type {type(description).__name__}")
     if not description.strip():
         raise ValueError(f"description must be a non-empty str, got {description!r}")
     if not _is_bool(holds):

@@ -46,6 +46,19 @@ def ns_map(sigma, ns_coefficients=NS_COEFFICIENTS, ns_steps: int = 5) -> np.ndar
     return s
 
 
+def spectrum_matrix(rows: int = 64, cols: int = 128, decay: float = 0.9, seed: int = 0) -> torch.Tensor:
+    r"""A gradient-like matrix :math:`U\,\mathrm{diag}(\mathrm{decay}^i)\,V^\top` with random orthogonal
+    :math:`U, V`: a few large directions and many small ones (float64; ``decay`` in (0, 1])."""
+    checks.integer("rows", rows, low=1)
+    checks.integer("cols", cols, low=1)
+    checks.real("decay", decay, low=0.0, high=1.0, low_open=True)
+    gen = torch.Generator().manual_seed(seed)
+    k = min(rows, cols)
+    U, _ = torch.linalg.qr(torch.randn(rows, k, generator=gen, dtype=torch.float64))
+    V, _ = torch.linalg.qr(torch.randn(cols, k, generator=gen, dtype=torch.float64))
+    return (U * decay ** torch.arange(k, dtype=torch.float64)) @ V.T
+
+
 def ns_iterate(G: torch.Tensor, ns_coefficients=NS_COEFFICIENTS, ns_steps: int = 5, eps: float = 1e-7, *,
                dtype: torch.dtype = torch.bfloat16, form: str = "addmm") -> torch.Tensor:
     """Newton–Schulz as :func:`lrcourse.optim.newton_schulz`, in ``dtype`` and either ``form``.
@@ -74,7 +87,7 @@ def relative_difference(x: torch.Tensor, reference: torch.Tensor) -> float:
 def ns_differences(G: torch.Tensor, ns_steps: int = 5) -> dict[str, float]:
     """Relative differences between Newton–Schulz results on ``G``: torch's bfloat16 result
     against the separate form, against one step fewer, and each against float64."""
-    checks.integer("ns_steps", ns_steps, low=1, type_error=False)
+    checks.integer("ns_steps", ns_steps, low=1)
     torch_result = newton_schulz(G, ns_steps=ns_steps)
     separate = ns_iterate(G, ns_steps=ns_steps, form="separate")
     exact = ns_iterate(G, ns_steps=ns_steps, dtype=torch.float64)

@@ -38,7 +38,7 @@ def _run(optimizer, x0, steps: int, set_grad: Callable, keys: Sequence[str], hpa
 
     Returns ``{"x": (steps + 1, d), key: (steps, ...) for key in keys}`` (row 0 of x is x0).
     """
-    checks.integer("steps", steps, type_error=False)
+    checks.integer("steps", steps)
     x = torch.tensor(np.atleast_1d(np.asarray(x0, dtype=float)), dtype=torch.float64, requires_grad=True)
     cls, settings = resolve_optimizer(optimizer)
     opt = cls([x], **{**settings, **hparams})
@@ -48,8 +48,11 @@ def _run(optimizer, x0, steps: int, set_grad: Callable, keys: Sequence[str], hpa
         set_grad(t, x)
         opt.step()
         out["x"].append(x.detach().numpy().copy())
+        state = opt.state[x]
         for key in keys:
-            out[key].append(torch.as_tensor(opt.state[x][key]).detach().numpy().copy())
+            if key not in state:
+                raise ValueError(f"keys must name entries of {cls.__name__}'s state {sorted(state)}, got {key!r}")
+            out[key].append(torch.as_tensor(state[key]).detach().numpy().copy())
     return {k: np.array(v) for k, v in out.items()}
 
 
@@ -69,10 +72,17 @@ def replay(optimizer, grads, x0=0.0, keys: Sequence[str] = (), **hparams) -> dic
                 hparams)
 
 
+def rare_gradients(steps: int = 1000, period: int = 200) -> np.ndarray:
+    """A rare feature's gradients: 1 every ``period`` steps (from step 0), 0 otherwise."""
+    checks.integer("steps", steps)
+    checks.integer("period", period, low=1)
+    return (np.arange(steps) % period == 0).astype(float)
+
+
 def skewed_sample(n: int = 1000, seed: int = 0) -> np.ndarray:
     r"""``n`` draws from the exponential distribution (mean 1, median :math:`\ln 2`): skewed data
     whose mean (the minimum of :func:`minibatch_run`'s loss) and median differ."""
-    checks.integer("n", n, low=1, type_error=False)
+    checks.integer("n", n, low=1)
     return np.random.default_rng(seed).exponential(1.0, n)
 
 
@@ -95,7 +105,7 @@ def minibatch_run(optimizer, data, batch_size: int | None, steps: int, *, x0: fl
     """
     xs = torch.as_tensor(np.asarray(data, dtype=float))
     if batch_size is not None:
-        checks.integer("batch_size", batch_size, low=1, type_error=False)
+        checks.integer("batch_size", batch_size, low=1)
     gen = torch.Generator().manual_seed(seed)
 
     def set_grad(t, x):
@@ -161,7 +171,7 @@ def rows_changed(optimizer, lookups: Sequence[Sequence[int]], *, num_embeddings:
     for rows in lookups:
         before = emb.weight.detach().clone()
         opt.zero_grad()
-        emb(torch.as_tensor(list(rows))).sum().backward()
+        emb(torch.tensor(list(rows), dtype=torch.long)).sum().backward()
         opt.step()
         moved = (emb.weight.detach() != before).any(dim=1)
         changed.append(torch.nonzero(moved).flatten().tolist())

@@ -86,7 +86,7 @@ def count_evaluations(optimizer, landscape: str | Landscape, *, max_evals: int =
         **hparams: passed to the optimizer.
     """
     land = get_landscape(landscape)
-    checks.integer("max_evals", max_evals, low=1, type_error=False)
+    checks.integer("max_evals", max_evals, low=1)
     x = torch.tensor(land.start if x0 is None else x0, dtype=torch.float64, requires_grad=True)
     cls, settings = resolve_optimizer(optimizer)
     opt = cls([x], **{**settings, **hparams})

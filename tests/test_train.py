@@ -214,6 +214,30 @@ def test_seeded_runs_are_identical(tiny):
     assert train(model, opt, tiny, epochs=2, seed=4, **quiet()).loss != h1.loss
 
 
+@pytest.mark.parametrize("make_opt", [
+    lambda p: torch.optim.LBFGS(p, lr=0.5, max_iter=3),  # evaluates the loss several times per step
+    lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9),  # calls the closure once
+])
+def test_optimizer_gets_a_closure_like_its_own_loop(tiny, make_opt):
+    runs = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        model = LeNet()
+        runs.append((model, make_opt(model.parameters())))
+    (model, opt), (ref, ref_opt) = runs
+    h = train(model, opt, tiny, epochs=1, seed=5, **quiet())
+    losses = []
+    for x, y in tiny.batches("train", BATCH, seed=5, epoch=0):
+        def closure():
+            ref_opt.zero_grad()
+            loss = torch.nn.functional.cross_entropy(ref(x), y)
+            loss.backward()
+            return loss
+        losses.append(ref_opt.step(closure).item())
+    assert h.loss == losses
+    assert all(torch.equal(a, b) for a, b in zip(model.parameters(), ref.parameters()))
+
+
 def test_epoch_metrics_are_consistent(tiny):
     model, opt = fresh("sgd", 0.1)
     h = train(model, opt, tiny, epochs=2, **quiet())

@@ -11,7 +11,13 @@ yourself, and get ✓ or the first difference from torch with a hint.
 
 Each check returns a :class:`CheckResult`: truthy exactly when your code matches, one line
 when printed, a short block in a notebook. The fingerprints of known mistakes (bias
-correction, ε inside the root, a schedule shifted by one step, ...) are in :mod:`.hints`.
+correction, ε inside the root, a schedule shifted by one step, ...) are in :mod:`.hints`
+(optimizers) and :mod:`.sequence_hints` (schedules, plateau, EMA).
+
+Example:
+    >>> print(check_schedule(lambda t: 0.1 * 0.5 ** ((t + 1) // 10), "StepLR", lr=0.1, steps=20, step_size=10,
+    ...                      gamma=0.5))  # doctest: +ELLIPSIS
+    ✗ fn differs from torch.optim.lr_scheduler.StepLR(...) with lr=0.1 at t=9: expected 0.1, got 0.05. Hint: step ...
 """
 from .budget import train_within_budget
 from .ema import check_ema

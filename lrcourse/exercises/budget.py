@@ -18,8 +18,8 @@ def _unpack(made, what: str):
     if made is None or made is Ellipsis:
         raise Failed(CheckResult("not implemented", f"not implemented yet: {what} returned {made!r}"))
     if not (isinstance(made, tuple) and len(made) == 3 and isinstance(made[0], torch.optim.Optimizer)):
-        raise Failed(CheckResult("wrong type", f"{what} returned {shown(made)}; expected (optimizer, scheduler or None, "
-                                               "'step' or 'epoch' or None)"))
+        raise Failed(CheckResult("wrong type", f"{what} returned {shown(made)}; expected (optimizer, "
+                                               "scheduler or None, 'step' or 'epoch' or None)"))
     return made
 
 

@@ -35,7 +35,8 @@ def _averages(fn, name: str, xs: np.ndarray, first: bool) -> np.ndarray:
     try:
         got = np.asarray(out.detach().cpu().numpy() if hasattr(out, "detach") else out, dtype=float)
     except (TypeError, ValueError):
-        raise Failed(CheckResult("wrong type", f"{name}(xs) returned {shown(out)}; expected {len(xs)} numbers")) from None
+        message = f"{name}(xs) returned {shown(out)}; expected {len(xs)} numbers"
+        raise Failed(CheckResult("wrong type", message)) from None
     if got.shape != xs.shape:
         raise Failed(CheckResult("wrong type", f"{name}(xs) returned shape {got.shape} for {len(xs)} values; "
                                                f"expected {len(xs)} averages, one per value"))
@@ -59,7 +60,7 @@ def check_ema(fn, beta: float, *, bias_correction: bool) -> CheckResult:
     beta = checks.real("beta", beta, low=0.0, high=1.0, high_open=True)
     bias_correction = check_flag("bias_correction", bias_correction)
     if not callable(fn):
-        return CheckResult("wrong type", f"expected a function xs -> averages, got {fn!r}")
+        return CheckResult("wrong type", f"expected a function xs -> averages, got {shown(fn)}")
     name, label = name_of(fn), f"lrcourse.ema.ema(beta={beta:g}, bias_correction={bias_correction})"
     got = {s: _averages(fn, name, xs, first=i == 0) for i, (s, xs) in enumerate(SEQUENCES.items())}
     for seq, xs in SEQUENCES.items():
@@ -72,10 +73,10 @@ def check_ema(fn, beta: float, *, bias_correction: bool) -> CheckResult:
                                 for i, (h, _) in enumerate(variants[0])), np.concatenate(list(got.values())))
             hint = hint or rounding_hint(got[seq], expected)
             where = f"the '{seq}' sequence at t={t + 1}"
+            recent = ", ".join(f"{x:.4g}" for x in xs[max(0, t - 5):t + 1])
             return CheckResult("differs", f"{name} differs from {label} on {where}: expected "
                                f"{number(expected[t])}, got {number(got[seq][t])}",
-                               (("reference", label), ("first difference", where), ("x_1..x_t", ", ".join(
-                                   f"{x:.4g}" for x in xs[:t + 1][-6:])), ("expected", number(expected[t])),
-                                ("got", number(got[seq][t]))), hint)
+                               (("reference", label), ("first difference", where), ("values up to x_t", recent),
+                                ("expected", number(expected[t])), ("got", number(got[seq][t]))), hint)
     return CheckResult("match", f"{name} matches {label} on {len(SEQUENCES)} sequences × {N} values",
                        (("reference", label), ("sequences", ", ".join(SEQUENCES))))

@@ -149,7 +149,8 @@ def check_optimizer(cls, reference: str, **hyper) -> CheckResult:
         diff = first_difference(got, exp)
         if diff is not None:
             k, j = diff
-            hint = None if any(isinstance(r, Failed) for r in runs.values()) else _hint(reference, full, lr, runs, expected)
+            crashed = any(isinstance(r, Failed) for r in runs.values())
+            hint = None if crashed else _hint(reference, full, lr, runs, expected)
             where = f"step {k + 1} of problem '{problem}', parameter {_labels(problem)[j]}"
             return CheckResult("differs", f"{name} differs from {label} at {where}: expected {number(exp[k, j])}, "
                                f"got {number(got[k, j])}",

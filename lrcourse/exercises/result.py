@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import html
 import numbers
+import re
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,8 +55,9 @@ class CheckResult:
         return rows + [("hint", self.hint)] if self.hint else rows
 
     def _repr_markdown_(self) -> str:
-        head = f"**{'✓' if self else '✗'} {self.message}**"
-        return "\n".join([head, ""] + [f"- *{label}*: {value}" for label, value in self._rows()])
+        escape = functools.partial(re.sub, r"([\\`*_\[\]<>])", r"\\\1")  # a**b, t_cur, <lambda> as text
+        head = f"**{'✓' if self else '✗'} {escape(self.message)}**"
+        return "\n".join([head, ""] + [f"- *{label}*: {escape(str(value))}" for label, value in self._rows()])
 
     def _repr_html_(self) -> str:
         color = "#2e7d32" if self else "#c62828"

@@ -51,24 +51,28 @@ def torch_lrs(cls, lr: float, settings: dict, n: int) -> list:
     return out
 
 
-def _reference(reference: str, lr: float, settings: dict):
+def _lr_key(reference: str, settings: dict) -> str | None:
+    """The argument a pure schedule takes its lr as (None for torch's schedulers)."""
+    if reference in TORCH:
+        return None
+    key = next(k for k in LR_NAMES if k in inspect.signature(getattr(schedules, reference)).parameters)
+    if key in settings:
+        raise ValueError(f"settings must not hold {key}={settings[key]!r}: give the learning rate as lr=..., "
+                         f"which check_schedule passes to lrcourse.schedules.{reference} as {key}")
+    return key
+
+
+def _reference(reference: str, lr: float, settings: dict, key: str | None):
     """``(label, settings with defaults, values(n))`` for the reference schedule."""
     args = ", ".join(f"{k}={v!r}" for k, v in settings.items())
-    if reference in TORCH:
+    if key is None:
         cls = getattr(lr_scheduler, reference)
         return (f"torch.optim.lr_scheduler.{reference}({args}) with lr={lr:g}", with_defaults(cls, settings),
                 lambda n: torch_lrs(cls, lr, settings, n))
     factory = getattr(schedules, reference)
-    params = inspect.signature(factory).parameters
-    key = next((k for k in LR_NAMES if k in params), None)
-    if key is None or key in settings:
-        raise ValueError(f"settings must not hold {key!r}: check_schedule passes lr={lr!r} to "
-                         f"lrcourse.schedules.{reference} as {key}" if key else
-                         f"reference {reference!r} takes no learning rate; pick one of {', '.join(PURE)}")
-    full = with_defaults(factory, {**settings, key: lr})
     schedule = factory(**settings, **{key: lr})
-    return (f"lrcourse.schedules.{reference}({args}{', ' if args else ''}{key}={lr:g})", full,
-            lambda n: [float(schedule(t)) for t in range(n)])
+    return (f"lrcourse.schedules.{reference}({args}{', ' if args else ''}{key}={lr:g})",
+            with_defaults(factory, {**settings, key: lr}), lambda n: [float(schedule(t)) for t in range(n)])
 
 
 @returns_failures
@@ -94,14 +98,11 @@ def check_schedule(fn, reference: str, *, lr: float, steps: int, **settings) -> 
             + (" (use check_plateau)" if reference == "ReduceLROnPlateau" else ""))
     lr = checks.positive("lr", lr)
     steps = checks.integer("steps", steps, low=1)
+    key = _lr_key(reference, settings)
     try:
-        label, full, values = _reference(reference, lr, settings)
+        label, full, values = _reference(reference, lr, settings, key)
         expected = np.array(values(steps))
-    except ValueError as err:
-        if "check_schedule" in str(err) or "takes no learning rate" in str(err):
-            raise
-        raise ValueError(f"settings {settings} are refused by {reference}: {err}") from err
-    except TypeError as err:
+    except (TypeError, ValueError) as err:
         raise ValueError(f"settings {settings} are refused by {reference}: {err}") from err
     if not callable(fn):
         return CheckResult("wrong type", f"expected a function t -> lr, got {shown(fn)}")

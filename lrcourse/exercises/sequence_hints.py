@@ -20,10 +20,12 @@ from ..schedules.cyclic import ANNEAL
 _BOUNDARY = {"StepLR": "once t reaches step_size, 2·step_size, …: lr·gamma**(t // step_size)",
              "MultiStepLR": "at each milestone m, once t ≥ m (not t > m)"}
 _BOUNDARY.update(step=_BOUNDARY["StepLR"], multistep=_BOUNDARY["MultiStepLR"])
-_EARLY = "your schedule runs one step early: fn(t) is the lr of step t counted from 0, fn(0) the lr before any scheduler.step()"
-_LATE = "your schedule runs one step late: fn(0) is already the schedule's first value (t = scheduler.step() calls so far)"
+_EARLY = ("your schedule runs one step early: fn(t) is the lr of step t counted from 0, fn(0) the lr before any "
+          "scheduler.step()")
+_LATE = ("your schedule runs one step late: fn(0) is already the schedule's first value (t = scheduler.step() calls "
+         "so far)")
 _FLOOR = "the floor is left out: the cosine ends at {0}, not 0: {0} + (lr − {0})·(1 + cos(π·{1}))/2"
-_WARMUP = "the warmup starts at 0 instead of its first ramp value {}: a step at lr 0 is wasted"
+_WARMUP = "the warmup starts at 0 instead of its first ramp value {} (a step at lr 0 is wasted)"
 
 
 def schedule_variants(reference: str, lr: float, s: dict, ref: np.ndarray):
@@ -37,7 +39,8 @@ def schedule_variants(reference: str, lr: float, s: dict, ref: np.ndarray):
     if reference in ("StepLR", "step"):
         k, gamma = s["step_size"], s["gamma"]
         yield f"step decay at the wrong boundary: torch decays {boundary}", lambda t: lr * gamma ** math.ceil(t / k)
-        yield "round t / step_size down (t // step_size): the lr changes every step_size steps", lambda t: lr * gamma ** (t / k)
+        yield ("round t / step_size down (t // step_size): the lr changes every step_size steps",
+               lambda t: lr * gamma ** (t / k))
     if reference in ("CosineAnnealingLR", "cosine") and s["eta_min"]:
         yield _FLOOR.format("eta_min", "t/T_max"), schedules.cosine(s["T_max"], lr=lr)
     if reference in ("CosineAnnealingWarmRestarts", "cosine_restarts") and s["eta_min"]:
@@ -135,9 +138,10 @@ def ema_variants(xs: np.ndarray, beta: float, bias_correction: bool):
     plain = ema(xs, beta)
     if bias_correction:
         yield "bias correction is missing: divide v_t by 1 − βᵗ (t = 1 for the first value)", plain
-        yield "the exponent is off by one: divide v_t by 1 − βᵗ with t = 1 for the first value", plain / (1 - beta ** (t + 1))
+        off_by_one = "the exponent is off by one: divide v_t by 1 − βᵗ with t = 1 for the first value"
+        yield off_by_one, plain / (1 - beta ** (t + 1))
         with np.errstate(divide="ignore", invalid="ignore"):
-            yield "the exponent is off by one: divide v_t by 1 − βᵗ with t = 1 for the first value", plain / (1 - beta ** (t - 1))
+            yield off_by_one, plain / (1 - beta ** (t - 1))
     else:
         yield "bias_correction=False asks for v_t itself, without dividing by 1 − βᵗ", plain / (1 - beta ** t)
     started = xs[0] * beta ** (t - 1) + np.concatenate([[0.0], ema(xs[1:], beta) if len(xs) > 1 else []])

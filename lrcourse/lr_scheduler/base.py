@@ -38,7 +38,7 @@ from weakref import ref
 import torch
 from torch.optim import Optimizer
 
-from ..schedules import checks
+from ..schedules import cached, checks
 
 # torch's warning texts, word for word (tests trigger each in both libraries and compare).
 EPOCH_DEPRECATION_WARNING = (
@@ -162,9 +162,34 @@ class LRScheduler:
         finally:
             self._is_initial = False
 
+    def _shape(self, factory, *settings):
+        """The pure schedule ``factory(*settings)`` of the settings held *now*.
+
+        Kept on the instance per distinct settings (``_shapes``), so a step costs a dictionary
+        look-up while a changed or loaded setting takes effect at once; derived from the
+        settings, ``_shapes`` is never saved. Settings that cannot be hashed rebuild each time.
+        """
+        shapes = self.__dict__.get("_shapes")
+        if shapes is None:
+            shapes = self._shapes = {}
+        key = (factory, settings)
+        try:
+            return shapes[key]
+        except KeyError:
+            if len(shapes) > 16:  # settings changed many times: start afresh
+                shapes.clear()
+            f = shapes[key] = cached(factory, *settings)
+            return f
+        except TypeError:  # unhashable setting (a callable object defining __eq__)
+            return factory(*settings)
+
     def state_dict(self) -> dict[str, Any]:
-        """Settings and counters: everything but the optimizer (save its state_dict alongside)."""
-        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
+        """Settings and counters: everything but the optimizer (save its state_dict alongside)
+        and the schedules built from the settings."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_shapes")}
+
+    def __getstate__(self) -> dict:  # pickling the scheduler itself: the built schedules are rebuilt
+        return {k: v for k, v in self.__dict__.items() if k != "_shapes"}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Take over the saved settings and counters: the next step follows the loaded schedule."""
@@ -235,10 +260,15 @@ class Chainable(LRScheduler):
         raise NotImplementedError
 
     def _ratio(self, t: int) -> tuple:
-        """``(f(t-1), f(t))``, with $f(-1) = 1$; subclasses whose ratio torch writes as a plain
+        """``(f(t-1), f(t))``, with $f(-1) = 1$ and $f(t-1)$ remembered from the step before
+        when the schedule is the same; subclasses whose ratio torch writes as a plain
         multiplier (StepLR, ExponentialLR, ...) override it with torch's exact one."""
         f = self._schedule()
-        return (f(t - 1), f(t)) if t else (1.0, f(0))
+        last = self._shapes.get("last")  # (f, t, f(t)) of the previous step
+        before = last[2] if last is not None and last[1] == t - 1 and last[0] is f else (f(t - 1) if t else 1.0)
+        now = f(t)
+        self._shapes["last"] = (f, t, now)
+        return before, now
 
     def get_lr(self) -> list:
         if not self._in_step:

@@ -44,7 +44,7 @@ def _check_members(owner: str, schedulers, optimizer) -> list:
 
 class _Composite(LRScheduler):
     def state_dict(self) -> dict[str, Any]:
-        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
+        state = {k: v for k, v in super().state_dict().items() if k != "_schedulers"}
         state["_schedulers"] = [s.state_dict() for s in self._schedulers]
         return state
 

@@ -18,8 +18,9 @@ from __future__ import annotations
 import math
 
 from .. import schedules
-from ..schedules import cached, checks
-from ..schedules.shapes import anneal_cos, anneal_linear
+from ..schedules import checks
+from ..schedules.cyclic import ANNEAL_STRATEGIES
+from ..schedules.shapes import ANNEAL, anneal_cos, anneal_linear
 from .base import LRScheduler, callables_state, check_optimizer, group_values, per_group, set_group_value
 
 
@@ -79,7 +80,7 @@ class CyclicLR(LRScheduler):
         self.base_lrs = base_lrs
 
     def _wave(self):
-        return cached(schedules.triangle_wave, self.total_size, self.step_ratio, self.mode, self.gamma,
+        return self._shape(schedules.triangle_wave, self.total_size, self.step_ratio, self.mode, self.gamma,
                       self._scale_fn_custom, self.scale_mode)
 
     def get_lr(self):
@@ -129,7 +130,8 @@ class OneCycleLR(LRScheduler):
         else:
             raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
         self.pct_start, self.three_phase, self.anneal_strategy = pct_start, three_phase, anneal_strategy
-        self._curve((0.0, 1.0, 0.0))  # checks the settings
+        self._position()  # checks the settings
+        checks.choice("anneal_strategy", anneal_strategy, ANNEAL_STRATEGIES)
         div = checks.positive("div_factor", div_factor)
         final_div = checks.positive("final_div_factor", final_div_factor)
         max_lrs = per_group("max_lr", optimizer, max_lr)
@@ -143,18 +145,20 @@ class OneCycleLR(LRScheduler):
             _momentum_setup(self, optimizer, base_momentum, max_momentum, last_epoch == -1)
         super().__init__(optimizer, last_epoch)
 
-    def _curve(self, levels):
-        return cached(schedules.one_cycle_through, self.total_steps, levels, self.pct_start,
-                      self.anneal_strategy, self.three_phase)
+    def _position(self):
+        return self._shape(schedules.one_cycle_position, self.total_steps, self.pct_start, self.three_phase)
 
     def get_lr(self):
         self._warn_outside_step()
-        t = self.last_epoch
+        where = self._position()(self.last_epoch)  # (phase, progress), the same for every group
+        curve, three = ANNEAL[self.anneal_strategy], self.three_phase
         lrs = []
         for g in self.optimizer.param_groups:
-            lrs.append(self._curve((g["initial_lr"], g["max_lr"], g["min_lr"]))(t))
+            lrs.append(schedules.one_cycle_level(where, (g["initial_lr"], g["max_lr"], g["min_lr"]), curve, three))
             if self.cycle_momentum:
-                _set_momentum(self, g, self._curve((g["max_momentum"], g["base_momentum"], g["max_momentum"]))(t))
+                momentum = schedules.one_cycle_level(where, (g["max_momentum"], g["base_momentum"], g["max_momentum"]),
+                                                     curve, three)
+                _set_momentum(self, g, momentum)
         return lrs
 
 

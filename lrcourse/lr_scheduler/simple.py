@@ -28,7 +28,7 @@ from collections import Counter
 from typing import Any
 
 from .. import schedules
-from ..schedules import cached, checks
+from ..schedules import checks
 from .base import Chainable, LRScheduler, callables_state, check_optimizer, group_values
 
 
@@ -97,7 +97,7 @@ class StepLR(Chainable):
         super().__init__(optimizer, last_epoch)
 
     def _schedule(self):
-        return cached(schedules.step, self.step_size, self.gamma)
+        return self._shape(schedules.step, self.step_size, self.gamma)
 
     def _ratio(self, t):  # torch's: times gamma at each multiple of step_size after 0
         return (1.0, self.gamma) if t and t % self.step_size == 0 else (1.0, 1.0)
@@ -115,11 +115,11 @@ class MultiStepLR(Chainable):
         super().__init__(optimizer, last_epoch)
 
     def _schedule(self):
-        return cached(schedules.multistep, tuple(sorted(self.milestones.elements())), self.gamma)
+        return self._shape(schedules.multistep, tuple(sorted(self.milestones.elements())), self.gamma)
 
     def _ratio(self, t):  # torch's: times gamma ** (how often t is a milestone)
         k = self.milestones.get(t, 0)
-        return (1.0, cached(schedules.exponential, self.gamma)(k)) if k else (1.0, 1.0)
+        return (1.0, self._shape(schedules.exponential, self.gamma)(k)) if k else (1.0, 1.0)
 
 
 class ConstantLR(Chainable):
@@ -138,7 +138,7 @@ class ConstantLR(Chainable):
         super().__init__(optimizer, last_epoch)
 
     def _schedule(self):
-        return cached(schedules.constant, 1.0, self.factor, self.total_iters)
+        return self._shape(schedules.constant, 1.0, self.factor, self.total_iters)
 
     def _ratio(self, t):  # torch's: times factor at step 0, divided by it at total_iters
         if t == 0:
@@ -155,7 +155,7 @@ class LinearLR(Chainable):
         super().__init__(optimizer, last_epoch)
 
     def _schedule(self):
-        return cached(schedules.linear, self.start_factor, self.end_factor, self.total_iters)
+        return self._shape(schedules.linear, self.start_factor, self.end_factor, self.total_iters)
 
 
 class ExponentialLR(Chainable):
@@ -167,7 +167,7 @@ class ExponentialLR(Chainable):
         super().__init__(optimizer, last_epoch)
 
     def _schedule(self):
-        return cached(schedules.exponential, self.gamma)
+        return self._shape(schedules.exponential, self.gamma)
 
     def _ratio(self, t):  # torch's: times gamma at every step after 0
         return (1.0, self.gamma) if t else (1.0, 1.0)
@@ -182,7 +182,7 @@ class PolynomialLR(Chainable):
         super().__init__(optimizer, last_epoch)
 
     def _schedule(self):
-        return cached(schedules.polynomial, self.total_iters, self.power)
+        return self._shape(schedules.polynomial, self.total_iters, self.power)
 
 
 class CosineAnnealingLR(Chainable):
@@ -202,4 +202,4 @@ class CosineAnnealingLR(Chainable):
         return self.eta_min
 
     def _schedule(self):
-        return cached(schedules.cosine, self.T_max)
+        return self._shape(schedules.cosine, self.T_max)

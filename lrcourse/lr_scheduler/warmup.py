@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import schedules
-from ..schedules import cached, checks
+from ..schedules import checks
 from .base import ClosedForm, LRScheduler, group_values, set_group_value
 
 
@@ -49,7 +49,7 @@ class WarmupLR(LRScheduler):
         self._scale(self._factor()(0))
 
     def _factor(self):
-        return cached(schedules.warmup_factor, self.warmup_steps, self.kind, self.start_factor)
+        return self._shape(schedules.warmup_factor, self.warmup_steps, self.kind, self.start_factor)
 
     def _scale(self, w: float) -> None:
         if w != 1:
@@ -69,7 +69,7 @@ class WarmupLR(LRScheduler):
         self._scale(factor(self.last_epoch))
 
     def state_dict(self) -> dict[str, Any]:
-        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "scheduler")}
+        state = {k: v for k, v in super().state_dict().items() if k != "scheduler"}
         state["scheduler"] = self.scheduler.state_dict()
         return state
 
@@ -95,7 +95,7 @@ class InverseSqrtLR(ClosedForm):
         super().__init__(optimizer, last_epoch)
 
     def _schedule(self):
-        return cached(schedules.inverse_sqrt, self.warmup_steps)
+        return self._shape(schedules.inverse_sqrt, self.warmup_steps)
 
 
 class WSDLR(ClosedForm):
@@ -122,5 +122,5 @@ class WSDLR(ClosedForm):
         super().__init__(optimizer, last_epoch)
 
     def _schedule(self):
-        return cached(schedules.wsd, self.total_steps, self.warmup_steps, self.decay_steps, 1.0,
+        return self._shape(schedules.wsd, self.total_steps, self.warmup_steps, self.decay_steps, 1.0,
                       self.min_lr_ratio, self.shape)

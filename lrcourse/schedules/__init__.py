@@ -18,7 +18,8 @@ learning rate (what :mod:`lrcourse.lr_scheduler` uses); pass ``lr=`` to get lear
   per-step look-up).
 """
 from .basic import cached, constant, cosine, exponential, linear, multistep, polynomial, step
-from .cyclic import (cosine_restarts, cyclic, cyclic_position, one_cycle, one_cycle_phases, one_cycle_through,
+from .cyclic import (cosine_restarts, cyclic, cyclic_position, one_cycle, one_cycle_level, one_cycle_phases, one_cycle_position,
+                     one_cycle_through,
                      restart_position, triangle_wave)
 from .d2l import CosineScheduler, FactorScheduler, SquareRootScheduler
 from .join import adam_warmup_steps, anneal, join, warmup, warmup_factor
@@ -28,7 +29,7 @@ from .shapes import ANNEAL, anneal_1_sqrt, anneal_cos, anneal_linear, rsqrt, tri
 __all__ = [
     "anneal_cos", "anneal_linear", "anneal_1_sqrt", "triangle", "rsqrt", "ANNEAL",
     "constant", "linear", "step", "multistep", "exponential", "cosine", "polynomial",
-    "cyclic", "cyclic_position", "triangle_wave", "one_cycle", "one_cycle_phases", "one_cycle_through",
+    "cyclic", "cyclic_position", "triangle_wave", "one_cycle", "one_cycle_phases", "one_cycle_position", "one_cycle_level", "one_cycle_through",
     "cosine_restarts", "restart_position", "join", "anneal", "warmup", "warmup_factor", "adam_warmup_steps",
     "inverse_sqrt", "wsd", "cosine_cycles", "SquareRootScheduler", "FactorScheduler", "CosineScheduler",
     "cached",

@@ -126,34 +126,18 @@ def one_cycle_phases(total_steps: int, pct_start: float = 0.3, three_phase: bool
     return ends
 
 
-def _phase(curve, start, end, offset, length, u):
-    return curve(start, end, (u + offset) / length)
+def _progress(index, offset, length, u):
+    return index, (u + offset) / length
 
 
-def one_cycle_through(total_steps: int, levels: tuple, pct_start: float = 0.3,
-                      anneal_strategy: str = "cos", three_phase: bool = False) -> Schedule:
-    """One-cycle through ``levels = (start, peak, end)``: start to peak, then to end (two
-    phases) or back to start and then to end (three), each phase an anneal, joined. What
-    :class:`~lrcourse.lr_scheduler.OneCycleLR` evaluates per param group: lr through
-    ``(initial_lr, max_lr, min_lr)``, momentum through ``(max_momentum, base_momentum, max_momentum)``.
-
-    A phase's progress is torch's ``(t - previous end) / (end - previous end)``; stepping
-    past ``total_steps`` raises ValueError, as torch's does.
-
-    Args:
-        total_steps: number of steps in the cycle, int >= 1.
-        levels: ``(start, peak, end)`` values (numbers or 0-dim tensors).
-        pct_start: fraction of the steps spent going up, float in [0, 1] (default 0.3).
-        anneal_strategy: "cos" or "linear" (default "cos").
-        three_phase: fastai's up / down / annihilate shape (default False).
-    """
+def one_cycle_position(total_steps: int, pct_start: float = 0.3, three_phase: bool = False) -> Schedule:
+    """``t -> (phase, progress)``: which phase of one-cycle step ``t`` is in and how far
+    through it, torch's ``(t - previous end) / (end - previous end)``; the phases joined.
+    Stepping past ``total_steps`` raises ValueError, as torch's does."""
     ends = one_cycle_phases(total_steps, pct_start, three_phase)
-    curve = ANNEAL[checks.choice("anneal_strategy", anneal_strategy, ANNEAL_STRATEGIES)]
-    start, peak, end = levels
-    points = (start, peak, start, end) if three_phase else (start, peak, end)
     pieces, bounds, first, begin = [], [], 0, 0.0
-    for a, b, stop in zip(points, points[1:], ends):
-        pieces.append(functools.partial(_phase, curve, a, b, first - begin, stop - begin))
+    for i, stop in enumerate(ends):
+        pieces.append(functools.partial(_progress, i, first - begin, stop - begin))
         first, begin = max(first, math.floor(stop) + 1), stop
         bounds.append(first)
     joined = join(pieces, bounds[:-1])
@@ -165,6 +149,35 @@ def one_cycle_through(total_steps: int, levels: tuple, pct_start: float = 0.3,
         return joined(t)
 
     return schedule
+
+
+def one_cycle_level(position: tuple, levels: tuple, curve, three_phase: bool = False):
+    """The value at ``position = (phase, progress)`` of a one-cycle through ``levels =
+    (start, peak, end)``: start to peak, then to end (two phases) or back to start and then
+    to end (three), along ``curve`` (an anneal from :mod:`~lrcourse.schedules.shapes`)."""
+    i, pct = position
+    start, peak, end = levels
+    points = (start, peak, start, end) if three_phase else levels
+    return curve(points[i], points[i + 1], pct)
+
+
+def one_cycle_through(total_steps: int, levels: tuple, pct_start: float = 0.3,
+                      anneal_strategy: str = "cos", three_phase: bool = False) -> Schedule:
+    """One-cycle through ``levels = (start, peak, end)`` (see :func:`one_cycle_level`), each
+    phase an anneal: what :class:`~lrcourse.lr_scheduler.OneCycleLR` gives per param group,
+    lr through ``(initial_lr, max_lr, min_lr)``, momentum through ``(max_momentum,
+    base_momentum, max_momentum)``.
+
+    Args:
+        total_steps: number of steps in the cycle, int >= 1.
+        levels: ``(start, peak, end)`` values (numbers or 0-dim tensors).
+        pct_start: fraction of the steps spent going up, float in [0, 1] (default 0.3).
+        anneal_strategy: "cos" or "linear" (default "cos").
+        three_phase: fastai's up / down / annihilate shape (default False).
+    """
+    position = one_cycle_position(total_steps, pct_start, three_phase)
+    curve = ANNEAL[checks.choice("anneal_strategy", anneal_strategy, ANNEAL_STRATEGIES)]
+    return lambda t: one_cycle_level(position(t), levels, curve, three_phase)
 
 
 def one_cycle(total_steps: int, max_lr: float = 1.0, pct_start: float = 0.3,

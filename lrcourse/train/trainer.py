@@ -5,6 +5,11 @@ each, :math:`\\theta \\leftarrow \\mathrm{opt}(\\theta, \\nabla_\\theta \\ell)` 
 schedule sets (see :mod:`lrcourse.train.stepping` for when each kind of schedule is applied),
 then the model is evaluated on the test split in batches under ``torch.no_grad``.
 
+:func:`train` reads as its parts: :func:`_check_arguments`; :func:`_place` (device and data);
+:func:`_start` (seed a fresh run, or load a checkpoint); then per epoch :func:`_run_epoch`
+(:func:`_train_epoch` over :func:`lrcourse.train.loop.batch_step`, evaluation, the epoch's
+schedule step, the records), the live plot and the checkpoint.
+
 Example:
     >>> import torch
     >>> from lrcourse.data import fashion_mnist

@@ -24,8 +24,8 @@ import torch
 from .. import optim
 from ..landscapes import get_landscape, plot_paths
 from ..optim.radam import rectification
-from ..orthogonalize import ns_map
-from ..probes import minibatch_run, noisy_run, replay, skewed_sample
+from ..orthogonalize import ns_map, spectrum_matrix
+from ..probes import minibatch_run, noisy_run, rare_gradients, replay, skewed_sample
 from ..quasi_newton import ROSENBROCK, count_evaluations
 from ..schedules import adam_warmup_steps, checks, warmup_factor
 from .base import Explorer, View
@@ -33,6 +33,7 @@ from .base import Explorer, View
 #: GD's and Adam's learning rates for the L-BFGS comparison (GD's near its stability limit)
 BASELINES = {"rosenbrock": {"GD": 2e-3, "Adam": 0.3}, "ill-conditioned": {"GD": 0.4, "Adam": 0.3}}
 TOLERANCE = 1e-8  # f - f* that counts as solved
+SGD_LR = 0.02  # mini-batch SGD beside Rprop: small enough to hover near the mean
 
 
 def _slider(kind, value, low, high, label, step=None, fmt=".3g"):
@@ -45,25 +46,25 @@ def _slider(kind, value, low, high, label, step=None, fmt=".3g"):
                                continuous_update=False)
 
 
-def rprop_view(batch_size: int = 1, min_step: float = 1e-6, steps: int = 400, lr: float = 0.1) -> View:
+def rprop_view(batch_size: int = 1, min_step: float = 1e-6, steps: int = 1000, lr: float = 0.1) -> View:
     r"""Rprop estimating the mean of skewed data (:func:`~lrcourse.probes.skewed_sample`): full batch,
     mini-batches of ``batch_size`` with :math:`\Delta_{\min}` = ``min_step``, and mini-batch SGD.
 
     Args:
         batch_size: examples per mini-batch (drawn with replacement). Default 1.
         min_step: Rprop's smallest step :math:`\Delta_{\min}` (``step_sizes[0]``). Default 1e-6 (torch's).
-        steps: steps of each run. Default 400.
-        lr: Rprop's first step :math:`\Delta_0`, and SGD's lr. Default 0.1.
+        steps: steps of each run. Default 1000.
+        lr: Rprop's first step :math:`\Delta_0`. Default 0.1.
     """
     data = skewed_sample()
     mean, median = data.mean(), np.median(data)
     rprop = dict(lr=lr, step_sizes=(min_step, 50), keys=("step_size",))
     full = minibatch_run(optim.Rprop, data, None, steps, **rprop)
     mini = minibatch_run(optim.Rprop, data, batch_size, steps, **rprop)
-    sgd = minibatch_run(optim.SGD, data, batch_size, steps, lr=lr)
+    sgd = minibatch_run(optim.SGD, data, batch_size, steps, lr=SGD_LR)
     fig, (ax, axs) = plt.subplots(1, 2, figsize=(11, 3.8), layout="constrained")
     t = np.arange(steps + 1)
-    ax.plot(t, sgd["x"], color="0.6", lw=0.8, label=f"SGD, batch {batch_size}, lr={lr:g}")
+    ax.plot(t, sgd["x"], color="0.6", lw=0.8, label=f"SGD, batch {batch_size}, lr={SGD_LR:g}")
     ax.plot(t, full["x"], color="C0", lw=2, label="Rprop, full batch")
     ax.plot(t, mini["x"], color="C3", lw=1.5, label=f"Rprop, batch {batch_size}")
     ax.axhline(mean, color="k", ls="--", lw=1, label=f"minimum = mean {mean:.3f}")
@@ -82,11 +83,11 @@ def rprop_view(batch_size: int = 1, min_step: float = 1e-6, steps: int = 400, lr
     return View(fig, summary)
 
 
-def rprop_explorer(batch_size: int = 1, min_step: float = 1e-6) -> Explorer:
+def rprop_explorer(batch_size: int = 1, min_step: float = 1e-6, steps: int = 1000) -> Explorer:
     """Sliders ``batch_size`` (1 to 256) and ``min_step`` (1e-6 to 1e-2, log) for :func:`rprop_view`."""
     controls = {"batch_size": _slider("int", batch_size, 1, 256, "batch size"),
                 "min_step": _slider("log", min_step, -6, -2, "Δmin (step_sizes[0])", fmt=".0e")}
-    return Explorer(rprop_view, controls, title="Rprop: full batch vs mini-batches")
+    return Explorer(rprop_view, controls, fixed={"steps": steps}, title="Rprop: full batch vs mini-batches")
 
 
 def asgd_view(lr: float = 0.1, noise: float = 1.0, t0: int = 100, steps: int = 1000) -> View:
@@ -119,12 +120,12 @@ def asgd_view(lr: float = 0.1, noise: float = 1.0, t0: int = 100, steps: int = 1
     return View(fig, summary)
 
 
-def asgd_explorer(lr: float = 0.1, noise: float = 1.0, t0: int = 100) -> Explorer:
+def asgd_explorer(lr: float = 0.1, noise: float = 1.0, t0: int = 100, steps: int = 1000) -> Explorer:
     """Sliders ``lr`` (0.01 to 0.45), ``noise`` (0 to 3) and ``t0`` (0 to 900) for :func:`asgd_view`."""
     controls = {"lr": _slider("float", lr, 0.01, 0.45, "learning rate η", 0.01, ".2f"),
                 "noise": _slider("float", noise, 0.0, 3.0, "noise σ", 0.1, ".1f"),
-                "t0": _slider("int", t0, 0, 900, "t0 (averaging starts)")}
-    return Explorer(asgd_view, controls, title="ASGD: averaging the iterates of noisy SGD")
+                "t0": _slider("int", t0, 0, steps - 100, "t0 (averaging starts)")}
+    return Explorer(asgd_view, controls, fixed={"steps": steps}, title="ASGD: averaging the iterates of noisy SGD")
 
 
 def lbfgs_runs(landscape: str = "rosenbrock", history_size: int = 10, line_search: bool = True,
@@ -171,22 +172,17 @@ def lbfgs_view(landscape: str = "rosenbrock", history_size: int = 10, line_searc
     return View(fig, summary)
 
 
-def lbfgs_explorer(landscape: str = "rosenbrock", history_size: int = 10, line_search: bool = True) -> Explorer:
+def lbfgs_explorer(landscape: str = "rosenbrock", history_size: int = 10, line_search: bool = True,
+                   max_evals: int = 2000) -> Explorer:
     """Landscape chooser, ``history_size`` (1 to 20) and line-search box for :func:`lbfgs_view`."""
     controls = {"landscape": widgets.Dropdown(options=list(BASELINES), value=landscape, description="function"),
                 "history_size": _slider("int", history_size, 1, 20, "history_size m"),
                 "line_search": widgets.Checkbox(value=line_search, description="strong Wolfe line search")}
-    return Explorer(lbfgs_view, controls, title="L-BFGS against GD and Adam, by function evaluations")
-
-
-def rare_gradients(steps: int = 1000, period: int = 200) -> np.ndarray:
-    """A rare feature's gradients: 1 every ``period`` steps (from step 0), 0 otherwise."""
-    checks.integer("period", period, low=1, type_error=False)
-    return (np.arange(steps) % period == 0).astype(float)
+    return Explorer(lbfgs_view, controls, fixed={"max_evals": max_evals}, title="L-BFGS against GD and Adam, by function evaluations")
 
 
 def adamax_view(beta2: float = 0.999, period: int = 200, steps: int = 1000) -> View:
-    r"""Adam and Adamax (``lr=1``, :math:`\beta_1 = 0.9`) fed :func:`rare_gradients`: their denominators
+    r"""Adam and Adamax (``lr=1``, :math:`\beta_1 = 0.9`) fed :func:`~lrcourse.probes.rare_gradients`: their denominators
     :math:`\sqrt{\hat s_t}` and :math:`u_t` (left) and their steps :math:`|\Delta\theta_t|/\eta` (right).
 
     Args:
@@ -209,19 +205,18 @@ def adamax_view(beta2: float = 0.999, period: int = 200, steps: int = 1000) -> V
     for i, (name, move) in enumerate(moves.items()):
         axs.semilogy(t, np.maximum(move, 1e-12), color=f"C{i}", label=name)
     axs.axhline(1.0, color="k", ls=":", lw=1, label="η")
-    axs.set(title=r"Step $|\Delta\theta_t|\,/\,\eta$", xlabel="step t", ylabel="log scale", ylim=(1e-6, 10))
+    axs.set(title=r"Step $|\Delta\theta_t|\,/\,\eta$ (log scale)", xlabel="step t", ylabel="log scale", ylim=(1e-6, 10))
     axs.legend(fontsize="x-small")
     summary = (f"beta2={beta2:.4g}, period={period}: largest step / lr {moves['Adam'].max():.3g} (Adam), "
                f"{moves['Adamax'].max():.3g} (Adamax)")
     return View(fig, summary)
 
 
-def adamax_explorer(beta2: float = 0.999, period: int = 200) -> Explorer:
-    """Sliders ``beta2`` (0.9 to 0.9999) and ``period`` (10 to 500) for :func:`adamax_view`."""
-    controls = {"beta2": widgets.SelectionSlider(options=[0.9, 0.99, 0.999, 0.9999], value=beta2, description="β2",
-                                                 continuous_update=False),
+def adamax_explorer(beta2: float = 0.999, period: int = 200, steps: int = 1000) -> Explorer:
+    """``beta2`` chooser (0.9 to 0.9999) and ``period`` slider (10 to 500) for :func:`adamax_view`."""
+    controls = {"beta2": widgets.Dropdown(options=[0.9, 0.99, 0.999, 0.9999], value=beta2, description="β2"),
                 "period": _slider("int", period, 10, 500, "period (steps)")}
-    return Explorer(adamax_view, controls, title="Adamax's ∞-norm against Adam's RMS, on a rare feature")
+    return Explorer(adamax_view, controls, fixed={"steps": steps}, title="Adamax's ∞-norm against Adam's RMS, on a rare feature")
 
 
 def radam_curves(beta2: float = 0.999, steps: int | None = None) -> dict[str, np.ndarray]:
@@ -261,48 +256,38 @@ def radam_view(beta2: float = 0.999) -> View:
 
 
 def radam_explorer(beta2: float = 0.999) -> Explorer:
-    """A ``beta2`` slider (0.95 to 0.9995) for :func:`radam_view`."""
+    """A ``beta2`` chooser (0.95 to 0.9995) for :func:`radam_view`."""
     options = [0.95, 0.98, 0.99, 0.995, 0.999, 0.9995]
-    controls = {"beta2": widgets.SelectionSlider(options=options, value=beta2, description="β2",
-                                                 continuous_update=False)}
+    controls = {"beta2": widgets.Dropdown(options=options, value=beta2, description="β2")}
     return Explorer(radam_view, controls, title="RAdam's rectification as a warmup")
 
 
-def spectrum_matrix(rows: int = 64, cols: int = 128, decay: float = 0.9, seed: int = 0) -> torch.Tensor:
-    r"""A gradient-like matrix :math:`U\,\mathrm{diag}(\mathrm{decay}^i)\,V^\top` with random orthogonal
-    :math:`U, V`: a few large directions and many small ones."""
-    gen = torch.Generator().manual_seed(seed)
-    k = min(rows, cols)
-    U, _ = torch.linalg.qr(torch.randn(rows, k, generator=gen, dtype=torch.float64))
-    V, _ = torch.linalg.qr(torch.randn(cols, k, generator=gen, dtype=torch.float64))
-    return (U * decay ** torch.arange(k, dtype=torch.float64)) @ V.T
-
-
 def muon_view(ns_steps: int = 5, decay: float = 0.9) -> View:
-    r"""Singular values of :func:`spectrum_matrix` (normalised by :math:`\|G\|_F`) before and after
-    ``ns_steps`` of :func:`lrcourse.optim.newton_schulz` (left) and the map :math:`p^{\circ k}(\sigma)` (right).
+    r"""Singular values :math:`\sigma_i` of :func:`~lrcourse.orthogonalize.spectrum_matrix` (normalised by :math:`\|G\|_F`) and
+    what ``ns_steps`` of :func:`lrcourse.optim.newton_schulz` make of each direction,
+    :math:`u_i^\top \mathrm{NS}(G)\, v_i` (left), against the map :math:`p^{\circ k}(\sigma)` (right).
 
     Args:
         ns_steps: Newton–Schulz steps :math:`k`. Default 5 (torch's).
         decay: ratio of consecutive singular values of the matrix. Default 0.9.
     """
     G = spectrum_matrix(decay=decay)
-    before = torch.linalg.svdvals(G / G.norm()).numpy()
-    after = torch.linalg.svdvals(optim.newton_schulz(G, ns_steps=ns_steps).double()).numpy()
+    U, before, Vh = torch.linalg.svd(G / G.norm(), full_matrices=False)
+    after = ((U.T @ optim.newton_schulz(G, ns_steps=ns_steps).double()) * Vh).sum(dim=1).numpy()
+    before = before.numpy()
     fig, (ax, axm) = plt.subplots(1, 2, figsize=(11, 3.8), layout="constrained")
     i = np.arange(1, len(before) + 1)
     ax.semilogy(i, before, "o", ms=3, color="C0", label=r"before: $\sigma_i(G)/\|G\|_F$")
     ax.semilogy(i, after, "o", ms=3, color="C1", label=f"after {ns_steps} Newton–Schulz steps (bfloat16)")
-    ax.set(title="Singular values of a 64 x 128 update", xlabel="index i", ylabel=r"$\sigma_i$ (log scale)",
-           ylim=(1e-5, 3))
+    ax.set(title=f"Singular values of a {G.shape[0]} x {G.shape[1]} update", xlabel="direction i",
+           ylabel=r"$\sigma_i$ (log scale)", ylim=(1e-5, 3))
     ax.legend(fontsize="x-small")
-    s = np.linspace(0, 1, 400)
-    axm.plot(s, ns_map(s, ns_steps=ns_steps), color="C1", label=f"$p^{{\\circ {ns_steps}}}(\\sigma)$")
-    axm.plot(before, after, "o", ms=3, color="C0", alpha=0.6, label="this matrix")
+    s = np.geomspace(1e-5, 1, 600)
+    axm.semilogx(s, ns_map(s, ns_steps=ns_steps), color="C1", label=f"$p^{{\\circ {ns_steps}}}(\\sigma)$, exact")
+    axm.semilogx(before, after, "o", ms=3, color="C0", alpha=0.6, label="this matrix, bfloat16")
     axm.axhline(1, color="k", ls=":", lw=1)
-    axm.set(title=r"$p(\sigma) = a\sigma + b\sigma^3 + c\sigma^5$, iterated", xlabel=r"$\sigma$ before",
-            ylabel=r"$\sigma$ after", xlim=(0, 1))
-    axm.set_xscale("symlog", linthresh=1e-3)
+    axm.set(title=r"$p(\sigma) = a\sigma + b\sigma^3 + c\sigma^5$, iterated", xlabel=r"$\sigma$ before (log scale)",
+            ylabel=r"$\sigma$ after", xlim=(1e-5, 1))
     axm.legend(fontsize="x-small", loc="upper left")
     summary = (f"ns_steps={ns_steps}, decay={decay:.2f}: singular values {before.min():.1e}..{before.max():.2f} "
                f"become {after.min():.2f}..{after.max():.2f}")
