@@ -285,7 +285,7 @@ def _epoch_seed(seed: int, epoch: int) -> int:
 
 @dataclass
 class FashionMNIST:
-    """Both splits as uint8 tensors on one device; see :meth:`batches`."""
+    """The splits as uint8 tensors on one device: train, test and, when held out, val; see :meth:`batches`."""
 
     train_images: torch.Tensor
     train_labels: torch.Tensor
@@ -293,13 +293,23 @@ class FashionMNIST:
     test_labels: torch.Tensor
     root: Path | None = None
     classes: tuple = CLASSES
+    val_images: torch.Tensor | None = None
+    val_labels: torch.Tensor | None = None
 
     @property
     def device(self) -> torch.device:
         return self.train_images.device
 
+    @property
+    def splits(self) -> tuple[str, ...]:
+        """The splits this data holds: ``("train", "test")``, plus ``"val"`` when held out."""
+        return ("train", "test") + (("val",) if self.val_labels is not None else ())
+
     def split(self, split: str) -> tuple[torch.Tensor, torch.Tensor]:
-        checks.choice("split", split, tuple(SPLITS))
+        checks.choice("split", split, ("train", "val", "test"))
+        if split not in self.splits:
+            raise ValueError("split='val' needs a validation split: load the data with "
+                             "fashion_mnist(..., validation=N)")
         return getattr(self, f"{split}_images"), getattr(self, f"{split}_labels")
 
     def num_examples(self, split: str) -> int:
@@ -309,9 +319,10 @@ class FashionMNIST:
         return -(-self.num_examples(split) // batch_size)
 
     def to(self, device) -> FashionMNIST:
-        move = lambda t: t.to(device)  # noqa: E731
+        move = lambda t: None if t is None else t.to(device)  # noqa: E731
         return FashionMNIST(move(self.train_images), move(self.train_labels),
-                            move(self.test_images), move(self.test_labels), self.root)
+                            move(self.test_images), move(self.test_labels), self.root, self.classes,
+                            move(self.val_images), move(self.val_labels))
 
     def batches(self, split: str, batch_size: int, shuffle: bool = True, seed: int = 0,
                 epoch: int = 0) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
@@ -334,26 +345,55 @@ class FashionMNIST:
             yield x.to(torch.float32).div(255), y
 
 
+def _hold_out(y: torch.Tensor, validation: int | None, train_subset: int | None, seed: int):
+    """(train indices or None for all, val indices or None): ``validation`` examples stratified
+    from the training split, then ``train_subset`` stratified from the rest."""
+    if validation is None:
+        return (None if train_subset is None or train_subset == len(y) else
+                stratified_subset(y, train_subset, seed)), None
+    val = stratified_subset(y, validation, seed)
+    rest = torch.ones(len(y), dtype=torch.bool)
+    rest[val] = False
+    rest = rest.nonzero().squeeze(1)
+    if train_subset is None or train_subset == len(rest):
+        return rest, val
+    return rest[stratified_subset(y[rest], train_subset, seed)], val
+
+
 def fashion_mnist(root: str | os.PathLike | None = None, *, device=None, train_subset: int | None = None,
-                  test_subset: int | None = None, seed: int = 0) -> FashionMNIST:
+                  test_subset: int | None = None, seed: int = 0,
+                  validation: int | None = None) -> FashionMNIST:
     """Fashion-MNIST on ``device`` (default: cuda, then mps, then cpu), optionally subsetted.
 
     Args:
         root: data directory (default ``$LRCOURSE_DATA`` or ``~/.cache/lrcourse``).
         device: where the uint8 tensors live (default: the training device).
-        train_subset: keep this many training examples, stratified by class (default: all 60000).
+        train_subset: keep this many training examples, stratified by class (default: all that
+            are not held out for validation).
         test_subset: likewise for the 10000 test examples.
-        seed: picks the subsets.
+        seed: picks the subsets and the validation examples.
+        validation: hold out this many training examples, stratified by class, as a ``"val"``
+            split (default None: none). They are never trained on, and the test set is never
+            touched: tune on ``"val"``, report on ``"test"``. ``train_subset`` is then drawn
+            from the remaining training examples.
+
+    Example:
+        >>> data = fashion_mnist(train_subset=512, test_subset=256, validation=128, device="cpu")
+        >>> [data.num_examples(s) for s in data.splits]
+        [512, 256, 128]
     """
     device = resolve_device(device)
-    _check_subset("train_subset", train_subset, 60000)
+    _check_subset("validation", validation, 59999)
+    _check_subset("train_subset", train_subset, 60000 - (validation or 0))
     _check_subset("test_subset", test_subset, 10000)
-    tensors = []
-    for split, n in (("train", train_subset), ("test", test_subset)):
-        x, y = load_split(split, root)
-        _check_subset(f"{split}_subset", n, len(y))
-        if n is not None and n < len(y):
-            idx = stratified_subset(y, n, seed)
-            x, y = x[idx], y[idx]
-        tensors += [x.to(device), y.to(device)]
-    return FashionMNIST(*tensors, root=data_dir(root))
+    train_x, train_y = load_split("train", root)
+    _check_subset("validation", validation, len(train_y) - 1)
+    _check_subset("train_subset", train_subset, len(train_y) - (validation or 0))
+    train_idx, val_idx = _hold_out(train_y, validation, train_subset, seed)
+    test_x, test_y = load_split("test", root)
+    _check_subset("test_subset", test_subset, len(test_y))
+    test_idx = None if test_subset in (None, len(test_y)) else stratified_subset(test_y, test_subset, seed)
+    pick = lambda t, idx: (t if idx is None else t[idx]).to(device)  # noqa: E731
+    val = (None, None) if val_idx is None else (pick(train_x, val_idx), pick(train_y, val_idx))
+    return FashionMNIST(pick(train_x, train_idx), pick(train_y, train_idx), pick(test_x, test_idx),
+                        pick(test_y, test_idx), data_dir(root), CLASSES, *val)

@@ -63,7 +63,7 @@ from .schedules import checks
 from .train.loop import batch_step
 from .train.stepping import set_lr
 
-__all__ = ["LRFinderResult", "lr_range_test", "sweep", "smooth_losses"]
+__all__ = ["LRFinderResult", "lr_range_test", "sweep", "smooth_losses", "falling_part"]
 
 SUGGESTIONS = ("steepest", "minimum", "valley")
 MODES = ("exp", "linear")
@@ -143,6 +143,11 @@ class LRFinderResult:
     def suggestion(self, method: str = "steepest", skip_start: int = 10, skip_end: int = 5) -> float:
         """A learning rate read off the smoothed curve.
 
+        ``steepest`` and ``valley`` look only at the *falling part* (:func:`falling_part`): from
+        the last point still at the starting level to the lowest smoothed loss. fast.ai runs
+        ``valley`` on the whole curve, where a long noisy flat start can hold the longest
+        decreasing run and put the suggestion on the flat part.
+
         Args:
             method: ``"steepest"`` (torch-lr-finder, fast.ai ``steep``): where the smoothed
                 loss falls fastest per decade of lr; ``"minimum"`` (fast.ai ``minimum``):
@@ -155,6 +160,8 @@ class LRFinderResult:
         lrs, loss = self._trimmed(skip_start, skip_end)
         if method == "minimum":
             return float(lrs[np.argmin(loss)] / 10)
+        lo, hi = falling_part(loss)
+        lrs, loss = lrs[lo:hi + 1], loss[lo:hi + 1]
         if method == "steepest":
             return float(lrs[np.argmin(np.gradient(loss, np.log10(lrs)))])
         return float(lrs[_valley_index(loss)])
@@ -185,6 +192,24 @@ class LRFinderResult:
         ax.set_title(f"LR range test ({len(self.lrs)} steps, {self.stop_reason})")
         ax.legend(loc="best")
         return ax
+
+
+def falling_part(loss, level: float = 0.05) -> tuple[int, int]:
+    r"""Indices ``(lo, hi)`` of the falling part of a smoothed range-test curve :math:`\bar L`:
+    ``hi`` is the lowest point, ``lo`` the last point before it still within ``level`` of the
+    total drop of the starting value, :math:`\bar L_{lo} \ge \bar L_0 - \text{level}\,(\bar L_0 - \bar L_{hi})`.
+    At least 3 points long when the curve has 3 (``lo`` moves back as needed).
+
+    Example:
+        >>> falling_part(np.array([2.0, 2.01, 1.99, 1.5, 1.0, 0.8, 3.0]))
+        (2, 5)
+    """
+    loss = np.asarray(loss, dtype=float)
+    hi = int(np.argmin(loss))
+    start = np.nonzero(loss[:hi + 1] >= loss[0] - level * (loss[0] - loss[hi]))[0]
+    lo = min(int(start[-1]), max(0, hi - 2))
+    hi = max(hi, min(len(loss) - 1, lo + 2))
+    return lo, hi
 
 
 def _valley_index(loss: np.ndarray) -> int:

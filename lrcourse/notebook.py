@@ -7,7 +7,8 @@ from .config import fast_mode
 
 
 def setup(seed: int = 0, dpi: int = 72) -> bool:
-    """Seed every RNG, size figures for review-friendly outputs; returns ``fast_mode()``.
+    """Seed every RNG, size figures for review-friendly outputs, print which run this is
+    (``full run`` or ``fast run (LRCOURSE_FAST=1)``); returns ``fast_mode()``.
 
     Figures are PNG at a modest dpi so committed notebooks stay small. In fast mode (CI)
     torch computes on one thread: on two shared cores OpenMP's spin-waiting made two
@@ -37,6 +38,7 @@ def setup(seed: int = 0, dpi: int = 72) -> bool:
             ip.run_line_magic("config", "InlineBackend.figure_formats = ['png']")
     except Exception:  # pragma: no cover - plain Python
         pass
+    print("fast run (LRCOURSE_FAST=1)" if fast_mode() else "full run")
     return fast_mode()
 
 

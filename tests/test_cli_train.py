@@ -56,6 +56,8 @@ def test_train_writes_metrics_and_plots(real_root, tmp_path, capsys):
     (["--optimizer", "adagrad", "--scheduler", "onecycle", "--scheduler-interval", "step"],
      lambda h: h.lr[0] == pytest.approx(0.01 / 25)),  # nothing to cycle: cycle_momentum=False
     (["--channels-last"], lambda h: h.meta["channels_last"] is True),
+    (["--no-channels-last"], lambda h: h.meta["channels_last"] is False),
+    ([], lambda h: h.meta["channels_last"] is True),  # the CPU default
 ])
 def test_train_schedules_and_optimizers_by_name(real_root, tmp_path, extra, check):
     out = tmp_path / "run"

@@ -116,6 +116,40 @@ def test_source_directory_is_installed_and_loaded(synthetic, tmp_path, monkeypat
     assert ds.test_labels.tolist() == labels.tolist()
 
 
+def rows(images: torch.Tensor) -> list[bytes]:
+    return [bytes(im.flatten().tolist()) for im in images]
+
+
+# (validation, train_subset, seed): one line per case; 40 synthetic training images, 4 per class
+VALIDATION_CASES = [(10, None, 0), (10, None, 1), (20, 10, 0), (3, 37, 2), (39, None, 0)]
+
+
+@pytest.mark.parametrize("validation, train_subset, seed", VALIDATION_CASES)
+def test_validation_is_held_out_of_training_stratified_and_seeded(synthetic, tmp_path, validation,
+                                                                  train_subset, seed):
+    src, files = synthetic
+    root = data.prepare(tmp_path / "root", source=src, download=False)
+    full = data.fashion_mnist(root, device="cpu")
+    ds = data.fashion_mnist(root, device="cpu", validation=validation, train_subset=train_subset, seed=seed)
+    assert ds.splits == ("train", "test", "val") and full.splits == ("train", "test")
+    assert ds.num_examples("val") == validation and ds.num_examples("train") == (train_subset or 40 - validation)
+    val, train, every = rows(ds.val_images), rows(ds.train_images), rows(full.train_images)
+    assert not set(val) & set(train) and set(val) | set(train) <= set(every)
+    label_of = dict(zip(every, full.train_labels.tolist()))
+    assert [label_of[r] for r in val] == ds.val_labels.tolist()
+    assert [label_of[r] for r in train] == ds.train_labels.tolist()
+    counts = ds.val_labels.bincount(minlength=10)
+    assert counts.max() - counts.min() <= 1  # stratified: 4 per class, so validation/10 each
+    assert torch.equal(ds.test_images, full.test_images) and torch.equal(ds.test_labels, full.test_labels)
+    again = data.fashion_mnist(root, device="cpu", validation=validation, train_subset=train_subset, seed=seed)
+    assert torch.equal(again.val_images, ds.val_images) and torch.equal(again.train_images, ds.train_images)
+    other = data.fashion_mnist(root, device="cpu", validation=validation, seed=seed + 5)
+    assert rows(other.val_images) != val
+    moved = ds.to("cpu")
+    assert moved.splits == ds.splits and torch.equal(moved.val_labels, ds.val_labels)
+    assert sum(len(y) for _, y in ds.batches("val", 4, shuffle=False)) == validation
+
+
 def test_source_directory_missing_a_file(synthetic, tmp_path):
     src, _ = synthetic
     (src / "t10k-labels-idx1-ubyte.gz").unlink()
@@ -292,13 +326,18 @@ def test_batches_cover_each_example_once_reproducibly():
 @pytest.mark.parametrize("call, exc, pattern", [
     (lambda ds: next(ds.batches("train", 0)), ValueError, r"batch_size must be an int >= 1, got 0"),
     (lambda ds: next(ds.batches("train", 2.5)), ValueError, r"batch_size .* got 2.5"),
-    (lambda ds: next(ds.batches("valid", 8)), ValueError, r"split must be one of 'train', 'test', got 'valid'"),
+    (lambda ds: next(ds.batches("valid", 8)), ValueError, r"split must be one of 'train', 'val', 'test', got 'valid'"),
+    (lambda ds: next(ds.batches("val", 8)), ValueError, r"split='val' needs a validation split.*validation=N"),
     (lambda ds: data.load_split("valid"), ValueError, r"split must be one of 'train', 'test', got 'valid'"),
     (lambda ds: data.fashion_mnist(train_subset=0), ValueError, r"train_subset must be between 1 and 60000.*got 0"),
     (lambda ds: data.fashion_mnist(test_subset=10001), ValueError, r"test_subset must be between 1 and 10000"),
     (lambda ds: data.fashion_mnist(train_subset=1.5), TypeError, r"train_subset must be an int or None, got 1.5"),
     (lambda ds: data.fashion_mnist(train_subset=True), TypeError, r"train_subset must be an int"),
     (lambda ds: data.fashion_mnist(device="tpu"), ValueError, r"device must be 'cpu'.*got 'tpu'"),
+    (lambda ds: data.fashion_mnist(validation=0), ValueError, r"validation must be between 1 and 59999.*got 0"),
+    (lambda ds: data.fashion_mnist(validation=2.5), TypeError, r"validation must be an int or None, got 2.5"),
+    (lambda ds: data.fashion_mnist(validation=10000, train_subset=50001), ValueError,
+     r"train_subset must be between 1 and 50000 .*got 50001"),
 ])
 def test_bad_arguments(call, exc, pattern):
     with pytest.raises(exc, match=pattern):

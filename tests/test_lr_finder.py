@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 import lrcourse.lr_finder
-from lrcourse.lr_finder import LRFinderResult, lr_range_test, smooth_losses, sweep
+from lrcourse.lr_finder import LRFinderResult, falling_part, lr_range_test, smooth_losses, sweep
 
 matplotlib.use("Agg")
 
@@ -237,6 +237,46 @@ def test_suggestions_on_a_hand_made_curve():
     # valley: the longest decreasing run is indices 20..45; fast.ai picks about halfway
     valley = int(np.nonzero(r.lrs == r.suggestion("valley", skip_start=0, skip_end=0))[0][0])
     assert abs(valley - (20 + 45) / 2) <= 2
+
+
+def range_curve(lrs, centre, width, drop, blowup, noise, seed=0):
+    """A range-test curve written down directly: 2.3 at small lr, falling by ``drop`` as a logistic in
+    log10(lr) around ``centre`` (half-width ``width`` decades), then blowing up past ``blowup``;
+    plus seeded noise. Returns (raw losses, noise-free curve)."""
+    x = np.log10(lrs)
+    clean = 2.3 - drop / (1 + np.exp(-(x - centre) / width)) + np.exp((x - blowup) / 0.1)
+    return clean + noise * np.random.default_rng(seed).standard_normal(len(lrs)), clean
+
+
+CURVES = [  # (start_lr, end_lr, num_iter, centre, width, drop, blowup, noise)
+    (1e-7, 10.0, 100, -1.0, 0.15, 1.0, 0.2, 0.003),   # fast.ai's sweep: a long flat part first
+    (1e-4, 10.0, 300, -1.3, 0.25, 1.5, 0.0, 0.01),
+    (1e-3, 3.0, 400, -1.0, 0.3, 1.6, -0.2, 0.02),
+    (1e-5, 1.0, 200, -2.5, 0.2, 0.8, -0.5, 0.005),
+]
+
+
+@pytest.mark.parametrize("start_lr,end_lr,num_iter,centre,width,drop,blowup,noise", CURVES)
+@pytest.mark.parametrize("method", ["steepest", "valley"])
+def test_suggestion_lands_on_the_falling_part(start_lr, end_lr, num_iter, centre, width, drop, blowup,
+                                              noise, method):
+    lrs = np.geomspace(start_lr, end_lr, num_iter)
+    raw, clean = range_curve(lrs, centre, width, drop, blowup, noise)
+    r = LRFinderResult(lrs=lrs, losses=raw, smoothed=smooth_losses(raw, 0.05), diverged=False,
+                       stop_reason="completed")
+    lr = r.suggestion(method, skip_start=num_iter // 10)
+    i = int(np.argmin(np.abs(lrs - lr)))
+    # on the falling part of the noise-free curve: 5% to 95% of the drop done, before its minimum
+    assert 2.3 - 0.95 * drop < clean[i] < 2.3 - 0.05 * drop
+    assert i < int(np.argmin(clean)) and i < num_iter - 5 - 1
+    if method == "steepest":  # the logistic falls fastest at its centre; the EMA lags a little
+        assert abs(np.log10(lr) - centre) < 2.5 * width
+
+
+def test_falling_part_by_hand():
+    assert falling_part(np.array([2.3, 2.31, 2.29, 2.3, 1.8, 1.2, 0.9, 1.5])) == (3, 6)
+    assert falling_part(np.array([1.0, 1.2, 1.5, 2.0])) == (0, 2)  # only rising: the first 3 points
+    assert falling_part(np.array([2.0, 1.5, 1.0])) == (0, 2)
 
 
 def test_plot_marks_the_suggestion():

@@ -36,6 +36,38 @@ def test_matrix_maps_one_torch_momentum_step(alpha, beta, lam):
     np.testing.assert_allclose(mt.iteration_matrix(alpha, beta, lam) @ [0.0, 1.3], [z1, x.item()], rtol=1e-13)
 
 
+@pytest.mark.parametrize("alpha,beta,lam", GRID[3::9])
+def test_nesterov_matrix_maps_three_torch_nesterov_steps(alpha, beta, lam):
+    x = torch.tensor([1.3], dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.SGD([x], lr=alpha, momentum=beta, nesterov=True)
+    for _ in range(3):
+        opt.zero_grad()
+        (0.5 * lam * x ** 2).sum().backward()
+        opt.step()
+    z3 = opt.state[x]["momentum_buffer"].item()
+    r = mt.iteration_matrix(alpha, beta, lam, nesterov=True)
+    np.testing.assert_allclose(np.linalg.matrix_power(r, 3) @ [0.0, 1.3], [z3, x.item()], rtol=1e-10, atol=1e-12)
+
+
+def nesterov_radius(s, beta):  # torch's Nesterov on lam = 1, written out: x' = x - s (x + beta z')
+    return np.abs(np.linalg.eigvals([[beta, 1.0], [-s * beta * beta, 1 - s * (1 + beta)]])).max()
+
+
+@pytest.mark.parametrize("beta", [0.0, 0.1, 0.5, 0.8, 0.95, 0.99])
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_stability_limit_is_where_the_spectral_radius_crosses_one(beta, nesterov):
+    limit = mt.stability_limit(beta, nesterov=nesterov)
+    radius = nesterov_radius if nesterov else (lambda s, b: spectral_radius(s, b, 1.0))
+    assert radius(0.999 * limit, beta) < 1 < radius(1.001 * limit, beta)
+    if nesterov:
+        assert limit == pytest.approx((2 + 2 * beta) / (1 + 2 * beta), rel=1e-12) and limit > 4 / 3
+    flags = dict(momentum=beta, nesterov=nesterov and beta > 0)
+    f = quadratic((2.0,), start=(1.0,))
+    inside = trajectory(torch.optim.SGD, f, None, 3000, lr=0.98 * limit / 2.0, **flags)
+    outside = trajectory(torch.optim.SGD, f, None, 3000, lr=1.02 * limit / 2.0, **flags)
+    assert abs(inside[-1, 0]) < 1e-3 and not abs(outside[-1, 0]) < 1e3
+
+
 def test_vectorised_rate_equals_numpy_spectral_radius():
     a, b, l = map(np.array, zip(*GRID))
     np.testing.assert_allclose(mt.convergence_rate(a, b, l), [spectral_radius(*g) for g in GRID], rtol=1e-9)
@@ -124,6 +156,8 @@ ERRORS = [
     (lambda: mt.optimal_parameters(-1.0, 2.0), ["lam", "-1.0", "> 0"]),
     (lambda: mt.error_components(0.1, 0.5, [1.0, 2.0], [1.0], 5), ["x0", "[1.0]", "2"]),
     (lambda: mt.error_components(0.1, 0.5, [1.0], [1.0], -3), ["steps", "-3", ">= 0"]),
+    (lambda: mt.stability_limit(1.0, nesterov=True), ["beta", "1.0", "[0, 1)"]),
+    (lambda: mt.iteration_matrix(0.1, 0.5, -2.0, nesterov=True), ["lam", "-2.0", "> 0"]),
 ]
 
 

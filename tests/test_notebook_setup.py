@@ -21,6 +21,17 @@ def test_fast_mode_is_off_when_unset(monkeypatch):
     assert config.pick(30, 2) == 30
 
 
+@pytest.mark.parametrize("value, line", [("1", "fast run (LRCOURSE_FAST=1)"), ("", "full run")])
+def test_setup_prints_which_run_it_is(monkeypatch, capsys, value, line):
+    monkeypatch.setenv("LRCOURSE_FAST", value)
+    before = torch.get_num_threads()
+    try:
+        notebook.setup()
+    finally:
+        torch.set_num_threads(before)
+    assert capsys.readouterr().out.splitlines() == [line]
+
+
 def test_setup_seeds_every_rng_and_returns_fast_mode(monkeypatch):
     monkeypatch.setenv("LRCOURSE_FAST", "0")
     threads = torch.get_num_threads()

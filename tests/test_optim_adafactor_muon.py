@@ -21,12 +21,12 @@ import inspect
 import pytest
 import torch
 import torch.nn.functional as F
-from test_optim_conformance import STEPS, Case, checkpoint, grid, make_scheduler
+import test_optim_conformance as conformance
+from test_optim_conformance import Case, grid
 
 import lrcourse.optim
 from lrcourse.optim import Adafactor, Adam, Muon, newton_schulz, state_bytes
 
-RTOL, ATOL = 1e-9, 1e-12
 SHAPES = {"Adafactor": [(3, 4), (2, 3, 4), (5,), ()], "Muon": [(3, 4), (5, 2), (4, 4)]}
 
 
@@ -35,80 +35,23 @@ def make_params(opt: str, seed: int = 0) -> list[torch.nn.Parameter]:
     return [torch.nn.Parameter(torch.randn(s, generator=g, dtype=torch.float64)) for s in SHAPES[opt]]
 
 
-def loss_fn(params, targets, active) -> torch.Tensor:
-    """Quadratic (uneven curvature) + softplus per tensor, plus a coupling of the first two."""
+def loss_fn(params, active) -> torch.Tensor:
+    """Quadratic (uneven curvature, targets drawn with seed 1) + softplus per tensor, plus a
+    coupling of the first two."""
     total = torch.zeros((), dtype=torch.float64)
-    for i in active:
-        p, c = params[i], targets[i]
-        a = torch.linspace(0.1, 2.0, p.numel(), dtype=torch.float64).reshape(p.shape)
-        total = total + 0.5 * (a * (p - c) ** 2).sum() + 0.1 * F.softplus(p).sum()
+    g = torch.Generator().manual_seed(1)
+    for i, p in enumerate(params):
+        c = torch.randn(p.shape, generator=g, dtype=torch.float64)
+        if i in active:
+            a = torch.linspace(0.1, 2.0, p.numel(), dtype=torch.float64).reshape(p.shape)
+            total = total + 0.5 * (a * (p - c) ** 2).sum() + 0.1 * F.softplus(p).sum()
     if 0 in active and 1 in active:
         total = total + 0.05 * params[0].sum() * params[1].sum()
     return total
 
 
-def run(module, case: Case, resume_at: int | None = None):
-    """Run ``case`` with ``module``'s optimizer; return (params per step, losses, opt, params)."""
-    params, targets = make_params(case.opt), [t.detach() for t in make_params(case.opt, seed=1)]
-    cls, kwargs, s = getattr(module, case.opt), case.kwargs, case.scenario
-    last = len(params) - 1  # the parameter that "grad_none" never gives a gradient
-    groups = {
-        "two_groups": [{"params": params[:2]}, {"params": params[2:], "lr": kwargs["lr"] * 0.3}],
-        "add_param_group": params[:2],
-    }.get(s, params)
-    opt = cls(groups, **kwargs)
-    scheduler = make_scheduler(opt, case)
-    trajectory, losses = [], []
-    for t in range(STEPS):
-        active = range(last) if s == "grad_none" or (s == "zero_grad_keep" and t > 0) else range(last + 1)
-
-        def closure():
-            opt.zero_grad(set_to_none=s != "zero_grad_keep")
-            loss = loss_fn(params, targets, active)
-            loss.backward()
-            return loss
-
-        if s == "closure":
-            losses.append(opt.step(closure))
-        else:
-            closure()
-            opt.step()
-        if scheduler is not None:
-            scheduler.step()
-        if s == "add_param_group" and t == 9:
-            opt.add_param_group({"params": params[2:], "lr": kwargs["lr"] * 2})
-        if t == resume_at:  # a fresh optimizer continues from a checkpoint
-            saved = checkpoint(opt.state_dict())
-            opt = cls(params, **kwargs)
-            opt.load_state_dict(saved)
-        trajectory.append([p.detach().clone() for p in params])
-    return trajectory, losses, opt, params
-
-
-def assert_same_state(ours, theirs):
-    """Same state keys, values and dtypes per parameter; same hyperparameters per group."""
-    sd_ours, sd_theirs = ours.state_dict(), theirs.state_dict()
-    assert sd_ours["state"].keys() == sd_theirs["state"].keys()
-    for idx, state in sd_theirs["state"].items():
-        assert sd_ours["state"][idx].keys() == state.keys(), f"param {idx}"
-        for key, value in state.items():
-            torch.testing.assert_close(sd_ours["state"][idx][key], value, rtol=RTOL, atol=ATOL, msg=f"{idx}/{key}")
-    for g_ours, g_theirs in zip(sd_ours["param_groups"], sd_theirs["param_groups"], strict=True):
-        for key, value in g_ours.items():  # eps=(None, 1e-3), adjust_lr_fn=None: exact equality
-            assert value == g_theirs[key], key
-
-
-def check_against_torch(case: Case):
-    ours, our_losses, opt_ours, p_ours = run(lrcourse.optim, case)
-    theirs, their_losses, opt_theirs, _ = run(torch.optim, case)
-    for t, (a, b) in enumerate(zip(ours, theirs, strict=True)):
-        torch.testing.assert_close(a, b, rtol=RTOL, atol=ATOL, msg=lambda m: f"step {t}: {m}")
-    torch.testing.assert_close(our_losses, their_losses, rtol=RTOL, atol=ATOL)
-    assert_same_state(opt_ours, opt_theirs)
-    if case.scenario == "grad_none":  # never moved, and no state (checked against torch above)
-        assert torch.equal(p_ours[-1], make_params(case.opt)[-1])
-    if case.scenario == "closure":
-        assert len(our_losses) == STEPS and all(isinstance(x, torch.Tensor) for x in our_losses)
+# test_optim_conformance's checker on these parameter shapes
+PROBLEM = conformance.Problem(lambda case: make_params(case.opt), loss_fn)
 
 
 FLAG_CASES = [
@@ -134,36 +77,18 @@ PROTOCOL_CASES = [Case(c.opt, c.kwargs, s) for c in REPRESENTATIVE for s in SCEN
 
 @pytest.mark.parametrize("case", FLAG_CASES + PROTOCOL_CASES, ids=str)
 def test_matches_torch(case):
-    check_against_torch(case)
+    conformance.check_against_torch(case, PROBLEM)
 
 
 @pytest.mark.parametrize("case", REPRESENTATIVE, ids=str)
 def test_resume_from_state_dict_is_identical(case):
-    """Saving mid-run and loading into a fresh optimizer changes nothing, to the last bit."""
-    uninterrupted, _, opt_a, _ = run(lrcourse.optim, case)
-    resumed, _, opt_b, _ = run(lrcourse.optim, case, resume_at=STEPS // 2)
-    assert all(torch.equal(a, b) for ta, tb in zip(uninterrupted, resumed) for a, b in zip(ta, tb))
-    assert_same_state(opt_b, opt_a)
+    conformance.check_resume(case, PROBLEM)
 
 
 @pytest.mark.parametrize("case", REPRESENTATIVE, ids=str)
-@pytest.mark.parametrize("source, target", [(torch.optim, lrcourse.optim), (lrcourse.optim, torch.optim)],
-                         ids=["torch->lrcourse", "lrcourse->torch"])
+@conformance.BOTH_WAYS
 def test_state_dict_moves_between_torch_and_lrcourse(case, source, target):
-    """Half a run in one library, a checkpoint, the other half in the other: same as torch alone."""
-    reference, _, opt_ref, _ = run(torch.optim, case)
-    params, targets = make_params(case.opt), make_params(case.opt, seed=1)
-    opt = getattr(source, case.opt)(params, **case.kwargs)
-    for t in range(STEPS):
-        if t == STEPS // 2:
-            saved = checkpoint(opt.state_dict())
-            opt = getattr(target, case.opt)(params, **case.kwargs)
-            opt.load_state_dict(saved)
-        opt.zero_grad()
-        loss_fn(params, [x.detach() for x in targets], range(len(params))).backward()
-        opt.step()
-    torch.testing.assert_close([p.detach() for p in params], reference[-1], rtol=RTOL, atol=ATOL)
-    assert_same_state(opt, opt_ref)
+    conformance.check_state_moves(case, source, target, PROBLEM)
 
 
 @pytest.mark.parametrize("cls", [Adafactor, Muon], ids=lambda c: c.__name__)

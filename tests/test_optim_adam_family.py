@@ -11,10 +11,9 @@ import inspect
 import pytest
 import torch
 
-import lrcourse.optim
 import test_optim_conformance as conformance
 import test_optim_errors as errors
-from test_optim_conformance import ATOL, RTOL, STEPS, Case, assert_same_state, check_against_torch, grid, run
+from test_optim_conformance import Case, check_against_torch, grid
 from lrcourse.optim import Adamax, NAdam, RAdam
 
 ALL = [Adamax, NAdam, RAdam]
@@ -47,31 +46,15 @@ def test_matches_torch(case):
     check_against_torch(case)
 
 
-def _bit_exact(run_a, run_b):
-    return all(torch.equal(a, b) for ta, tb in zip(run_a, run_b, strict=True) for a, b in zip(ta, tb, strict=True))
-
-
 @pytest.mark.parametrize("case", REPRESENTATIVE + COMPLEX_REPRESENTATIVE, ids=str)
 def test_resume_from_state_dict_is_identical(case):
-    """Loading a mid-run checkpoint into a fresh optimizer continues as torch's does: to the last
-    bit wherever torch's own resume is bit-exact. NAdam's is not: ``load_state_dict`` casts its
-    float32 ``mu_product`` to a real parameter's float64 (torch's and ours alike)."""
-    ours, _, _, _ = run(lrcourse.optim, case)
-    ours_resumed, _, opt_ours, _ = run(lrcourse.optim, case, resume_at=STEPS // 2)
-    theirs, _, _, _ = run(torch.optim, case)
-    theirs_resumed, _, opt_theirs, _ = run(torch.optim, case, resume_at=STEPS // 2)
-    torch.testing.assert_close(ours_resumed, theirs_resumed, rtol=RTOL, atol=ATOL)
-    assert_same_state(opt_ours, opt_theirs)
-    torch.testing.assert_close(ours_resumed, ours, rtol=RTOL, atol=ATOL)
-    if _bit_exact(theirs_resumed, theirs):
-        assert _bit_exact(ours_resumed, ours)
+    conformance.check_resume(case)
 
 
 @pytest.mark.parametrize("case", REPRESENTATIVE + COMPLEX_REPRESENTATIVE, ids=str)
-@pytest.mark.parametrize("source, target", [(torch.optim, lrcourse.optim), (lrcourse.optim, torch.optim)],
-                         ids=["torch->lrcourse", "lrcourse->torch"])
+@conformance.BOTH_WAYS
 def test_state_dict_moves_between_torch_and_lrcourse(case, source, target):
-    conformance.test_state_dict_moves_between_torch_and_lrcourse(case, source, target)
+    conformance.check_state_moves(case, source, target)
 
 
 @pytest.mark.parametrize("cls", ALL, ids=lambda c: c.__name__)

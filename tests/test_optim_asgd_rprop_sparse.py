@@ -39,39 +39,15 @@ def test_matches_torch(case):
     check_against_torch(case)
 
 
-# torch's load_state_dict casts every floating state tensor but ``step`` to the parameter's
-# dtype (ASGD's 0-d ``eta`` and ``mu`` become float64 here), so the state after a checkpoint
-# is compared with torch's after the same checkpoint.
 @pytest.mark.parametrize("case", REPRESENTATIVE_BOTH, ids=str)
 def test_resume_from_state_dict_is_identical(case):
-    """Saving mid-run and loading into a fresh optimizer changes nothing, to the last bit."""
-    uninterrupted = conformance.run(lrcourse.optim, case)[0]
-    resumed, _, opt, _ = conformance.run(lrcourse.optim, case, resume_at=STEPS // 2)
-    assert all(torch.equal(a, b) for ta, tb in zip(uninterrupted, resumed) for a, b in zip(ta, tb))
-    assert_same_state(opt, conformance.run(torch.optim, case, resume_at=STEPS // 2)[2])
+    conformance.check_resume(case)
 
 
 @pytest.mark.parametrize("case", REPRESENTATIVE_BOTH, ids=str)
-@pytest.mark.parametrize("source, target", [(torch.optim, lrcourse.optim), (lrcourse.optim, torch.optim)],
-                         ids=["torch->lrcourse", "lrcourse->torch"])
+@conformance.BOTH_WAYS
 def test_state_dict_moves_between_torch_and_lrcourse(case, source, target):
-    """Half a run in one library, a checkpoint, the other half in the other: same as torch alone."""
-    reference, _, opt_ref, _ = conformance.run(torch.optim, case, resume_at=STEPS // 2 - 1)
-    params = conformance.make_params(case.complex)
-    opt = getattr(source, case.opt)(params, **case.kwargs)
-    for t in range(STEPS):
-        if t == STEPS // 2:
-            saved = checkpoint(opt.state_dict())
-            opt = getattr(target, case.opt)(params, **case.kwargs)
-            opt.load_state_dict(saved)
-        opt.zero_grad()
-        conformance.loss_fn(params, (0, 1, 2)).backward()
-        opt.step()
-    torch.testing.assert_close([p.detach() for p in params], reference[-1], rtol=RTOL, atol=ATOL)
-    ours = opt.state_dict()["state"]  # (its param groups carry the source's keys: compare the state)
-    for idx, state in opt_ref.state_dict()["state"].items():
-        for key, value in state.items():
-            torch.testing.assert_close(ours[idx][key], value, rtol=RTOL, atol=ATOL, msg=f"{idx}/{key}")
+    conformance.check_state_moves(case, source, target)
 
 
 def test_asgd_averages_from_t0():

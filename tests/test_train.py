@@ -41,6 +41,15 @@ def tiny(tmp_path_factory):
     return lrdata.fashion_mnist(root, device="cpu", train_subset=256, test_subset=100)
 
 
+@pytest.fixture(scope="module")
+def tiny_val(tiny):
+    """``tiny`` plus a 64-image validation split (held out of the training images)."""
+    g = torch.Generator().manual_seed(1)
+    val = torch.randperm(len(tiny.train_labels), generator=g)[:64]
+    return lrdata.FashionMNIST(tiny.train_images, tiny.train_labels, tiny.test_images, tiny.test_labels,
+                               val_images=tiny.train_images[val], val_labels=tiny.train_labels[val])
+
+
 def fresh(opt="sgd", lr=0.1, seed=0, **kw):
     torch.manual_seed(seed)
     model = LeNet()
@@ -118,19 +127,26 @@ def test_scheduler_stepped_per_epoch(tiny, opt_kind, lr, opt_kw, make):
     assert h.lr == [lr_e for lr_e in expected for _ in range(STEPS_PER_EPOCH)]
 
 
-@pytest.mark.parametrize("metric, kw", [
-    ("test_loss", dict(mode="min", factor=0.5, patience=0, threshold=0.05)),
-    ("test_loss", dict(mode="min", factor=0.1, patience=1, threshold=1.0, cooldown=1)),
-    ("test_acc", dict(mode="max", factor=0.5, patience=0, threshold=0.5, threshold_mode="abs")),
-])
-def test_plateau_is_fed_the_test_metric(tiny, metric, kw):
+# (data fixture, plateau_metric given, the metric it must be fed, ReduceLROnPlateau settings)
+PLATEAU = [
+    ("tiny", "test_loss", "test_loss", dict(mode="min", factor=0.5, patience=0, threshold=0.05)),
+    ("tiny", None, "test_loss", dict(mode="min", factor=0.1, patience=1, threshold=1.0, cooldown=1)),
+    ("tiny", "test_acc", "test_acc", dict(mode="max", factor=0.5, patience=0, threshold=0.5, threshold_mode="abs")),
+    ("tiny_val", None, "val_loss", dict(mode="min", factor=0.5, patience=0, threshold=0.05)),
+    ("tiny_val", "val_acc", "val_acc", dict(mode="max", factor=0.5, patience=0, threshold=0.5, threshold_mode="abs")),
+    ("tiny_val", "test_loss", "test_loss", dict(mode="min", factor=0.1, patience=1, threshold=1.0, cooldown=1)),
+]
+
+
+@pytest.mark.parametrize("data_name, metric, fed, kw", PLATEAU)
+def test_plateau_is_fed_the_chosen_metric(request, data_name, metric, fed, kw):
     model, opt = fresh("sgd", 0.1)
     epochs = 4
-    h = train(model, opt, tiny, epochs=epochs, scheduler=tls.ReduceLROnPlateau(opt, **kw),
-              plateau_metric=metric, **quiet())
+    h = train(model, opt, request.getfixturevalue(data_name), epochs=epochs,
+              scheduler=tls.ReduceLROnPlateau(opt, **kw), plateau_metric=metric, **quiet())
     ref_opt, ref = reference("sgd", 0.1, {}, lambda o: tls.ReduceLROnPlateau(o, **kw))
     expected = []
-    for value in getattr(h, metric):
+    for value in getattr(h, fed):
         expected.append(ref_opt.param_groups[0]["lr"])
         ref.step(value)
     assert h.epoch_lr == expected
@@ -187,7 +203,7 @@ def chapter_loop(net, batches, num_epochs, loss, trainer, scheduler):
 def test_callable_conventions_match_their_loops(tiny, convention):
     model, opt = fresh("sgd", 0.3)
     h = train(model, opt, tiny, epochs=EPOCHS, scheduler=schedule_fn, scheduler_interval="epoch",
-              callable_convention=convention, seed=5, **quiet())
+              callable_convention=convention, seed=5, channels_last=False, **quiet())  # NCHW like the loop
     ref_model, ref_opt = fresh("sgd", 0.3)
     batches = lambda e: tiny.batches("train", BATCH, seed=5, epoch=e)  # noqa: E731
     if convention == "d2l":
@@ -225,7 +241,7 @@ def test_optimizer_gets_a_closure_like_its_own_loop(tiny, make_opt):
         model = LeNet()
         runs.append((model, make_opt(model.parameters())))
     (model, opt), (ref, ref_opt) = runs
-    h = train(model, opt, tiny, epochs=1, seed=5, **quiet())
+    h = train(model, opt, tiny, epochs=1, seed=5, channels_last=False, **quiet())  # NCHW like the loop
     losses = []
     for x, y in tiny.batches("train", BATCH, seed=5, epoch=0):
         def closure():
@@ -252,6 +268,22 @@ def test_epoch_metrics_are_consistent(tiny):
         acc = (out.argmax(1) == tiny.test_labels).double().mean().item()
     assert h.test_loss[-1] == pytest.approx(loss, rel=1e-5) and h.test_acc[-1] == acc
     assert evaluate(model, tiny, "test", batch_size=7) == pytest.approx((loss, acc), rel=1e-5)
+    assert h.val_loss == [] and h.val_acc == [] and "val" not in h.summary()
+
+
+def test_validation_split_is_evaluated_each_epoch(tiny, tiny_val):
+    model, opt = fresh("sgd", 0.1)
+    h = train(model, opt, tiny_val, epochs=2, **quiet())
+    assert len(h.val_loss) == len(h.val_acc) == len(h.test_loss) == 2
+    with torch.no_grad():
+        out = model(tiny_val.val_images.float() / 255)
+        loss = torch.nn.functional.cross_entropy(out, tiny_val.val_labels).item()
+        acc = (out.argmax(1) == tiny_val.val_labels).double().mean().item()
+    assert h.val_loss[-1] == pytest.approx(loss, rel=1e-5) and h.val_acc[-1] == acc
+    assert h.val_loss[-1] != h.test_loss[-1] and f"val acc {acc:.3f}" in h.summary()
+    model2, opt2 = fresh("sgd", 0.1)  # evaluating the validation split changes no training number
+    h2 = train(model2, opt2, tiny, epochs=2, **quiet())
+    assert h2.loss == h.loss and h2.test_loss == h.test_loss
 
 
 # ---- divergence ---------------------------------------------------------------------------
@@ -333,7 +365,9 @@ ERRORS = [  # (train kwargs given the optimizer, exception, message pattern)
     (dict(scheduler="step", scheduler_interval="batch"), ValueError, r"scheduler_interval must be one of 'step', 'epoch', got 'batch'"),
     (dict(scheduler="plateau", scheduler_interval="step"), ValueError, r"scheduler_interval='step' does not fit ReduceLROnPlateau"),
     (dict(scheduler="plateau", plateau_metric="test_acc"), ValueError, r"plateau_metric='test_acc' needs ReduceLROnPlateau\(mode='max'\)"),
-    (dict(scheduler="plateau", plateau_metric="val_loss"), ValueError, r"plateau_metric must be one of 'test_loss', 'test_acc', got 'val_loss'"),
+    (dict(scheduler="plateau", plateau_metric="val_loss"), ValueError, r"plateau_metric='val_loss' needs a validation split: .*fashion_mnist\(\.\.\., validation=N\)"),
+    (dict(scheduler="plateau", plateau_metric="train_loss"), ValueError, r"plateau_metric must be one of 'val_loss', 'val_acc', 'test_loss', 'test_acc', got 'train_loss'"),
+    (dict(channels_last=1), TypeError, r"channels_last must be True, False or None .*got 1 of type int"),
     (dict(scheduler="callable", scheduler_interval="epoch", callable_convention="book"), ValueError, r"callable_convention must be one of 'exact', 'd2l', got 'book'"),
     (dict(scheduler="step", scheduler_interval="epoch", callable_convention="d2l"), ValueError, r"callable_convention='d2l' applies only to a callable"),
     (dict(scheduler="neg", scheduler_interval="epoch"), ValueError, r"schedule\(0\) returned lr=-0.1; a learning rate must be finite and >= 0"),

@@ -52,6 +52,24 @@ def test_csv(tmp_path, target, epochs_name, steps_name):
     assert {r["momentum"] for r in rows} == {""}
 
 
+def test_validation_columns_appear_only_when_recorded(tmp_path):
+    h = sample()
+    h.val_loss, h.val_acc = [1.7, 1.0], [0.35, 0.62]
+    with open(h.to_csv(tmp_path / "v")[0]) as f:
+        rows = list(csv.DictReader(f))
+    assert [float(r["val_acc"]) for r in rows] == h.val_acc and [float(r["val_loss"]) for r in rows] == h.val_loss
+    assert History.from_json(h.to_json()).val_loss == h.val_loss
+    assert h.final()["val_acc"] == 0.62 and "val loss 1.000, val acc 0.620" in h.summary()
+    labels = [[line.get_label() for line in ax.get_lines()] for ax in h.plot().axes[:2]]
+    assert "val loss" in labels[0] and "val acc" in labels[1]
+    with open(sample().to_csv(tmp_path / "no-val")[0]) as f:
+        assert "val_loss" not in f.readline()
+    old = sample().to_dict()  # a history saved before validation existed still loads
+    del old["val_loss"], old["val_acc"]
+    assert History.from_dict(old).val_loss == [] and "val_loss" not in History.from_dict(old).final()
+    plt.close("all")
+
+
 def test_plot_has_titles_labels_legends_and_log_scales():
     h = sample()
     h.momentum = [0.9, 0.85, 0.8, 0.85, 0.9, 0.95]

@@ -28,6 +28,7 @@ CASES = {
                     lambda o: tls.ReduceLROnPlateau(o, factor=0.5, patience=0, threshold=0.05), {}),
     "sgd-no-schedule": ("sgd", 0.1, {"nesterov": True, "momentum": 0.9}, lambda o: None, {}),
     "sgd-momentum-channels-last": ("sgd", 0.1, {"momentum": 0.9}, lambda o: None, {"channels_last": True}),
+    "sgd-momentum-nchw": ("sgd", 0.1, {"momentum": 0.9}, lambda o: None, {"channels_last": False}),
 }
 
 

@@ -11,7 +11,7 @@ import pytest
 from widget_sweep import sweep
 
 from lrcourse.widgets.descent import (descent_explorer, descent_view, gd_regime, plot_eigen_factors,
-                                      plot_noisy_descent)
+                                      plot_noisy_descent, plot_parabola_paths)
 
 
 @pytest.mark.parametrize("lr,lam,regime", [
@@ -30,6 +30,20 @@ def test_view_iterates_are_the_closed_form(lr, lam, regime):
     assert view.summary.startswith(f"lr={lr:.2f}, lam={lam:.1f}:")
     assert f"|x_20|={abs(expected[-1]):.3g}" in view.summary
     plt.close(view.fig)
+
+
+@pytest.mark.parametrize("lam,lrs,curve", [(2.0, (0.2, 0.05, 1.1), "$f(x) = x^2$"), (0.5, (1.0, 4.5), "$f(x) = 0.25\\,x^2$")])
+def test_parabola_paths_stay_in_the_window_on_the_curve(lam, lrs, curve):
+    paths = {f"η={lr}": 10.0 * (1 - lr * lam) ** np.arange(11)[:, None] for lr in lrs}
+    ax = plot_parabola_paths(paths, lam)
+    drawn = {ln.get_label(): ln for ln in ax.get_lines()}
+    assert curve in drawn
+    reach = max(np.abs(p).max() for p in paths.values())
+    assert ax.get_xlim()[1] >= reach and ax.get_xlim()[0] <= -reach
+    assert ax.get_ylim()[1] >= 0.5 * lam * reach ** 2
+    for label, path in paths.items():
+        np.testing.assert_allclose(drawn[label].get_ydata(), 0.5 * lam * path[:, 0] ** 2, rtol=1e-12)
+    plt.close(ax.figure)
 
 
 def test_eigen_factors_are_one_minus_lr_lambda_to_the_t():

@@ -10,7 +10,8 @@ import torch
 from widget_sweep import sweep
 
 from lrcourse.widgets.base import control
-from lrcourse.widgets.schedules import KINDS, compare_kinds, kind_traces, oracle, schedule_explorer, schedule_view
+from lrcourse.widgets.schedules import (KINDS, compare_kinds, kind_settings, kind_traces, oracle, schedule_explorer,
+                                       schedule_grid, schedule_view)
 
 
 @pytest.fixture(autouse=True)
@@ -183,6 +184,54 @@ def test_bad_arguments(kwargs, exc, fragments):
     with pytest.raises(exc) as info:
         schedule_view(**kwargs)
     assert all(f in str(info.value) for f in fragments)
+
+
+GRID = [  # (kind, words its title must show, lr axis): the geometric decays on a log axis
+    ("StepLR", ["step_size=30", "gamma=0.10"], "log"),
+    ("MultiStepLR", ["milestones=(30, 80)"], "log"),
+    ("ExponentialLR", ["gamma=0.970"], "log"),
+    ("PolynomialLR", ["total_iters=80", "power=1.0"], "linear"),
+    ("OneCycleLR", ["pct_start=0.30", "div_factor=25"], "linear"),
+    ("WSDLR", ["warmup_steps=10", "decay_steps=20", "shape=1-sqrt"], "linear"),
+]
+
+
+def test_grid_titles_each_thumbnail_with_its_settings_and_picks_its_axis():
+    kinds = [k for k, _, _ in GRID]
+    view = schedule_grid(kinds, steps=40, lr=0.2, columns=4)
+    axes = view.fig.axes[:len(kinds)]
+    for ax, (kind, words, scale) in zip(axes, GRID):
+        torch_line, ours = ax.lines
+        traces = kind_traces(kind, 40, 0.2)
+        np.testing.assert_array_equal(torch_line.get_ydata(), traces["torch"])
+        np.testing.assert_array_equal(ours.get_ydata(), traces["lrcourse"])
+        title = ax.get_title().replace("\n", " ")
+        assert title.startswith(kind) and all(w in title for w in words), title
+        assert ax.get_yscale() == scale
+        low, high = ax.get_ylim()
+        assert low <= traces["torch"].min() and traces["torch"].max() <= high
+    assert not any(ax.axison for ax in view.fig.axes[len(kinds):8])  # the two empty cells
+    assert view.summary.startswith("6 schedulers, 40 steps, lr=0.2: max |lrcourse - torch|=")
+
+
+def test_kind_settings_fit_the_run():
+    assert kind_settings("WSDLR", 40) == {"warmup_steps": 10, "decay_steps": 20, "min_lr_ratio": 0.0, "shape": "1-sqrt"}
+    assert kind_settings("WSDLR", 10)["warmup_steps"] == 5 and kind_settings("StepLR", 10, gamma=0.5)["gamma"] == 0.5
+
+
+GRID_ERRORS = [
+    (dict(kinds=["Cosine"]), ValueError, ["kind", "'Cosine'", "StepLR"]),
+    (dict(kinds=[]), ValueError, ["kinds", "at least one", "StepLR"]),
+    (dict(kinds=["StepLR"], columns=0), ValueError, ["columns", ">= 1", "0"]),
+    (dict(kinds=["StepLR"], columns=2.0), TypeError, ["columns", "int", "2.0"]),
+]
+
+
+@pytest.mark.parametrize("kwargs,exc,fragments", GRID_ERRORS)
+def test_grid_bad_arguments(kwargs, exc, fragments):
+    with pytest.raises(exc) as info:
+        schedule_grid(**kwargs)
+    assert all(f in str(info.value) for f in fragments), str(info.value)
 
 
 def test_explorer_refuses_unknown_kind():

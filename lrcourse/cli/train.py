@@ -53,8 +53,9 @@ def add_parser(subparsers):
                    help="NaN/inf loss: 'stop' saves what was recorded and exits 1")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    p.add_argument("--channels-last", action="store_true",
-                   help="NHWC memory layout: faster convolutions on CPU, not bit-identical to the default")
+    p.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None,
+                   help="NHWC memory layout (default: on for the CPU, off elsewhere): faster convolutions "
+                        "on the CPU, not bit-identical to --no-channels-last")
     p.set_defaults(run=run)
     return p
 

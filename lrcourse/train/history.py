@@ -4,7 +4,8 @@ Per step :math:`t`: the learning rate :math:`\\eta_t` the optimizer used for tha
 param group), its momentum (SGD ``momentum`` or Adam's :math:`\\beta_1`; None when it has
 neither) and the mini-batch loss. Per epoch :math:`e`: the lr at the start of the epoch, the
 training loss and accuracy *averaged over the epoch's batches while training* (as d2l prints
-them), the test loss and accuracy after the epoch, and the epoch's wall time in seconds.
+them), the validation loss and accuracy after the epoch (only when the data holds a ``"val"``
+split), the test loss and accuracy after the epoch, and the epoch's wall time in seconds.
 
 Example:
     >>> h = History(steps_per_epoch=2)
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Mapping
 
 STEP_FIELDS = ("lr", "momentum", "loss")
-EPOCH_FIELDS = ("epoch_lr", "train_loss", "train_acc", "test_loss", "test_acc", "time")
+EPOCH_FIELDS = ("epoch_lr", "train_loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc", "time")
 
 
 @dataclass
@@ -45,6 +46,8 @@ class History:
     time: list = field(default_factory=list)
     diverged: str | None = None
     meta: dict = field(default_factory=dict)
+    val_loss: list = field(default_factory=list)
+    val_acc: list = field(default_factory=list)
 
     @property
     def epochs(self) -> int:
@@ -54,12 +57,15 @@ class History:
     def final(self) -> dict:
         """The last epoch's numbers (NaN when no epoch finished)."""
         last = lambda xs: xs[-1] if xs else math.nan  # noqa: E731
-        return {k: last(getattr(self, k)) for k in ("train_loss", "train_acc", "test_loss", "test_acc")}
+        keys = ("train_loss", "train_acc") + (("val_loss", "val_acc") if self.val_loss else ()) + \
+            ("test_loss", "test_acc")
+        return {k: last(getattr(self, k)) for k in keys}
 
     def summary(self) -> str:
         f = self.final()
+        val = f"val loss {f['val_loss']:.3f}, val acc {f['val_acc']:.3f}, " if "val_loss" in f else ""
         text = (f"{self.epochs} epochs: train loss {f['train_loss']:.3f}, train acc {f['train_acc']:.3f}, "
-                f"test loss {f['test_loss']:.3f}, test acc {f['test_acc']:.3f}, {sum(self.time):.1f} s")
+                f"{val}test loss {f['test_loss']:.3f}, test acc {f['test_acc']:.3f}, {sum(self.time):.1f} s")
         return text + (f" (diverged: {self.diverged})" if self.diverged else "")
 
     # ---- saving -------------------------------------------------------------------------
@@ -95,11 +101,12 @@ class History:
             p.mkdir(parents=True, exist_ok=True)
             epochs, steps = p / "epochs.csv", p / "steps.csv"
         epochs.parent.mkdir(parents=True, exist_ok=True)
+        fields = [k for k in EPOCH_FIELDS if self.val_loss or not k.startswith("val_")]
         with open(epochs, "w", newline="") as f:
             w = csv.writer(f)
-            w.writerow(("epoch",) + EPOCH_FIELDS)
+            w.writerow(["epoch"] + fields)
             for e in range(self.epochs):
-                w.writerow([e] + [getattr(self, k)[e] for k in EPOCH_FIELDS])
+                w.writerow([e] + [getattr(self, k)[e] for k in fields])
         with open(steps, "w", newline="") as f:
             w = csv.writer(f)
             w.writerow(("step",) + STEP_FIELDS)
@@ -121,10 +128,14 @@ class History:
         x_epochs = list(range(1, self.epochs + 1))
         ax_loss.plot(x_steps, self.loss, color="0.75", lw=0.7, label="train loss (per batch)")
         ax_loss.plot(x_epochs, self.train_loss, "o-", label="train loss (epoch mean)")
+        if self.val_loss:
+            ax_loss.plot(x_epochs, self.val_loss, "^:", label="val loss")
         ax_loss.plot(x_epochs, self.test_loss, "s--", label="test loss")
-        _log_if_positive(ax_loss, self.loss + self.train_loss + self.test_loss)
+        _log_if_positive(ax_loss, self.loss + self.train_loss + self.val_loss + self.test_loss)
         ax_loss.set(title="Loss", xlabel="epoch", ylabel="cross-entropy")
         ax_acc.plot(x_epochs, self.train_acc, "o-", label="train acc")
+        if self.val_acc:
+            ax_acc.plot(x_epochs, self.val_acc, "^:", label="val acc")
         ax_acc.plot(x_epochs, self.test_acc, "s--", label="test acc")
         ax_acc.set(title="Accuracy", xlabel="epoch", ylabel="accuracy")
         ax_lr.plot([t / spe for t in range(len(self.lr))], self.lr, label="lr")

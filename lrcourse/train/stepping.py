@@ -4,8 +4,9 @@
    every batch (``interval="step"``) or after every epoch (``interval="epoch"``); the caller
    must say which, since ``T_max``, ``step_size``, ``total_steps`` mean different things.
 2. ``ReduceLROnPlateau`` (found by class name or by a ``step(metrics)`` signature, so torch's
-   and lrcourse's both work): ``step(metric)`` after each epoch's evaluation, fed the test
-   loss or test accuracy (``plateau_metric``; accuracy needs ``mode="max"``).
+   and lrcourse's both work): ``step(metric)`` after each epoch's evaluation, fed the validation
+   loss when the data holds a ``"val"`` split, else the test loss, or the metric named by
+   ``plateau_metric`` (an accuracy needs ``mode="max"``).
 3. A callable ``lr = schedule(i)`` (d2l's ``SquareRootScheduler``, ``CosineScheduler``, or any
    pure function): with ``interval="epoch"``, epoch :math:`e` trains at :math:`\\eta = s(e)`,
    set *before* the epoch; with ``interval="step"``, step :math:`t` trains at :math:`s(t)`.
@@ -21,7 +22,7 @@ import math
 from ..schedules import checks
 
 INTERVALS = ("step", "epoch")
-PLATEAU_METRICS = ("test_loss", "test_acc")
+PLATEAU_METRICS = ("val_loss", "val_acc", "test_loss", "test_acc")
 CONVENTIONS = ("exact", "d2l")
 
 
@@ -63,10 +64,10 @@ class Stepper:
         if self.kind == "plateau":
             if interval == "step":
                 raise ValueError("scheduler_interval='step' does not fit ReduceLROnPlateau: it is stepped "
-                                 "once per epoch with the test metric; use 'epoch' or None")
+                                 "once per epoch with an evaluation metric; use 'epoch' or None")
             interval = "epoch"
             mode = getattr(scheduler, "mode", None)
-            want = "max" if plateau_metric == "test_acc" else "min"
+            want = "max" if plateau_metric.endswith("acc") else "min"
             if mode is not None and mode != want:
                 raise ValueError(f"plateau_metric={plateau_metric!r} needs ReduceLROnPlateau(mode={want!r}), "
                                  f"but the scheduler has mode={mode!r}")
@@ -102,10 +103,11 @@ class Stepper:
         if self.kind == "object" and self.interval == "step":
             self.scheduler.step()
 
-    def after_epoch(self, epoch: int, test_loss: float, test_acc: float) -> None:
+    def after_epoch(self, epoch: int, metrics: dict) -> None:
+        """``metrics``: the epoch's evaluation, e.g. ``{"test_loss": ..., "val_loss": ...}``."""
         if self.kind == "object" and self.interval == "epoch":
             self.scheduler.step()
         elif self.kind == "plateau":
-            self.scheduler.step(test_loss if self.metric == "test_loss" else test_acc)
+            self.scheduler.step(metrics[self.metric])
         elif self.kind == "callable" and self.convention == "d2l":
             set_lr(self.optimizer, self._call(epoch))

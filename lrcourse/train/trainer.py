@@ -3,7 +3,8 @@
 One epoch :math:`e` runs the batches of ``data.batches("train", ..., seed, epoch=e)``; for
 each, :math:`\\theta \\leftarrow \\mathrm{opt}(\\theta, \\nabla_\\theta \\ell)` at the lr the
 schedule sets (see :mod:`lrcourse.train.stepping` for when each kind of schedule is applied),
-then the model is evaluated on the test split in batches under ``torch.no_grad``.
+then the model is evaluated in batches under ``torch.inference_mode`` on the validation split
+(when the data holds one: ``fashion_mnist(..., validation=N)``) and on the test split.
 
 :func:`train` reads as its parts: :func:`_check_arguments`; :func:`_place` (device and data);
 :func:`_start` (seed a fresh run, or load a checkpoint); then per epoch :func:`_run_epoch`
@@ -32,16 +33,15 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from ..data import fashion_mnist
 from ..device import resolve_device, seed_everything, set_rng_state
-from ..optim._checks import check_flag
 from ..schedules import checks
 from .checkpoint import load_checkpoint, save_checkpoint
 from .history import History
 from .live import LivePlot
 from .loop import batch_step, evaluate, group_momentum
+from .progress import progress_bar
 from .stepping import Stepper
 
 DIVERGENCE_MODES = ("raise", "stop")
@@ -71,31 +71,49 @@ class _Run:
 
 
 def _check_arguments(model, optimizer, *, channels_last, on_divergence, **counts) -> None:
-    """TypeError/ValueError for a bad model, optimizer, count (each an int >= 1), flag or mode."""
+    """TypeError/ValueError for a bad model, optimizer, count (each an int >= 1), flag or mode
+    (``channels_last`` may also be None: the device's default)."""
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     if not isinstance(optimizer, torch.optim.Optimizer):
         raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
     for name, value in counts.items():
         checks.integer(name, value, low=1, type_error=False)
-    check_flag("channels_last", channels_last)
+    if channels_last is not None and not isinstance(channels_last, bool):
+        raise TypeError(f"channels_last must be True, False or None (channels-last on the CPU only), "
+                        f"got {channels_last!r} of type {type(channels_last).__name__}")
     checks.choice("on_divergence", on_divergence, DIVERGENCE_MODES)
     owned = {id(p) for p in model.parameters()}
     if not any(id(p) in owned for g in optimizer.param_groups for p in g["params"]):
         raise ValueError("optimizer holds none of model's parameters: build it from model.parameters()")
 
 
-def _place(model: nn.Module, data, device, channels_last: bool):
-    """Pick the device (``data``'s when not given), put data and model there: (data, device)."""
+def _place(model: nn.Module, data, device, channels_last: bool | None):
+    """Pick the device (``data``'s when not given), put data and model there, pick the layout
+    (None: channels-last on the CPU only): (data, device, channels_last)."""
     device = resolve_device(device) if device is not None or data is None else data.device
     if data is None:
         data = fashion_mnist(device=device)
     elif data.device != device:
         data = data.to(device)
     model.to(device)
+    if channels_last is None:
+        channels_last = device.type == "cpu"
     if channels_last:
         model.to(memory_format=torch.channels_last)
-    return data, device
+    return data, device, channels_last
+
+
+def _plateau_metric(plateau_metric: str | None, data) -> str:
+    """The metric ReduceLROnPlateau is fed: as given, else ``val_loss`` when ``data`` holds a
+    validation split, else ``test_loss``."""
+    has_val = "val" in getattr(data, "splits", ())
+    if plateau_metric is None:
+        return "val_loss" if has_val else "test_loss"
+    if isinstance(plateau_metric, str) and plateau_metric.startswith("val_") and not has_val:
+        raise ValueError(f"plateau_metric={plateau_metric!r} needs a validation split: load the data "
+                         "with fashion_mnist(..., validation=N), or use 'test_loss' / 'test_acc'")
+    return plateau_metric
 
 
 def _start(run: _Run, resume, config: dict, history: History, epochs: int) -> tuple[History, int]:
@@ -155,24 +173,26 @@ def _run_epoch(run: _Run, epoch: int, history: History, bar) -> bool:
     trained = _train_epoch(run, epoch, history, bar)
     if trained is None:
         return False
-    test_loss, test_acc = evaluate(run.model, run.data, "test", run.eval_batch_size, run.loss_fn,
-                                   run.channels_last)
-    run.stepper.after_epoch(epoch, test_loss, test_acc)
-    history.train_loss.append(trained[0])
-    history.train_acc.append(trained[1])
-    history.test_loss.append(test_loss)
-    history.test_acc.append(test_acc)
+    metrics = {"train_loss": trained[0], "train_acc": trained[1]}
+    for split in ("val", "test"):
+        if split in getattr(run.data, "splits", ("train", "test")):
+            metrics[f"{split}_loss"], metrics[f"{split}_acc"] = evaluate(
+                run.model, run.data, split, run.eval_batch_size, run.loss_fn, run.channels_last)
+    run.stepper.after_epoch(epoch, metrics)
+    for key, value in metrics.items():
+        getattr(history, key).append(value)
     history.time.append(time.perf_counter() - t0)
-    bar.set_postfix(loss=f"{trained[0]:.3f}", test_acc=f"{test_acc:.3f}")
+    bar.set_postfix(loss=f"{trained[0]:.3f}", **{k: f"{v:.3f}" for k, v in metrics.items()
+                                                  if k in ("val_acc", "test_acc")})
     return True
 
 
 def train(model: nn.Module, optimizer: torch.optim.Optimizer, data=None, *, epochs: int,
           batch_size: int = 256, scheduler=None, scheduler_interval: str | None = None,
-          plateau_metric: str = "test_loss", callable_convention: str = "exact", loss_fn=None,
+          plateau_metric: str | None = None, callable_convention: str = "exact", loss_fn=None,
           device=None, seed: int = 0, progress: bool = True, live="auto", checkpoint=None,
           checkpoint_every: int = 1, resume=None, on_divergence: str = "raise",
-          eval_batch_size: int = 1000, channels_last: bool = False) -> History:
+          eval_batch_size: int = 1000, channels_last: bool | None = None) -> History:
     """Train ``model`` with ``optimizer`` for ``epochs`` epochs and return its :class:`History`.
 
     Args:
@@ -188,12 +208,15 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, data=None, *, epoc
             reproduces that. Details: :mod:`lrcourse.train.stepping`.
         scheduler_interval: "step" (after every batch) or "epoch"; required with a scheduler,
             except ``ReduceLROnPlateau`` (always per epoch).
-        plateau_metric: "test_loss" (default) or "test_acc": what ``ReduceLROnPlateau`` is fed.
+        plateau_metric: what ``ReduceLROnPlateau`` is fed: "val_loss", "val_acc", "test_loss" or
+            "test_acc" (default None: "val_loss" when ``data`` holds a validation split, else
+            "test_loss").
         callable_convention: "exact" (default) or "d2l" (see ``scheduler``).
         loss_fn: batch-mean loss (default ``nn.CrossEntropyLoss()``).
         device: "cpu", "cuda", "mps" or None (cuda, then mps, then cpu).
         seed: seeds python/numpy/torch at the start and the per-epoch shuffling (default 0).
-        progress: show a tqdm progress bar (default True).
+        progress: show a progress bar (default True); in a notebook it leaves one clean final
+            line in the saved output (:mod:`lrcourse.train.progress`).
         live: redraw a loss/accuracy/lr figure each epoch in a notebook ("auto", True, False).
         checkpoint: path to write a checkpoint to every ``checkpoint_every`` epochs and at the end.
         checkpoint_every: epochs between checkpoints (default 1).
@@ -201,13 +224,14 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, data=None, *, epoc
             freshly built; same batch size, seed and schedule settings).
         on_divergence: "raise" (default) raises :class:`DivergenceError` carrying ``.history``;
             "stop" warns and returns the history with ``history.diverged`` set.
-        eval_batch_size: test-split batch size (default 1000; does not change the results).
+        eval_batch_size: evaluation batch size (default 1000; does not change the results).
         channels_last: keep the model's 4-D weights and every batch in channels-last (NHWC)
-            layout (default False). Same math, about 1.1x faster LeNet epochs on one CPU thread
-            and 1.2x on two (``benchmarks/README.md``), but oneDNN then sums the convolutions
-            in another order, so losses and weights differ from the default in the last bits
-            (about 1e-4 after 30 steps): opt-in, itself seeded and reproducible. The model is
-            left in channels-last layout (same values, same ``state_dict``).
+            layout: True, False, or None (default: True on the CPU, False elsewhere). Same
+            math, about 1.1x faster LeNet epochs on one CPU thread and 1.3x on two
+            (``benchmarks/README.md``); oneDNN then sums the convolutions in another order, so
+            the numbers differ from ``channels_last=False`` in the last bits (about 1e-4 after
+            30 steps), while runs stay bit-identical from run to run and across resume. The
+            model is left in channels-last layout (same values, same ``state_dict``).
 
     Returns:
         History: per-step lr/momentum/loss and per-epoch metrics (see :class:`History`).
@@ -215,9 +239,10 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, data=None, *, epoc
     _check_arguments(model, optimizer, channels_last=channels_last, on_divergence=on_divergence,
                      epochs=epochs, batch_size=batch_size, checkpoint_every=checkpoint_every,
                      eval_batch_size=eval_batch_size)
-    stepper = Stepper(optimizer, scheduler, scheduler_interval, plateau_metric, callable_convention)
+    stepper = Stepper(optimizer, scheduler, scheduler_interval, _plateau_metric(plateau_metric, data),
+                      callable_convention)
     liveplot = LivePlot(live, title=f"{type(optimizer).__name__}, {stepper.name}")
-    data, device = _place(model, data, device, channels_last)
+    data, device, channels_last = _place(model, data, device, channels_last)
     run = _Run(model, optimizer, data, stepper, loss_fn or nn.CrossEntropyLoss(), batch_size, seed,
                channels_last, eval_batch_size)
     nb = data.num_batches("train", batch_size)
@@ -227,8 +252,7 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, data=None, *, epoc
     meta = {**config, "optimizer": type(optimizer).__name__, "epochs": epochs, "device": str(device),
             "channels_last": channels_last}
     history, start = _start(run, resume, config, History(steps_per_epoch=nb, meta=meta), epochs)
-    bar = tqdm(total=epochs * nb, initial=start * nb, disable=not progress, unit="step",
-               desc=f"{type(optimizer).__name__} {stepper.name}", leave=True)
+    bar = progress_bar(epochs * nb, f"{type(optimizer).__name__} {stepper.name}", progress, start * nb)
     try:
         for epoch in range(start, epochs):
             if not _run_epoch(run, epoch, history, bar):

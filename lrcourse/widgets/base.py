@@ -12,7 +12,8 @@ the final slider value) instead of waiting for "the picture changed".
 Without a widget front end (nbval, nbconvert, GitHub's viewer) the explorer still
 shows a static PNG of the view at its default values: ``_repr_mimebundle_`` adds
 ``image/png`` next to the widget view, and front ends with widget support prefer the
-widget.
+widget. :class:`Tabs` does the same for a dashboard: one PNG of every tab's current view,
+drawn by the pure :func:`tabs_view`.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from typing import Callable, Mapping
 
 import ipywidgets as widgets
 import matplotlib.figure
+import matplotlib.image
 import matplotlib.pyplot as plt
 from IPython.display import display
 
@@ -116,4 +118,56 @@ class Explorer(widgets.VBox):
         if self.last_view is not None:
             bundle["image/png"] = base64.b64encode(self.last_view.png()).decode("ascii")
             bundle["text/plain"] = self.last_view.summary
+        return bundle
+
+
+def tabs_view(views: Mapping[str, View], columns: int = 2) -> View:
+    """Every tab's view as one figure: its PNG under the tab's title, ``columns`` per row.
+
+    Args:
+        views: tab title -> :class:`View`, in tab order (at least one).
+        columns: tabs per row, an int >= 1 (default 2).
+
+    Example:
+        >>> fig, ax = plt.subplots()
+        >>> tabs_view({"A": View(fig, "a line")}).summary
+        'A: a line'
+    """
+    if not isinstance(views, Mapping) or not views:
+        raise ValueError(f"views must be a non-empty mapping of tab title -> View, got {views!r}")
+    wrong = {t: type(v).__name__ for t, v in views.items() if not isinstance(v, View)}
+    if wrong:
+        raise TypeError(f"views must map each tab title to a View, got {wrong}")
+    if isinstance(columns, bool) or not isinstance(columns, int) or columns < 1:
+        raise ValueError(f"columns must be an int >= 1, got {columns!r}")
+    columns = min(columns, len(views))
+    rows = -(-len(views) // columns)
+    fig = matplotlib.figure.Figure(figsize=(7 * columns, 3.8 * rows))
+    axes = fig.subplots(rows, columns, squeeze=False).ravel()
+    for ax, (title, view) in zip(axes, views.items()):
+        ax.imshow(matplotlib.image.imread(io.BytesIO(view.png()), format="png"))
+        ax.set_title(title, fontsize="x-large", fontweight="bold")
+    for ax in axes:
+        ax.axis("off")
+    fig.tight_layout()
+    return View(fig, "; ".join(f"{title}: {view.summary}" for title, view in views.items()))
+
+
+class Tabs(widgets.Tab):
+    """``ipywidgets.Tab`` of explorers whose static fallback is :func:`tabs_view` of their current views.
+
+    Example:
+        >>> tabs = Tabs({"EMA": ema_explorer(), "Momentum": momentum_explorer()})
+    """
+
+    def __init__(self, panels: Mapping[str, Explorer]):
+        super().__init__(children=list(panels.values()), titles=list(panels))
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = super()._repr_mimebundle_(**kwargs) or {}
+        views = {t: c.last_view for t, c in zip(self.titles, self.children) if getattr(c, "last_view", None)}
+        if views:
+            view = tabs_view(views)
+            bundle["image/png"] = base64.b64encode(view.png()).decode("ascii")
+            bundle["text/plain"] = view.summary
         return bundle

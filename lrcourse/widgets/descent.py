@@ -12,13 +12,13 @@ Example:
 """
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..landscapes import plot_paths, quadratic, trajectory
+from ..landscapes import quadratic, trajectory
 from ..schedules import inverse_sqrt
 from .base import Explorer, View
 
@@ -33,14 +33,34 @@ def gd_regime(lr: float, lam: float) -> str:
     return "crawls" if q > 0.8 else "converges"
 
 
+def plot_parabola_paths(paths: Mapping[str, np.ndarray], lam: float = 2.0, ax=None, *,
+                        title: str | None = None):
+    r"""Iterates of 1-D runs on :math:`f(x) = \tfrac12\lambda x^2`, drawn on the curve.
+
+    The window grows to hold every finite iterate (a diverging path stays in the picture; the
+    curve is drawn over the same window). Returns the Axes.
+    """
+    if ax is None:
+        _, ax = plt.subplots()
+    xs = np.concatenate([p[:, 0] for p in paths.values()])
+    reach = 1.1 * np.abs(xs[np.isfinite(xs)]).max()
+    grid = np.linspace(-reach, reach, 300)
+    curve = "x^2" if lam == 2 else f"{lam / 2:g}\\,x^2"
+    ax.plot(grid, 0.5 * lam * grid ** 2, color="0.6", label=f"$f(x) = {curve}$")
+    for label, path in paths.items():
+        ax.plot(path[:, 0], 0.5 * lam * path[:, 0] ** 2, "o-", ms=3, lw=1, label=label)
+    ax.set(xlim=(-reach, reach), ylim=(-0.05 * lam * reach ** 2 / 2, 1.05 * lam * reach ** 2 / 2),
+           xlabel="x", ylabel="f(x)", title=title or f"$f(x) = {curve}$ (λ={lam:g})")
+    ax.legend(fontsize="small", loc="upper center")
+    return ax
+
+
 def descent_view(lr: float = 0.2, lam: float = 2.0, steps: int = 20, x0: float = 10.0) -> View:
     r"""Gradient descent (lrcourse's SGD) on :math:`\tfrac12\lambda x^2`: iterates on the curve
     (left) and :math:`|x_t|` against the prediction :math:`|1-\eta\lambda|^t |x_0|` (right, log)."""
-    land = quadratic((lam,), start=(x0,), name="1-D quadratic")
-    path = trajectory("sgd", land, None, steps, lr=lr)
+    path = trajectory("sgd", quadratic((lam,), start=(x0,)), None, steps, lr=lr)
     fig, (ax, axe) = plt.subplots(1, 2, figsize=(10, 3.6))
-    plot_paths(land, {f"GD, η={lr:.2f}": path}, ax,
-               title=f"$f(x) = \\frac{{\\lambda}}{{2}}x^2$, λ={lam:.1f}")
+    plot_parabola_paths({f"GD, η={lr:.2f}": path}, lam, ax)
     t = np.arange(steps + 1)
     q = 1 - lr * lam
     with np.errstate(divide="ignore"):

@@ -18,6 +18,8 @@ Example:
 """
 from __future__ import annotations
 
+import textwrap
+
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
@@ -40,6 +42,12 @@ def oracle(kind: str) -> str:
     return f"torch LambdaLR(lrcourse.schedules.{KINDS[kind].factory.__name__})"
 
 
+#: kinds drawn on a log lr axis by :func:`schedule_grid`: the geometric decays, whose equal
+#: factors become equal drops (stairs or a straight line); every other curve reaches 0 or
+#: moves within a decade, and a linear axis shows its shape
+LOG_AXIS = frozenset({"StepLR", "MultiStepLR", "ExponentialLR", "MultiplicativeLR", "ReduceLROnPlateau"})
+
+
 def _values(kind: str, params: dict) -> dict:
     checks.choice("kind", kind, list(KINDS))
     unknown = set(params) - set(KINDS[kind].sliders)
@@ -48,10 +56,15 @@ def _values(kind: str, params: dict) -> dict:
     return {**KINDS[kind].slider_defaults(), **params}
 
 
+def kind_settings(kind: str, steps: int = 100, **params) -> dict:
+    """The slider settings ``kind`` is drawn with: the defaults, then ``params``, fitted to ``steps``."""
+    values, entry = _values(kind, params), KINDS[kind]
+    return entry.fit(steps, values) if entry.fit else values
+
+
 def kind_traces(kind: str, steps: int = 100, lr: float = 0.1, **params) -> dict[str, np.ndarray]:
     """``{"torch": ..., "lrcourse": ...}``: the lr of each step for one kind."""
-    values, entry = _values(kind, params), KINDS[kind]
-    settings = entry.fit(steps, values) if entry.fit else values
+    settings, entry = kind_settings(kind, steps, **params), KINDS[kind]
     metrics = catalog.scripted_metric(steps) if entry.metric else None
     return {name: catalog.simulate(lambda o: catalog.build_scheduler(kind, o, steps, module=module, **settings),
                                    steps, lr=lr, metrics=metrics).lr
@@ -65,6 +78,47 @@ def compare_kinds(steps: int = 100, lr: float = 0.1) -> dict[str, float]:
         t = kind_traces(kind, steps, lr)
         out[kind] = float(np.max(np.abs(t["lrcourse"] - t["torch"])))
     return out
+
+
+def schedule_grid(kinds, steps: int = 100, lr: float = 0.1, columns: int = 3) -> View:
+    """Thumbnails of several kinds at their default slider values, torch's curve under lrcourse's.
+
+    Each thumbnail is titled with the settings it was drawn with; the lr axis is logarithmic
+    for the kinds in :data:`LOG_AXIS` and linear otherwise.
+
+    Args:
+        kinds: keys of :data:`KINDS`, drawn in this order.
+        steps: optimizer steps per curve. Default 100.
+        lr: the optimizer's lr. Default 0.1.
+        columns: thumbnails per row, int >= 1. Default 3.
+
+    Example:
+        >>> schedule_grid(["StepLR", "PolynomialLR"], steps=50).summary.split(":")[0]
+        '2 schedulers, 50 steps, lr=0.1'
+    """
+    kinds = [checks.choice("kind", k, list(KINDS)) for k in kinds]
+    if not kinds:
+        raise ValueError(f"kinds must name at least one of {', '.join(KINDS)}, got an empty list")
+    columns = checks.integer("columns", columns, low=1)
+    rows = -(-len(kinds) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(3.4 * columns, 2.5 * rows + 0.5),
+                             layout="constrained", squeeze=False)
+    worst = 0.0
+    for ax, kind in zip(axes.flat, kinds):
+        traces = kind_traces(kind, steps, lr)
+        worst = max(worst, float(np.max(np.abs(traces["lrcourse"] - traces["torch"]))))
+        ax.plot(traces["torch"], color="0.7", lw=4, label="torch")
+        ax.plot(traces["lrcourse"], "--", color="C0", lw=1.2, label="lrcourse")
+        ax.set_yscale("log" if kind in LOG_AXIS else "linear")
+        shown = KINDS[kind].describe(kind_settings(kind, steps))
+        ax.set_title("\n".join([kind] + textwrap.wrap(shown, 42)), fontsize="small")
+        ax.set_xlabel("optimizer step", fontsize="small")
+        ax.set_ylabel("lr" + (" (log)" if kind in LOG_AXIS else ""), fontsize="small")
+    for ax in axes.flat[len(kinds):]:
+        ax.axis("off")
+    fig.legend(*axes.flat[0].get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize="small")
+    summary = f"{len(kinds)} schedulers, {steps} steps, lr={lr:.3g}: max |lrcourse - torch|={worst:.1e}"
+    return View(fig, summary)
 
 
 # ----------------------------------------------------------------------------- the view
