@@ -2,14 +2,14 @@
 
 (a) lrcourse: ``lrcourse.train.train`` on ``lrcourse.data.fashion_mnist`` (uint8 tensors in memory,
     index-sliced batches, per-batch float conversion, test evaluation in batches of 1000), with
-    its defaults and, as (a-cl), with the opt-in ``channels_last=True``;
+    its defaults (on the CPU: channels-last layout) and, as (a-nchw), with ``channels_last=False``;
 (b) d2l: ``d2l.load_data_fashion_mnist(256)`` (torchvision dataset + ToTensor + DataLoader with
     d2l's 4 worker processes) and ``d2l.train_ch6`` itself (headless: its Animator draws to Agg),
     i.e. what a student running the book gets; its root "../data" is pointed, by working
     directory, at a copy prepared from the local files, so nothing is downloaded;
 (c) a compute-only floor: forward, loss, backward and SGD step on the same batches already
-    converted to float in memory, plus the forward pass over the test set; in the default
-    layout and, as (c-cl), in channels-last, so each of (a) and (a-cl) has its own floor.
+    converted to float in memory, plus the forward pass over the test set; in channels-last
+    and, as (c-nchw), in the NCHW layout, so each of (a) and (a-nchw) has its own floor.
 
 To split d2l's epoch into data and compute, each repeat also times d2l's two DataLoaders
 alone (one pass over train and test, no model): "d2l data only".
@@ -64,7 +64,7 @@ def since(t0: tuple[float, float]) -> tuple[float, float]:
     return t1[0] - t0[0], t1[1] - t0[1]
 
 
-def run_lrcourse(data, channels_last: bool = False) -> tuple[float, float]:
+def run_lrcourse(data, channels_last: bool | None = None) -> tuple[float, float]:
     torch.manual_seed(0)
     model = LeNet()
     opt = torch.optim.SGD(model.parameters(), lr=LR)
@@ -162,16 +162,16 @@ def main(argv=None) -> int:
     data = fashion_mnist(root, device="cpu")
     n = data.num_examples("train")
     d2l_dir = prepare_d2l_dir(root)
-    names = ("lrcourse", "lrcourse_cl", "d2l", "floor", "floor_cl", "d2l_data")
+    names = ("lrcourse", "lrcourse_nchw", "d2l", "floor", "floor_nchw", "d2l_data")
     wall, cpu = {k: [] for k in names}, {k: [] for k in names}
     try:
         for r in range(args.repeats):
             batches = list(data.batches("train", BATCH, seed=0, epoch=r))
             test_batches = list(data.batches("test", 1000, shuffle=False))
             runs = {"lrcourse": lambda: run_lrcourse(data), "d2l": lambda: run_d2l(d2l_dir),
-                    "lrcourse_cl": lambda: run_lrcourse(data, channels_last=True),
-                    "floor": lambda: run_floor(batches, test_batches),
-                    "floor_cl": lambda: run_floor(nhwc(batches), nhwc(test_batches), True),
+                    "lrcourse_nchw": lambda: run_lrcourse(data, channels_last=False),
+                    "floor": lambda: run_floor(nhwc(batches), nhwc(test_batches), True),
+                    "floor_nchw": lambda: run_floor(batches, test_batches),
                     "d2l_data": lambda: run_d2l_data(d2l_dir)}
             for k in names[r % len(names):] + names[:r % len(names)]:  # rotate who goes first
                 w, c = runs[k]()
@@ -191,7 +191,7 @@ def main(argv=None) -> int:
         "examples_per_s_wall": {k: n / med(wall[k]) for k in names},
         "fastest_wall_s": {k: min(wall[k]) for k in names},
     }
-    for sfx in ("", "_cl"):
+    for sfx in ("", "_nchw"):
         for unit, t in (("wall", wall), ("cpu", cpu)):
             result[f"speedup_vs_d2l{sfx}_{unit}"] = paired(t, "d2l", "lrcourse" + sfx)
             result[f"ratio_to_floor{sfx}_{unit}"] = paired(t, "lrcourse" + sfx, "floor" + sfx)
@@ -199,9 +199,10 @@ def main(argv=None) -> int:
         result[f"d2l_data_share_{unit}"] = paired(t, "d2l_data", "d2l")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=1))
-    labels = {"lrcourse": "(a) lrcourse trainer", "lrcourse_cl": "(a-cl) lrcourse trainer, channels_last=True",
-              "d2l": "(b) d2l load_data_fashion_mnist + train_ch6", "floor": "(c) compute-only floor",
-              "floor_cl": "(c-cl) compute-only floor, channels-last", "d2l_data": "d2l data only (its loaders, no model)"}
+    labels = {"lrcourse": "(a) lrcourse trainer (defaults: channels-last)",
+              "lrcourse_nchw": "(a-nchw) lrcourse trainer, channels_last=False",
+              "d2l": "(b) d2l load_data_fashion_mnist + train_ch6", "floor": "(c) compute-only floor, channels-last",
+              "floor_nchw": "(c-nchw) compute-only floor, NCHW", "d2l_data": "d2l data only (its loaders, no model)"}
     print(f"\n{torch.get_num_threads()} threads, {args.repeats} repeats, medians:\n")
     print("| pipeline | epoch wall (s) | examples/s (wall) | epoch CPU (s) | examples/CPU-s | fastest wall (s) |")
     print("|---|---:|---:|---:|---:|---:|")
@@ -209,13 +210,13 @@ def main(argv=None) -> int:
         print(f"| {labels[k]} | {med(wall[k]):.1f} | {n / med(wall[k]):,.0f} | {med(cpu[k]):.1f} | "
               f"{n / med(cpu[k]):,.0f} | {min(wall[k]):.1f} |")
     print()
-    for sfx, name in (("", "lrcourse"), ("_cl", "lrcourse channels_last")):
+    for sfx, name in (("", "lrcourse"), ("_nchw", "lrcourse channels_last=False")):
         print(f"d2l / {name} (paired median): wall {result[f'speedup_vs_d2l{sfx}_wall']:.2f}x, "
               f"CPU {result[f'speedup_vs_d2l{sfx}_cpu']:.2f}x (target >= 3); {name} / its floor: wall "
               f"{result[f'ratio_to_floor{sfx}_wall']:.3f}, CPU {result[f'ratio_to_floor{sfx}_cpu']:.3f} (target <= 1.15)")
     fast = result["fastest_wall_s"]
     print(f"fastest repeats (least disturbed by other jobs): d2l / lrcourse {fast['d2l'] / fast['lrcourse']:.2f}x, "
-          f"d2l / lrcourse channels_last {fast['d2l'] / fast['lrcourse_cl']:.2f}x")
+          f"d2l / lrcourse channels_last=False {fast['d2l'] / fast['lrcourse_nchw']:.2f}x")
     print(f"d2l data only / d2l epoch (paired median): wall {result['d2l_data_share_wall']:.2f}, "
           f"CPU {result['d2l_data_share_cpu']:.2f}")
     return 0

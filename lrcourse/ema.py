@@ -25,8 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optim._checks import check_flag
-from .schedules import checks
+from . import checks
 
 
 def _check_beta(beta) -> float:
@@ -102,7 +101,7 @@ class EMA:
 
     def __init__(self, beta: float = 0.9, bias_correction: bool = True):
         self.beta = _check_beta(beta)
-        self.bias_correction = check_flag("bias_correction", bias_correction)
+        self.bias_correction = checks.flag("bias_correction", bias_correction)
         self.reset()
 
     def reset(self) -> None:

@@ -144,7 +144,7 @@ class LRFinderResult:
         """A learning rate read off the smoothed curve.
 
         ``steepest`` and ``valley`` look only at the *falling part* (:func:`falling_part`): from
-        the last point still at the starting level to the lowest smoothed loss. fast.ai runs
+        the last point still near the starting level to the first point near the lowest loss. fast.ai runs
         ``valley`` on the whole curve, where a long noisy flat start can hold the longest
         decreasing run and put the suggestion on the flat part.
 
@@ -195,21 +195,23 @@ class LRFinderResult:
 
 
 def falling_part(loss, level: float = 0.05) -> tuple[int, int]:
-    r"""Indices ``(lo, hi)`` of the falling part of a smoothed range-test curve :math:`\bar L`:
-    ``hi`` is the lowest point, ``lo`` the last point before it still within ``level`` of the
-    total drop of the starting value, :math:`\bar L_{lo} \ge \bar L_0 - \text{level}\,(\bar L_0 - \bar L_{hi})`.
-    At least 3 points long when the curve has 3 (``lo`` moves back as needed).
+    r"""Indices ``(lo, hi)`` of the falling part of a smoothed range-test curve :math:`\bar L`, the
+    stretch over which it covers the middle of its drop :math:`D = \bar L_0 - \min \bar L`: ``lo``
+    is the last point before the minimum still above :math:`\bar L_0 - \text{level}\cdot D`, ``hi``
+    the first point below :math:`\min \bar L + \text{level}\cdot D`. At least 3 points long when
+    the curve has 3.
 
     Example:
         >>> falling_part(np.array([2.0, 2.01, 1.99, 1.5, 1.0, 0.8, 3.0]))
         (2, 5)
     """
     loss = np.asarray(loss, dtype=float)
-    hi = int(np.argmin(loss))
-    start = np.nonzero(loss[:hi + 1] >= loss[0] - level * (loss[0] - loss[hi]))[0]
-    lo = min(int(start[-1]), max(0, hi - 2))
-    hi = max(hi, min(len(loss) - 1, lo + 2))
-    return lo, hi
+    low = int(np.argmin(loss))
+    drop = loss[0] - loss[low]
+    lo = int(np.nonzero(loss[:low + 1] >= loss[0] - level * drop)[0][-1])
+    hi = lo + int(np.argmax(loss[lo:low + 1] <= loss[low] + level * drop))
+    lo = min(lo, max(0, hi - 2))
+    return lo, max(hi, min(len(loss) - 1, lo + 2))
 
 
 def _valley_index(loss: np.ndarray) -> int:

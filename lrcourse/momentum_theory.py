@@ -27,6 +27,8 @@ are the eigenvalues of :math:`R` (roots of
 * **divergence**: :math:`s \ge 2 + 2\beta`.
 
 Critical damping, the fastest monotone setting, is :math:`\beta = (1 - \sqrt{\alpha\lambda})^2`.
+Nesterov's form (torch's ``nesterov=True``) has its own matrix and converges iff
+:math:`0 < s < (2 + 2\beta)/(1 + 2\beta)` (:func:`stability_limit`).
 
 Example:
     >>> round(convergence_rate(alpha=1.0, beta=0.25, lam=0.25), 6)  # critical: sqrt(beta)
@@ -35,6 +37,8 @@ Example:
 References:
     G. Goh, "Why Momentum Really Works", Distill, 2017. https://distill.pub/2017/momentum/
     B. T. Polyak, "Some methods of speeding up the convergence of iteration methods", 1964.
+    I. Sutskever, J. Martens, G. Dahl, G. Hinton, "On the importance of initialization and momentum
+    in deep learning", ICML 2013 (Nesterov's method in momentum form).
 """
 from __future__ import annotations
 
@@ -72,10 +76,10 @@ def iteration_matrix(alpha: float, beta: float, lam: float, nesterov: bool = Fal
 def stability_limit(beta, nesterov: bool = False):
     r"""The largest :math:`s = \alpha\lambda` at which momentum still converges on :math:`\tfrac12\lambda x^2`.
 
-    Heavy ball: :math:`2 + 2\beta`. Nesterov (torch's form; :math:`R` has trace
-    :math:`(1+\beta)(1-s)` and determinant :math:`\beta(1-s)`, and the Jury conditions give)
+    Heavy ball: :math:`2 + 2\beta`. Nesterov (torch's form): its :math:`R` has trace
+    :math:`(1+\beta)(1-s)` and determinant :math:`\beta(1-s)`, and the Jury stability conditions give
     :math:`(2 + 2\beta)/(1 + 2\beta)`: 2 at :math:`\beta = 0`, 1.5 at 0.5, 1.345 at 0.95, falling
-    toward :math:`4/3` *from above* as :math:`\beta \to 1`. (Sutskever et al., 2013, ICML, compare the two.)
+    toward :math:`4/3` *from above* as :math:`\beta \to 1`.
 
     Example:
         >>> [round(stability_limit(b, nesterov=True), 3) for b in (0.0, 0.5, 0.95)]

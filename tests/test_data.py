@@ -357,3 +357,11 @@ def test_corrupted_download_is_named_and_leaves_no_file(synthetic, tmp_path, mon
     with pytest.raises(data.DataCorruptError, match=r"downloaded train-images-idx3-ubyte: contents differ"):
         data.prepare(root)
     assert files_under(root) == []
+
+
+def test_docstring_examples_run(real_root, monkeypatch):
+    import doctest
+
+    monkeypatch.setenv(data.DATA_ENV, str(real_root))
+    result = doctest.testmod(data)
+    assert result.failed == 0 and result.attempted >= 2

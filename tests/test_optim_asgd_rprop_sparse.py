@@ -188,7 +188,6 @@ def _rows():
             (cls, dict(differentiable=True), TypeError, ["differentiable"]),
         ]
     rows += [
-        (ASGD, dict(lr=0), ValueError, ["lr", "0", "(0, inf)"]),  # torch accepts it: eta stays 0, nothing moves
         (ASGD, dict(lambd=-1e-4), ValueError, ["lambd", "-0.0001", "[0, inf)"]),
         (ASGD, dict(alpha=-0.75), ValueError, ["alpha", "-0.75", "[0, inf)"]),
         (ASGD, dict(t0=-1), ValueError, ["t0", "-1", "[0, inf)"]),

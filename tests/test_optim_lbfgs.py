@@ -320,7 +320,7 @@ BAD_ARGUMENTS = [
     (dict(max_eval=10.0), TypeError, ["max_eval", "10.0", "integer"]),
     (dict(tolerance_grad=-1e-7), ValueError, ["tolerance_grad", "-1e-07", "[0, inf)"]),
     (dict(tolerance_change=-1), ValueError, ["tolerance_change", "-1", "[0, inf)"]),
-    (dict(tolerance_change="small"), TypeError, ["tolerance_change", "'small'", "real number"]),
+    (dict(tolerance_change="small"), TypeError, ["tolerance_change", "'small'", "a number"]),
     (dict(history_size=0), ValueError, ["history_size", "0", ">= 1"]),  # torch fails on its 2nd iteration
     (dict(history_size=None), TypeError, ["history_size", "None", "integer"]),
     (dict(line_search_fn="armijo"), ValueError, ["line_search_fn", "'armijo'", "None or 'strong_wolfe'"]),

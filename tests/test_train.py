@@ -398,3 +398,12 @@ def test_bad_model_and_optimizer(tiny):
     other, _ = fresh("sgd", 0.1)
     with pytest.raises(ValueError, match=r"optimizer holds none of model's parameters"):
         train(other, opt, tiny, epochs=1)
+
+
+@pytest.mark.parametrize("module", ["trainer", "history", "loop", "progress", "checkpoint"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(f"lrcourse.train.{module}"))
+    assert result.failed == 0

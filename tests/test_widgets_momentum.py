@@ -13,7 +13,9 @@ import torch
 from widget_sweep import sweep
 
 from lrcourse.landscapes import get_landscape, trajectory
-from lrcourse.widgets.momentum import momentum_explorer, momentum_view, plot_error_components
+from lrcourse.train import History
+from lrcourse.widgets.momentum import (effective_lr, momentum_explorer, momentum_view, plot_effective_lr_runs,
+                                       plot_error_components)
 
 
 def lines(ax):
@@ -80,3 +82,38 @@ def test_explorer_controls_and_sweep(landscape):
 def test_explorer_rejects_unknown_landscape():
     with pytest.raises(ValueError, match=r"landscape must be one of .*banana.*, got 'saddle'"):
         momentum_explorer("saddle")
+
+
+def test_effective_lr_runs_share_a_colour_per_effective_step():
+    settings = {"SGD 0.01": dict(lr=0.01), "SGD 0.1": dict(lr=0.1), "β=0.9": dict(lr=0.01, momentum=0.9),
+                "β=0.5": dict(lr=0.05, momentum=0.5)}
+    rng = np.random.default_rng(1)
+    hists = {k: History(train_loss=list(rng.uniform(0.3, 2.3, 4)), test_acc=list(rng.uniform(0.1, 0.9, 4)))
+             for k in settings}
+    fig = plot_effective_lr_runs(hists, settings, title="t")
+    ax_loss, ax_acc = fig.axes
+    for ax, field in ((ax_loss, "train_loss"), (ax_acc, "test_acc")):
+        drawn = {ln.get_label().split(":")[0]: ln for ln in ax.get_lines()}
+        for name, h in hists.items():
+            np.testing.assert_array_equal(drawn[name].get_ydata(), getattr(h, field))
+            np.testing.assert_array_equal(drawn[name].get_xdata(), [1, 2, 3, 4])
+        assert drawn["SGD 0.1"].get_color() == drawn["β=0.9"].get_color() == drawn["β=0.5"].get_color()
+        assert drawn["SGD 0.01"].get_color() != drawn["SGD 0.1"].get_color()
+        assert drawn["SGD 0.1"].get_linestyle() == drawn["SGD 0.01"].get_linestyle() == "-"
+        assert len({drawn[k].get_linestyle() for k in ("SGD 0.1", "β=0.9", "β=0.5")}) == 3
+    assert "η/(1-β)=0.1" in ax_acc.get_legend().get_texts()[2].get_text()
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("lr,beta", [(0.01, 0.9), (0.05, 0.5), (0.3, 0.0), (0.0, 0.63)])
+def test_effective_lr_is_the_geometric_sum(lr, beta):
+    assert effective_lr(lr, beta) == pytest.approx(lr * sum(beta ** k for k in range(2000)), rel=1e-9, abs=1e-15)
+
+
+@pytest.mark.parametrize("args,exc,parts", [((0.1, 1.0), ValueError, ["momentum", "1.0", "[0, 1)"]),
+                                            ((-0.1, 0.5), ValueError, ["lr", "-0.1", "[0, inf)"]),
+                                            ((0.1, "0.9"), TypeError, ["momentum", "'0.9'", "str"])])
+def test_effective_lr_rejects_bad_input(args, exc, parts):
+    with pytest.raises(exc) as info:
+        effective_lr(*args)
+    assert all(p in str(info.value) for p in parts)

@@ -214,6 +214,11 @@ def test_grid_titles_each_thumbnail_with_its_settings_and_picks_its_axis():
     assert view.summary.startswith("6 schedulers, 40 steps, lr=0.2: max |lrcourse - torch|=")
 
 
+def test_grid_has_no_more_columns_than_thumbnails():
+    fig = schedule_grid(["StepLR", "WSDLR"]).fig
+    assert len(fig.axes) == 2 and all(ax.axison for ax in fig.axes)
+
+
 def test_kind_settings_fit_the_run():
     assert kind_settings("WSDLR", 40) == {"warmup_steps": 10, "decay_steps": 20, "min_lr_ratio": 0.0, "shape": "1-sqrt"}
     assert kind_settings("WSDLR", 10)["warmup_steps"] == 5 and kind_settings("StepLR", 10, gamma=0.5)["gamma"] == 0.5

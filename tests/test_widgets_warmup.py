@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from widget_sweep import sweep
 
-from lrcourse.widgets.warmup import warmup_curves, warmup_explorer, warmup_view
+from lrcourse.widgets.warmup import (first_epochs_view, peak_lr_view, warmup_curves, warmup_explorer,
+                                     warmup_view)
 
 
 @pytest.fixture(autouse=True)
@@ -58,3 +59,35 @@ def test_explorer_sweep_and_readouts():
     ex.controls["start"].value = 0.25
     assert ex.summary.value.startswith("warmup_steps=8, start=0.25")
     assert sweep(warmup_explorer(), samples=3) > 5
+
+
+def fake_history(losses, steps_per_epoch):
+    from lrcourse.train import History
+    return History(steps_per_epoch=steps_per_epoch, loss=list(losses))
+
+
+@pytest.mark.parametrize("epochs,spe", [(1, 4), (2, 3), (1.5, 4)])
+def test_first_epochs_view(epochs, spe):
+    runs = {"a": fake_history([2.0, 1.0, 0.5, 0.25, 0.2, 0.1, 0.05, 0.01], spe),
+            "b": fake_history([3.0] * 8, spe)}
+    view = first_epochs_view(runs, epochs=epochs)
+    ax = view.fig.axes[0]
+    n = int(round(epochs * spe))
+    np.testing.assert_allclose(ax.lines[0].get_xdata(), [t / spe for t in range(n)])
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [2.0, 1.0, 0.5, 0.25, 0.2, 0.1, 0.05, 0.01][:n])
+    assert ax.get_xlim() == (0, epochs) and ax.get_yscale() == "log" and ax.get_legend()
+    mean_a = sum([2.0, 1.0, 0.5, 0.25, 0.2, 0.1][:spe]) / spe
+    assert view.summary == f"a: mean loss {mean_a:.3f} in epoch 0; b: mean loss 3.000 in epoch 0"
+
+
+def test_peak_lr_view():
+    finals = {"no warmup": {0.1: 0.1, 0.003: 0.85, 0.03: 0.8}, "warmup": {0.003: 0.84, 0.1: 0.7}}
+    view = peak_lr_view(finals)
+    ax = view.fig.axes[0]
+    np.testing.assert_allclose(ax.lines[0].get_xdata(), [0.003, 0.03, 0.1])
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [0.85, 0.8, 0.1])
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), [0.84, 0.7])
+    assert ax.lines[2].get_ydata()[0] == 0.1  # the chance line
+    assert ax.get_xscale() == "log" and ax.get_ylim() == (0, 1)
+    assert view.summary == ("no warmup: lr 0.003 -> 0.850, lr 0.03 -> 0.800, lr 0.1 -> 0.100; "
+                            "warmup: lr 0.003 -> 0.840, lr 0.1 -> 0.700")

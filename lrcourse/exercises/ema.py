@@ -13,7 +13,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..ema import ema
-from ..optim._checks import check_flag
 from ..schedules import checks
 from .hints import first_match, rounding_hint
 from .result import CheckResult, Failed, call, first_difference, name_of, number, returns_failures, shown
@@ -58,7 +57,7 @@ def check_ema(fn, beta: float, *, bias_correction: bool) -> CheckResult:
         numbers are those of a known mistake.
     """
     beta = checks.real("beta", beta, low=0.0, high=1.0, high_open=True)
-    bias_correction = check_flag("bias_correction", bias_correction)
+    bias_correction = checks.flag("bias_correction", bias_correction)
     if not callable(fn):
         return CheckResult("wrong type", f"expected a function xs -> averages, got {shown(fn)}")
     name, label = name_of(fn), f"lrcourse.ema.ema(beta={beta:g}, bias_correction={bias_correction})"

@@ -15,7 +15,29 @@ from collections.abc import Callable, Iterable
 import torch
 from torch.optim import Optimizer
 
-from ._checks import dense_grad, evaluate
+
+
+def new_step_counter() -> torch.Tensor:
+    """The ``step`` state entry as torch stores it: a 0-d float tensor on the CPU
+    (float64 when the default dtype is float64, else float32), so state_dicts move
+    between torch's optimizers and ours."""
+    dtype = torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32
+    return torch.tensor(0.0, dtype=dtype)
+
+
+def dense_grad(p: torch.Tensor, optimizer: str) -> torch.Tensor:
+    """``p.grad``, refusing sparse gradients (no optimizer here handles them)."""
+    if p.grad.is_sparse:
+        raise RuntimeError(f"{optimizer} does not support sparse gradients (param of shape {tuple(p.shape)})")
+    return p.grad
+
+
+def evaluate(closure: Callable[[], torch.Tensor] | None):
+    """Run ``closure`` (which recomputes the loss and its gradients) with grad enabled."""
+    if closure is None:
+        return None
+    with torch.enable_grad():
+        return closure()
 
 
 def update_complex(update: Callable[..., None], p: torch.Tensor, grad: torch.Tensor, state: dict, hyper: dict) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 import torch
 from torch.optim import Optimizer
 
-from ._checks import check_flag, check_lr, check_params, check_real, new_step_counter
-from ._loop import run_step
+from .. import checks
+from ._loop import new_step_counter, run_step
 
 
 def adadelta_update(param, grad, state, *, lr, rho, eps, weight_decay, maximize):
@@ -38,7 +38,7 @@ class Adadelta(Optimizer):
 
     Args:
         params: tensors or param-group dicts to optimise.
-        lr: multiplier :math:`\eta > 0` on the update. Default ``1.0``.
+        lr: multiplier :math:`\eta \ge 0` on the update. Default ``1.0``.
         rho: decay of both running averages, :math:`\rho \in [0, 1]`. Default ``0.9``.
         eps: :math:`\epsilon > 0`. Default ``1e-6``.
         weight_decay: L2 penalty :math:`\lambda \ge 0`. Default ``0``.
@@ -57,13 +57,13 @@ class Adadelta(Optimizer):
 
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, *, maximize=False):
         defaults = dict(
-            lr=check_lr(lr),
-            rho=check_real("rho", rho, high=1.0),
-            eps=check_real("eps", eps, low_open=True),
-            weight_decay=check_real("weight_decay", weight_decay),
-            maximize=check_flag("maximize", maximize),
+            lr=checks.lr(lr),
+            rho=checks.real("rho", rho, low=0.0, high=1.0),
+            eps=checks.real("eps", eps, low=0.0, low_open=True),
+            weight_decay=checks.nonnegative("weight_decay", weight_decay),
+            maximize=checks.flag("maximize", maximize),
         )
-        super().__init__(check_params(params), defaults)
+        super().__init__(checks.params(params), defaults)
 
     def _init_state(self, state, p, group):
         state["step"] = new_step_counter()

@@ -4,8 +4,8 @@ from __future__ import annotations
 import torch
 from torch.optim import Optimizer
 
-from ._checks import check_flag, check_lr, check_params, check_real, new_step_counter
-from ._loop import run_step
+from .. import checks
+from ._loop import new_step_counter, run_step
 
 
 def _rms(x: torch.Tensor) -> float:
@@ -45,7 +45,7 @@ def check_eps_pair(eps) -> tuple[float | None, float]:
     """``eps`` is ``(eps1, eps2)``: eps1 ``None`` (machine epsilon) or ≥ 0, eps2 ≥ 0."""
     if not isinstance(eps, (tuple, list)) or len(eps) != 2:
         raise ValueError(f"eps must be a pair (eps1, eps2), eps1 None or >= 0 and eps2 >= 0, got {eps!r}")
-    return (None if eps[0] is None else check_real("eps[0]", eps[0]), check_real("eps[1]", eps[1]))
+    return (None if eps[0] is None else checks.nonnegative("eps[0]", eps[0]), checks.nonnegative("eps[1]", eps[1]))
 
 
 class Adafactor(Optimizer):
@@ -73,7 +73,7 @@ class Adafactor(Optimizer):
 
     Args:
         params: tensors or param-group dicts to optimise.
-        lr: learning rate :math:`\eta > 0`, the cap on :math:`\rho_t`. Default ``1e-2``.
+        lr: learning rate :math:`\eta \ge 0` (0 as torch: nothing moves), the cap on :math:`\rho_t`. Default ``1e-2``.
         beta2_decay: :math:`\tau \le 0`. Default ``-0.8``.
         eps: :math:`(\epsilon_1, \epsilon_2)`; ``eps1=None`` means the parameter dtype's machine
             epsilon (the group keeps ``None``). Default ``(None, 1e-3)``.
@@ -97,14 +97,14 @@ class Adafactor(Optimizer):
 
     def __init__(self, params, lr=1e-2, beta2_decay=-0.8, eps=(None, 1e-3), d=1.0, weight_decay=0.0, *, maximize=False):
         defaults = dict(
-            lr=check_lr(lr),
-            beta2_decay=check_real("beta2_decay", beta2_decay, low=-float("inf"), low_open=True, high=0.0),
+            lr=checks.lr(lr),
+            beta2_decay=checks.real("beta2_decay", beta2_decay, low=-float("inf"), low_open=True, high=0.0),
             eps=check_eps_pair(eps),
-            d=check_real("d", d, low=1.0),
-            weight_decay=check_real("weight_decay", weight_decay),
-            maximize=check_flag("maximize", maximize),
+            d=checks.real("d", d, low=1.0),
+            weight_decay=checks.nonnegative("weight_decay", weight_decay),
+            maximize=checks.flag("maximize", maximize),
         )
-        super().__init__(check_params(params), defaults)
+        super().__init__(checks.params(params), defaults)
 
     def _init_state(self, state, p, group):
         if p.is_complex():

@@ -4,8 +4,8 @@ from __future__ import annotations
 import torch
 from torch.optim import Optimizer
 
-from ._checks import check_flag, check_lr, check_params, check_real, new_step_counter
-from ._loop import run_step
+from .. import checks
+from ._loop import new_step_counter, run_step
 
 
 def adagrad_update(param, grad, state, *, lr, lr_decay, weight_decay, eps, maximize):
@@ -35,7 +35,7 @@ class Adagrad(Optimizer):
 
     Args:
         params: tensors or param-group dicts to optimise.
-        lr: learning rate :math:`\eta > 0`. Default ``1e-2``.
+        lr: learning rate :math:`\eta \ge 0` (0 as torch: nothing moves). Default ``1e-2``.
         lr_decay: :math:`\delta \ge 0`. Default ``0``.
         weight_decay: L2 penalty :math:`\lambda \ge 0`. Default ``0``.
         initial_accumulator_value: :math:`s_0 \ge 0`. Default ``0``.
@@ -56,14 +56,14 @@ class Adagrad(Optimizer):
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10, *, maximize=False):
         defaults = dict(
-            lr=check_lr(lr),
-            lr_decay=check_real("lr_decay", lr_decay),
-            weight_decay=check_real("weight_decay", weight_decay),
-            initial_accumulator_value=check_real("initial_accumulator_value", initial_accumulator_value),
-            eps=check_real("eps", eps),
-            maximize=check_flag("maximize", maximize),
+            lr=checks.lr(lr),
+            lr_decay=checks.nonnegative("lr_decay", lr_decay),
+            weight_decay=checks.nonnegative("weight_decay", weight_decay),
+            initial_accumulator_value=checks.nonnegative("initial_accumulator_value", initial_accumulator_value),
+            eps=checks.nonnegative("eps", eps),
+            maximize=checks.flag("maximize", maximize),
         )
-        super().__init__(check_params(params), defaults)
+        super().__init__(checks.params(params), defaults)
         for group in self.param_groups:  # torch creates Adagrad's state up front
             for p in group["params"]:
                 self._init_state(self.state[p], p, group)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import torch
 from torch.optim import Optimizer
 
-from ._checks import check_betas, check_flag, check_lr, check_params, check_real, new_step_counter
-from ._loop import run_step
+from .. import checks
+from ._loop import new_step_counter, run_step
 from .adam import grad_with_weight_decay
 
 
@@ -39,7 +39,7 @@ class Adamax(Optimizer):
 
     Args:
         params: tensors or param-group dicts to optimise.
-        lr: learning rate :math:`\eta > 0`. Default ``2e-3``.
+        lr: learning rate :math:`\eta \ge 0` (0 as torch: nothing moves). Default ``2e-3``.
         betas: :math:`(\beta_1, \beta_2)`, each in [0, 1). Default ``(0.9, 0.999)``.
         eps: :math:`\epsilon \ge 0`. Default ``1e-8``.
         weight_decay: L2 penalty :math:`\lambda \ge 0` added to the gradient. Default ``0``.
@@ -58,13 +58,13 @@ class Adamax(Optimizer):
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, *, maximize=False):
         defaults = dict(
-            lr=check_lr(lr),
-            betas=check_betas(betas),
-            eps=check_real("eps", eps),
-            weight_decay=check_real("weight_decay", weight_decay),
-            maximize=check_flag("maximize", maximize),
+            lr=checks.lr(lr),
+            betas=checks.betas(betas),
+            eps=checks.nonnegative("eps", eps),
+            weight_decay=checks.nonnegative("weight_decay", weight_decay),
+            maximize=checks.flag("maximize", maximize),
         )
-        super().__init__(check_params(params), defaults)
+        super().__init__(checks.params(params), defaults)
 
     def _init_state(self, state, p, group):
         state["step"] = new_step_counter()

@@ -4,8 +4,8 @@ from __future__ import annotations
 import torch
 from torch.optim import Optimizer
 
-from ._checks import check_flag, check_lr, check_params, check_real, new_step_counter
-from ._loop import run_step
+from .. import checks
+from ._loop import new_step_counter, run_step
 
 
 def asgd_update(param, grad, state, *, lr, lambd, alpha, t0, weight_decay, maximize):
@@ -44,7 +44,7 @@ class ASGD(Optimizer):
 
     Args:
         params: tensors or param-group dicts to optimise.
-        lr: learning rate :math:`\eta > 0`. Default ``1e-2``.
+        lr: learning rate :math:`\eta \ge 0` (0 as torch: nothing moves). Default ``1e-2``.
         lambd: decay :math:`\lambda \ge 0` of both the step size and the weights. Default ``1e-4``.
         alpha: power :math:`\alpha \ge 0` of the step-size decay. Default ``0.75``.
         t0: step :math:`t_0 \ge 0` at which averaging starts. Default ``1e6``.
@@ -67,14 +67,14 @@ class ASGD(Optimizer):
 
     def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0, maximize=False):
         defaults = dict(
-            lr=check_lr(lr),
-            lambd=check_real("lambd", lambd),
-            alpha=check_real("alpha", alpha),
-            t0=check_real("t0", t0),
-            weight_decay=check_real("weight_decay", weight_decay),
-            maximize=check_flag("maximize", maximize),
+            lr=checks.lr(lr),
+            lambd=checks.nonnegative("lambd", lambd),
+            alpha=checks.nonnegative("alpha", alpha),
+            t0=checks.nonnegative("t0", t0),
+            weight_decay=checks.nonnegative("weight_decay", weight_decay),
+            maximize=checks.flag("maximize", maximize),
         )
-        super().__init__(check_params(params), defaults)
+        super().__init__(checks.params(params), defaults)
 
     def _init_state(self, state, p, group):
         state["step"] = new_step_counter()

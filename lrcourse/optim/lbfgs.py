@@ -6,7 +6,7 @@ from numbers import Integral
 import torch
 from torch.optim import Optimizer
 
-from ._checks import check_flag, check_params, check_real
+from .. import checks
 from .line_search import strong_wolfe
 
 # What L-BFGS remembers between steps, in the first parameter's state (as torch keeps it).
@@ -127,7 +127,7 @@ class LBFGS(Optimizer):
 
     def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7, tolerance_change=1e-9,
                  history_size=100, line_search_fn=None, *, maximize=False):
-        check_real("lr", lr)  # torch accepts 0 (nothing moves); kept as given: state["t"] may be lr
+        checks.nonnegative("lr", lr)  # torch accepts 0 (nothing moves); kept as given: state["t"] may be lr
         max_iter = _check_count("max_iter", max_iter, low=0)  # 0: step() only evaluates the loss
         if line_search_fn not in (None, "strong_wolfe"):
             raise ValueError(f"line_search_fn must be None or 'strong_wolfe', got {line_search_fn!r}")
@@ -137,13 +137,13 @@ class LBFGS(Optimizer):
             lr=lr,
             max_iter=max_iter,
             max_eval=max_iter * 5 // 4 if max_eval is None else _check_count("max_eval", max_eval, low=1),
-            tolerance_grad=check_real("tolerance_grad", tolerance_grad),
-            tolerance_change=check_real("tolerance_change", tolerance_change),
+            tolerance_grad=checks.nonnegative("tolerance_grad", tolerance_grad),
+            tolerance_change=checks.nonnegative("tolerance_change", tolerance_change),
             history_size=_check_count("history_size", history_size, low=1),
             line_search_fn=line_search_fn,
-            maximize=check_flag("maximize", maximize),
+            maximize=checks.flag("maximize", maximize),
         )
-        super().__init__(check_params(params), defaults)
+        super().__init__(checks.params(params), defaults)
         self._params()
 
     def _params(self):

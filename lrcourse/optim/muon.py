@@ -7,7 +7,7 @@ from numbers import Integral
 import torch
 from torch.optim import Optimizer
 
-from ._checks import check_flag, check_lr, check_params, check_real
+from .. import checks
 from ._loop import run_step
 
 NS_COEFFICIENTS = (3.4445, -4.7750, 2.0315)  # (a, b, c), Jordan's quintic
@@ -82,7 +82,7 @@ class Muon(Optimizer):
 
     Args:
         params: 2-D tensors or param-group dicts to optimise (else ValueError).
-        lr: learning rate :math:`\eta > 0`. Default ``1e-3``.
+        lr: learning rate :math:`\eta \ge 0` (0 as torch: nothing moves). Default ``1e-3``.
         weight_decay: decoupled decay :math:`\lambda \ge 0`, scaled by the plain lr. Default ``0.1``.
         momentum: :math:`\mu \in [0, 1]`. Default ``0.95``.
         nesterov: use :math:`D_t = (1-\mu) g_t + \mu B_t`. Default ``True``.
@@ -114,16 +114,16 @@ class Muon(Optimizer):
         if isinstance(ns_steps, bool) or not isinstance(ns_steps, Integral) or not 0 <= ns_steps < 100:
             raise ValueError(f"ns_steps must be an integer in [0, 100), got {ns_steps!r}")
         defaults = dict(
-            lr=check_lr(lr),
-            weight_decay=check_real("weight_decay", weight_decay),
-            momentum=check_real("momentum", momentum, high=1.0),
-            nesterov=check_flag("nesterov", nesterov),
+            lr=checks.lr(lr),
+            weight_decay=checks.nonnegative("weight_decay", weight_decay),
+            momentum=checks.real("momentum", momentum, low=0.0, high=1.0),
+            nesterov=checks.flag("nesterov", nesterov),
             ns_coefficients=ns_coefficients,
-            eps=check_real("eps", eps),
+            eps=checks.nonnegative("eps", eps),
             ns_steps=int(ns_steps),
             adjust_lr_fn=adjust_lr_fn,
         )
-        super().__init__(check_params(params), defaults)
+        super().__init__(checks.params(params), defaults)
 
     def add_param_group(self, param_group):
         """Add a group (also called by ``__init__``), refusing any parameter that is not 2-D."""

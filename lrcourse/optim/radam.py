@@ -4,8 +4,8 @@ from __future__ import annotations
 import torch
 from torch.optim import Optimizer
 
-from ._checks import check_betas, check_flag, check_lr, check_params, check_real, new_step_counter
-from ._loop import run_step
+from .. import checks
+from ._loop import new_step_counter, run_step
 from .adam import grad_with_weight_decay, update_moments
 
 
@@ -66,7 +66,7 @@ class RAdam(Optimizer):
 
     Args:
         params: tensors or param-group dicts to optimise.
-        lr: learning rate :math:`\eta > 0`. Default ``1e-3``.
+        lr: learning rate :math:`\eta \ge 0` (0 as torch: nothing moves). Default ``1e-3``.
         betas: :math:`(\beta_1, \beta_2)`, each in [0, 1). Default ``(0.9, 0.999)``.
         eps: :math:`\epsilon \ge 0`. Default ``1e-8``.
         weight_decay: weight decay :math:`\lambda \ge 0`. Default ``0``.
@@ -89,14 +89,14 @@ class RAdam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, decoupled_weight_decay=False,
                  *, maximize=False):
         defaults = dict(
-            lr=check_lr(lr),
-            betas=check_betas(betas),
-            eps=check_real("eps", eps),
-            weight_decay=check_real("weight_decay", weight_decay),
-            decoupled_weight_decay=check_flag("decoupled_weight_decay", decoupled_weight_decay),
-            maximize=check_flag("maximize", maximize),
+            lr=checks.lr(lr),
+            betas=checks.betas(betas),
+            eps=checks.nonnegative("eps", eps),
+            weight_decay=checks.nonnegative("weight_decay", weight_decay),
+            decoupled_weight_decay=checks.flag("decoupled_weight_decay", decoupled_weight_decay),
+            maximize=checks.flag("maximize", maximize),
         )
-        super().__init__(check_params(params), defaults)
+        super().__init__(checks.params(params), defaults)
 
     def _init_state(self, state, p, group):
         state["step"] = new_step_counter()

@@ -4,8 +4,8 @@ from __future__ import annotations
 import torch
 from torch.optim import Optimizer
 
-from ._checks import check_flag, check_lr, check_params, check_real, new_step_counter
-from ._loop import run_step
+from .. import checks
+from ._loop import new_step_counter, run_step
 
 
 def rmsprop_update(param, grad, state, *, lr, alpha, eps, weight_decay, momentum, centered, maximize):
@@ -51,7 +51,7 @@ class RMSprop(Optimizer):
 
     Args:
         params: tensors or param-group dicts to optimise.
-        lr: learning rate :math:`\eta > 0`. Default ``1e-2``.
+        lr: learning rate :math:`\eta \ge 0` (0 as torch: nothing moves). Default ``1e-2``.
         alpha: smoothing constant :math:`\alpha \in [0, 1]`. Default ``0.99``.
         eps: :math:`\epsilon \ge 0`. Default ``1e-8``.
         weight_decay: L2 penalty :math:`\lambda \ge 0`. Default ``0``.
@@ -73,15 +73,15 @@ class RMSprop(Optimizer):
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, *, maximize=False):
         defaults = dict(
-            lr=check_lr(lr),
-            alpha=check_real("alpha", alpha, high=1.0),
-            eps=check_real("eps", eps),
-            weight_decay=check_real("weight_decay", weight_decay),
-            momentum=check_real("momentum", momentum, high=1.0, high_open=True),
-            centered=check_flag("centered", centered),
-            maximize=check_flag("maximize", maximize),
+            lr=checks.lr(lr),
+            alpha=checks.real("alpha", alpha, low=0.0, high=1.0),
+            eps=checks.nonnegative("eps", eps),
+            weight_decay=checks.nonnegative("weight_decay", weight_decay),
+            momentum=checks.real("momentum", momentum, low=0.0, high=1.0, high_open=True),
+            centered=checks.flag("centered", centered),
+            maximize=checks.flag("maximize", maximize),
         )
-        super().__init__(check_params(params), defaults)
+        super().__init__(checks.params(params), defaults)
 
     def _init_state(self, state, p, group):
         state["step"] = new_step_counter()

@@ -4,8 +4,8 @@ from __future__ import annotations
 import torch
 from torch.optim import Optimizer
 
-from ._checks import check_flag, check_params, check_real, new_step_counter
-from ._loop import run_step
+from .. import checks
+from ._loop import new_step_counter, run_step
 
 
 def rprop_update(param, grad, state, *, etas, step_sizes, maximize):
@@ -81,15 +81,15 @@ class Rprop(Optimizer):
         etaminus, etaplus = _check_pair("etas", etas, "(etaminus, etaplus) with 0 < etaminus < 1 < etaplus")
         low, high = _check_pair("step_sizes", step_sizes, "(min, max) with 0 <= min <= max")
         defaults = dict(
-            lr=check_real("lr", lr),  # torch accepts 0: the clamp lifts it to step_sizes[0]
+            lr=checks.nonnegative("lr", lr),  # torch accepts 0: the clamp lifts it to step_sizes[0]
             etas=(
-                check_real("etas[0]", etaminus, high=1.0, low_open=True, high_open=True),
-                check_real("etas[1]", etaplus, low=1.0, low_open=True),
+                checks.real("etas[0]", etaminus, low=0.0, high=1.0, low_open=True, high_open=True),
+                checks.real("etas[1]", etaplus, low=1.0, low_open=True),
             ),
-            step_sizes=(check_real("step_sizes[0]", low), check_real("step_sizes[1]", high, low=low)),
-            maximize=check_flag("maximize", maximize),
+            step_sizes=(checks.nonnegative("step_sizes[0]", low), checks.real("step_sizes[1]", high, low=low)),
+            maximize=checks.flag("maximize", maximize),
         )
-        super().__init__(check_params(params), defaults)
+        super().__init__(checks.params(params), defaults)
 
     def _init_state(self, state, p, group):
         lr = group["lr"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 import torch
 from torch.optim import Optimizer
 
-from ._checks import check_flag, check_lr, check_params, check_real, dense_grad, evaluate
+from .. import checks
+from ._loop import dense_grad, evaluate
 
 
 def sgd_update(param, grad, state, *, lr, momentum, dampening, weight_decay, nesterov, maximize):
@@ -38,7 +39,7 @@ class SGD(Optimizer):
 
     Args:
         params: tensors or param-group dicts to optimise.
-        lr: learning rate :math:`\eta > 0`. Default ``1e-3``.
+        lr: learning rate :math:`\eta \ge 0` (0 as torch: nothing moves). Default ``1e-3``.
         momentum: :math:`\mu \in [0, 1)`. Default ``0``.
         dampening: :math:`\tau \in [0, 1)`, scales down new gradients in the buffer. Default ``0``.
         weight_decay: L2 penalty :math:`\lambda \ge 0` added to the gradient. Default ``0``.
@@ -60,19 +61,19 @@ class SGD(Optimizer):
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *, maximize=False):
         defaults = dict(
-            lr=check_lr(lr),
-            momentum=check_real("momentum", momentum, high=1.0, high_open=True),
-            dampening=check_real("dampening", dampening, high=1.0, high_open=True),
-            weight_decay=check_real("weight_decay", weight_decay),
-            nesterov=check_flag("nesterov", nesterov),
-            maximize=check_flag("maximize", maximize),
+            lr=checks.lr(lr),
+            momentum=checks.real("momentum", momentum, low=0.0, high=1.0, high_open=True),
+            dampening=checks.real("dampening", dampening, low=0.0, high=1.0, high_open=True),
+            weight_decay=checks.nonnegative("weight_decay", weight_decay),
+            nesterov=checks.flag("nesterov", nesterov),
+            maximize=checks.flag("maximize", maximize),
         )
         if nesterov and (momentum == 0 or dampening != 0):
             raise ValueError(
                 "nesterov=True needs momentum > 0 and dampening = 0, "
                 f"got momentum={momentum!r}, dampening={dampening!r}"
             )
-        super().__init__(check_params(params), defaults)
+        super().__init__(checks.params(params), defaults)
 
     @torch.no_grad()
     def step(self, closure=None):

@@ -6,7 +6,8 @@ import math
 import torch
 from torch.optim import Optimizer
 
-from ._checks import check_betas, check_flag, check_lr, check_params, check_real, evaluate
+from .. import checks
+from ._loop import evaluate
 
 
 def sparse_adam_update(param, grad, state, *, lr, betas, eps, maximize):
@@ -71,12 +72,12 @@ class SparseAdam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, maximize=False):
         defaults = dict(
-            lr=check_lr(lr),
-            betas=check_betas(betas),
-            eps=check_real("eps", eps, low_open=True),
-            maximize=check_flag("maximize", maximize),
+            lr=checks.positive("lr", lr),  # torch: SparseAdam needs lr > 0
+            betas=checks.betas(betas),
+            eps=checks.real("eps", eps, low=0.0, low_open=True),
+            maximize=checks.flag("maximize", maximize),
         )
-        super().__init__(check_params(params), defaults)
+        super().__init__(checks.params(params), defaults)
         for i, group in enumerate(self.param_groups):
             for j, p in enumerate(group["params"]):
                 if p.is_sparse or p.is_complex():

@@ -2,16 +2,18 @@
 
 ``train(model, optimizer, data, epochs=..., scheduler=..., scheduler_interval=...)`` returns a
 :class:`History`; see :mod:`lrcourse.train.trainer` (the run), :mod:`lrcourse.train.loop` (one
-batch, one evaluation) and :mod:`lrcourse.train.stepping` (when a schedule is applied).
+batch, one evaluation), :mod:`lrcourse.train.stepping` (when a schedule is applied) and
+:mod:`lrcourse.train.progress` (a progress bar that leaves one clean line in a saved notebook).
 """
 from ..device import resolve_device, seed_everything
 from .checkpoint import load_checkpoint, save_checkpoint
 from .history import History, plot_histories
 from .live import LivePlot
 from .loop import batch_step, evaluate
+from .progress import progress_bar
 from .stepping import is_plateau
 from .trainer import DivergenceError, train
 
 __all__ = ["DivergenceError", "History", "LivePlot", "batch_step", "evaluate", "is_plateau",
-           "load_checkpoint", "plot_histories", "resolve_device", "save_checkpoint", "seed_everything",
-           "train"]
+           "load_checkpoint", "plot_histories", "progress_bar", "resolve_device", "save_checkpoint",
+           "seed_everything", "train"]

@@ -14,6 +14,8 @@ Example:
 """
 from __future__ import annotations
 
+import importlib.util
+
 from .live import in_notebook
 
 
@@ -22,11 +24,10 @@ class ProgressBar:
 
     def __init__(self, total: int, desc: str, enabled: bool = True, initial: int = 0, leave: bool = True):
         self.leave, self.handle = leave, None
-        widget = enabled and in_notebook() and _widgets_available()
-        if widget:
+        if enabled and in_notebook() and _widgets_available():
+            from IPython.display import display
             from tqdm.notebook import tqdm
             self.bar = tqdm(total=total, initial=initial, desc=desc, unit="step", leave=True, display=False)
-            from IPython.display import display
             self.handle = display(self.bar.container, display_id=True)
         else:
             from tqdm.std import tqdm
@@ -55,11 +56,8 @@ class ProgressBar:
 
 
 def _widgets_available() -> bool:
-    try:
-        import ipywidgets  # noqa: F401
-    except ImportError:  # pragma: no cover - the course extra installs it
-        return False
-    return True
+    """ipywidgets is installed (the course extra installs it; tqdm's widget bar needs it)."""
+    return importlib.util.find_spec("ipywidgets") is not None
 
 
 def progress_bar(total: int, desc: str, enabled: bool = True, initial: int = 0,

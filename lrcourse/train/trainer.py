@@ -224,7 +224,8 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, data=None, *, epoc
             freshly built; same batch size, seed and schedule settings).
         on_divergence: "raise" (default) raises :class:`DivergenceError` carrying ``.history``;
             "stop" warns and returns the history with ``history.diverged`` set.
-        eval_batch_size: evaluation batch size (default 1000; does not change the results).
+        eval_batch_size: evaluation batch size (default 1000; accuracy does not depend on it, the
+            mean loss only in float rounding).
         channels_last: keep the model's 4-D weights and every batch in channels-last (NHWC)
             layout: True, False, or None (default: True on the CPU, False elsewhere). Same
             math, about 1.1x faster LeNet epochs on one CPU thread and 1.3x on two

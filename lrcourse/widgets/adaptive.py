@@ -143,6 +143,7 @@ def adaptive_view(optimizer: str = "Adam", lr: float = 0.3, landscape: str = "il
         name = line.get_label().split(" lr=")[0]
         if name in OPTIMIZERS:
             line.set_color(colour(name))
+    ax.legend(fontsize="small", loc="best")  # again: the legend keeps the colours it was drawn with
     gaps = {name: _gap(land, paths[name]) for name in dict.fromkeys(names + (optimizer,))}
     t = np.arange(steps + 1)
     for i, (name, gap) in enumerate(gaps.items()):

@@ -11,7 +11,7 @@ Example:
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -109,3 +109,39 @@ def plot_error_components(lr: float, beta: float, lams: Sequence[float] = (0.01,
     ax.legend(fontsize="small")
     return ax
 
+
+
+def effective_lr(lr: float, momentum: float = 0.0) -> float:
+    r"""The step along a steady gradient once the buffer has filled: :math:`\eta/(1-\beta)`."""
+    lr = checks.real("lr", lr, low=0.0)
+    return lr / (1 - checks.real("momentum", momentum, low=0.0, high=1.0, high_open=True))
+
+
+def plot_effective_lr_runs(histories: Mapping, settings: Mapping[str, dict], title: str | None = None):
+    r"""Training runs coloured by their effective step :math:`\eta/(1-\beta)`: train loss per epoch
+    (left) and test accuracy per epoch (right); solid without momentum, one dash style per :math:`\beta`.
+
+    Args:
+        histories: run name -> :class:`lrcourse.train.History`.
+        settings: run name -> the optimizer's ``dict(lr=..., momentum=...)`` (momentum default 0).
+        title: optional figure title.
+    """
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 3.6))
+    colors, styles = {}, {0.0: "-"}
+    for name, h in histories.items():
+        beta = settings[name].get("momentum", 0.0)
+        eff = effective_lr(settings[name]["lr"], beta)
+        color = colors.setdefault(round(eff, 12), f"C{len(colors)}")
+        style = styles.setdefault(beta, ("--", ":", "-.")[(len(styles) - 1) % 3])
+        label = f"{name}: η/(1-β)={eff:.3g}"
+        epochs = np.arange(1, h.epochs + 1)
+        ax_loss.plot(epochs, h.train_loss, style, color=color, marker="o", ms=3, label=label)
+        ax_acc.plot(epochs, h.test_acc, style, color=color, marker="o", ms=3, label=label)
+    ax_loss.set(title="Training loss (epoch mean)", xlabel="epoch", ylabel="cross-entropy")
+    ax_loss.set_ylim(bottom=0)
+    ax_acc.set(title="Test accuracy", xlabel="epoch", ylabel="accuracy")
+    ax_acc.legend(fontsize="small", loc="lower right")
+    if title:
+        fig.suptitle(title, fontsize="medium")
+    fig.tight_layout()
+    return fig

@@ -16,7 +16,8 @@ Example:
 """
 from __future__ import annotations
 
-import ipywidgets as widgets
+import functools
+
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
@@ -28,22 +29,13 @@ from ..orthogonalize import ns_map, spectrum_matrix
 from ..probes import minibatch_run, noisy_run, rare_gradients, replay, skewed_sample
 from ..quasi_newton import ROSENBROCK, count_evaluations
 from ..schedules import adam_warmup_steps, checks, warmup_factor
-from .base import Explorer, View
+from ..catalog.entries import checkbox, choice, float_slider, int_slider, log_slider
+from .base import Explorer, View, control
 
 #: GD's and Adam's learning rates for the L-BFGS comparison (GD's near its stability limit)
 BASELINES = {"rosenbrock": {"GD": 2e-3, "Adam": 0.3}, "ill-conditioned": {"GD": 0.4, "Adam": 0.3}}
 TOLERANCE = 1e-8  # f - f* that counts as solved
 SGD_LR = 0.02  # mini-batch SGD beside Rprop: small enough to hover near the mean
-
-
-def _slider(kind, value, low, high, label, step=None, fmt=".3g"):
-    if kind == "int":
-        return widgets.IntSlider(value=value, min=low, max=high, description=label, continuous_update=False)
-    if kind == "log":
-        return widgets.FloatLogSlider(value=value, base=10, min=low, max=high, step=0.1, readout_format=fmt,
-                                      description=label, continuous_update=False)
-    return widgets.FloatSlider(value=value, min=low, max=high, step=step, readout_format=fmt, description=label,
-                               continuous_update=False)
 
 
 def rprop_view(batch_size: int = 1, min_step: float = 1e-6, steps: int = 1000, lr: float = 0.1) -> View:
@@ -85,8 +77,8 @@ def rprop_view(batch_size: int = 1, min_step: float = 1e-6, steps: int = 1000, l
 
 def rprop_explorer(batch_size: int = 1, min_step: float = 1e-6, steps: int = 1000) -> Explorer:
     """Sliders ``batch_size`` (1 to 256) and ``min_step`` (1e-6 to 1e-2, log) for :func:`rprop_view`."""
-    controls = {"batch_size": _slider("int", batch_size, 1, 256, "batch size"),
-                "min_step": _slider("log", min_step, -6, -2, "Δmin (step_sizes[0])", fmt=".0e")}
+    controls = {"batch_size": control(int_slider(batch_size, 1, 256, "batch size")),
+                "min_step": control(log_slider(min_step, -6, -2, "Δmin (step_sizes[0])", fmt=".0e"))}
     return Explorer(rprop_view, controls, fixed={"steps": steps}, title="Rprop: full batch vs mini-batches")
 
 
@@ -122,15 +114,20 @@ def asgd_view(lr: float = 0.1, noise: float = 1.0, t0: int = 100, steps: int = 1
 
 def asgd_explorer(lr: float = 0.1, noise: float = 1.0, t0: int = 100, steps: int = 1000) -> Explorer:
     """Sliders ``lr`` (0.01 to 0.45), ``noise`` (0 to 3) and ``t0`` (0 to 900) for :func:`asgd_view`."""
-    controls = {"lr": _slider("float", lr, 0.01, 0.45, "learning rate η", 0.01, ".2f"),
-                "noise": _slider("float", noise, 0.0, 3.0, "noise σ", 0.1, ".1f"),
-                "t0": _slider("int", t0, 0, steps - 100, "t0 (averaging starts)")}
+    controls = {"lr": control(float_slider(lr, 0.01, 0.45, 0.01, ".2f", "learning rate η")),
+                "noise": control(float_slider(noise, 0.0, 3.0, 0.1, ".1f", "noise σ")),
+                "t0": control(int_slider(t0, 0, steps - 100, "t0 (averaging starts)"))}
     return Explorer(asgd_view, controls, fixed={"steps": steps}, title="ASGD: averaging the iterates of noisy SGD")
 
 
+@functools.lru_cache(maxsize=64)
 def lbfgs_runs(landscape: str = "rosenbrock", history_size: int = 10, line_search: bool = True,
-               max_evals: int = 2000) -> dict:
-    """:class:`~lrcourse.quasi_newton.Evaluations` of GD, Adam (lrs in :data:`BASELINES`) and L-BFGS."""
+               max_evals: int = 1000) -> dict:
+    """:class:`~lrcourse.quasi_newton.Evaluations` of GD, Adam (lrs in :data:`BASELINES`) and L-BFGS.
+
+    Cached (the runs are deterministic): a slider moved back, or a claim checked after the
+    figure, does not run them again. Pass the arguments positionally to hit the cache.
+    """
     checks.choice("landscape", landscape, tuple(BASELINES))
     land = ROSENBROCK if landscape == "rosenbrock" else get_landscape(landscape)
     lrs = BASELINES[landscape]
@@ -142,7 +139,7 @@ def lbfgs_runs(landscape: str = "rosenbrock", history_size: int = 10, line_searc
 
 
 def lbfgs_view(landscape: str = "rosenbrock", history_size: int = 10, line_search: bool = True,
-               max_evals: int = 2000) -> View:
+               max_evals: int = 1000) -> View:
     r"""Paths (left) and the best :math:`f - f^*` against evaluations of :math:`f` and :math:`\nabla f`
     (right, log-log) for GD, Adam and L-BFGS.
 
@@ -150,7 +147,7 @@ def lbfgs_view(landscape: str = "rosenbrock", history_size: int = 10, line_searc
         landscape: ``"rosenbrock"`` or ``"ill-conditioned"``. Default ``"rosenbrock"``.
         history_size: L-BFGS's memory :math:`m`. Default 10.
         line_search: strong-Wolfe line search (else fixed step ``lr=1``). Default True.
-        max_evals: evaluations per method. Default 2000.
+        max_evals: evaluations per method. Default 1000.
     """
     runs = lbfgs_runs(landscape, history_size, line_search, max_evals)
     land = ROSENBROCK if landscape == "rosenbrock" else get_landscape(landscape)
@@ -173,11 +170,11 @@ def lbfgs_view(landscape: str = "rosenbrock", history_size: int = 10, line_searc
 
 
 def lbfgs_explorer(landscape: str = "rosenbrock", history_size: int = 10, line_search: bool = True,
-                   max_evals: int = 2000) -> Explorer:
+                   max_evals: int = 1000) -> Explorer:
     """Landscape chooser, ``history_size`` (1 to 20) and line-search box for :func:`lbfgs_view`."""
-    controls = {"landscape": widgets.Dropdown(options=list(BASELINES), value=landscape, description="function"),
-                "history_size": _slider("int", history_size, 1, 20, "history_size m"),
-                "line_search": widgets.Checkbox(value=line_search, description="strong Wolfe line search")}
+    controls = {"landscape": control(choice(landscape, BASELINES, "function")),
+                "history_size": control(int_slider(history_size, 1, 20, "history_size m")),
+                "line_search": control(checkbox(line_search, "strong Wolfe line search"))}
     return Explorer(lbfgs_view, controls, fixed={"max_evals": max_evals}, title="L-BFGS against GD and Adam, by function evaluations")
 
 
@@ -214,8 +211,8 @@ def adamax_view(beta2: float = 0.999, period: int = 200, steps: int = 1000) -> V
 
 def adamax_explorer(beta2: float = 0.999, period: int = 200, steps: int = 1000) -> Explorer:
     """``beta2`` chooser (0.9 to 0.9999) and ``period`` slider (10 to 500) for :func:`adamax_view`."""
-    controls = {"beta2": widgets.Dropdown(options=[0.9, 0.99, 0.999, 0.9999], value=beta2, description="β2"),
-                "period": _slider("int", period, 10, 500, "period (steps)")}
+    controls = {"beta2": control(choice(beta2, (0.9, 0.99, 0.999, 0.9999), "β2")),
+                "period": control(int_slider(period, 10, 500, "period (steps)"))}
     return Explorer(adamax_view, controls, fixed={"steps": steps}, title="Adamax's ∞-norm against Adam's RMS, on a rare feature")
 
 
@@ -257,8 +254,7 @@ def radam_view(beta2: float = 0.999) -> View:
 
 def radam_explorer(beta2: float = 0.999) -> Explorer:
     """A ``beta2`` chooser (0.95 to 0.9995) for :func:`radam_view`."""
-    options = [0.95, 0.98, 0.99, 0.995, 0.999, 0.9995]
-    controls = {"beta2": widgets.Dropdown(options=options, value=beta2, description="β2")}
+    controls = {"beta2": control(choice(beta2, (0.95, 0.98, 0.99, 0.995, 0.999, 0.9995), "β2"))}
     return Explorer(radam_view, controls, title="RAdam's rectification as a warmup")
 
 
@@ -296,6 +292,6 @@ def muon_view(ns_steps: int = 5, decay: float = 0.9) -> View:
 
 def muon_explorer(ns_steps: int = 5, decay: float = 0.9) -> Explorer:
     """Sliders ``ns_steps`` (0 to 10) and ``decay`` (0.5 to 0.99) for :func:`muon_view`."""
-    controls = {"ns_steps": _slider("int", ns_steps, 0, 10, "Newton–Schulz steps"),
-                "decay": _slider("float", decay, 0.5, 0.99, "spectrum decay", 0.01, ".2f")}
+    controls = {"ns_steps": control(int_slider(ns_steps, 0, 10, "Newton–Schulz steps")),
+                "decay": control(float_slider(decay, 0.5, 0.99, 0.01, ".2f", "spectrum decay"))}
     return Explorer(muon_view, controls, title="Muon: orthogonalising the update")

@@ -124,7 +124,7 @@ def bad_epoch_counts(metrics, lrs, mode: str = "min", threshold: float = 1e-4,
 
     Example:
         >>> bad_epoch_counts([1.0, 0.9, 0.95, 0.92, 0.93], [0.1, 0.1, 0.1, 0.1, 0.05]).tolist()
-        [0, 0, 1, 2, 0]
+        [0, 0, 1, 2, 1]
     """
     sign = 1.0 if mode == "min" else -1.0
     best, count, counts = np.inf, 0, []
@@ -153,7 +153,7 @@ def plateau_run_view(val_loss, train_loss, epoch_lr, patience: int, threshold: f
     """
     counts = bad_epoch_counts(val_loss, epoch_lr, "min", threshold, "rel")
     epochs = np.arange(1, len(val_loss) + 1)
-    cuts = [e for e in epochs[:-1] if epoch_lr[e] < epoch_lr[e - 1]]  # cut after epoch e
+    cuts = [int(e) for e in epochs[:-1] if epoch_lr[e] < epoch_lr[e - 1]]  # cut after epoch e
     fig, (ax, axl) = plt.subplots(1, 2, figsize=(11, 3.8), layout="constrained",
                                   gridspec_kw={"width_ratios": [3, 2]})
     ax.plot(epochs, val_loss, "s-", label="validation loss (fed to step)")

@@ -90,7 +90,7 @@ def schedule_grid(kinds, steps: int = 100, lr: float = 0.1, columns: int = 3) ->
         kinds: keys of :data:`KINDS`, drawn in this order.
         steps: optimizer steps per curve. Default 100.
         lr: the optimizer's lr. Default 0.1.
-        columns: thumbnails per row, int >= 1. Default 3.
+        columns: thumbnails per row at most, int >= 1. Default 3.
 
     Example:
         >>> schedule_grid(["StepLR", "PolynomialLR"], steps=50).summary.split(":")[0]
@@ -99,7 +99,7 @@ def schedule_grid(kinds, steps: int = 100, lr: float = 0.1, columns: int = 3) ->
     kinds = [checks.choice("kind", k, list(KINDS)) for k in kinds]
     if not kinds:
         raise ValueError(f"kinds must name at least one of {', '.join(KINDS)}, got an empty list")
-    columns = checks.integer("columns", columns, low=1)
+    columns = min(checks.integer("columns", columns, low=1), len(kinds))
     rows = -(-len(kinds) // columns)
     fig, axes = plt.subplots(rows, columns, figsize=(3.4 * columns, 2.5 * rows + 0.5),
                              layout="constrained", squeeze=False)

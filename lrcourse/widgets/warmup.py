@@ -12,19 +12,30 @@ The chapter's ``CosineScheduler(max_update, base_lr, final_lr, warmup_steps, war
 
 torch builds the same curve as ``SequentialLR([LinearLR(start_factor=η_begin/η_0, total_iters=W),
 CosineAnnealingLR(T_max=T-W, eta_min=η_T), ConstantLR(factor=η_T/η_0)], milestones=[W, T])``
-(``LinearLR`` refuses ``start_factor=0``: a warmup that starts at lr 0 wastes its first
-step, so torch nudges you away from it; here 1e-12 stands in for 0).
+(``LinearLR`` refuses ``start_factor=0`` because it steps recursively,
+:math:`\eta_t = \eta_{t-1}\big(1 + \frac{e - s}{T s + (t-1)(e - s)}\big)`: with :math:`s = 0`
+it would divide by 0 and multiply a zero lr forever; here 1e-12 stands in for 0).
 
 The chapter's training loop sets ``lr = scheduler(epoch)`` *after* each epoch, so epoch 0
 trains at the optimizer's initial lr and epoch :math:`e` at :math:`\eta_{e-1}`: with warmup,
 epoch 0 runs at the full 0.3 and epoch 1 at 0. The ``d2l_convention`` overlay shows it.
 
+Two views of training runs: :func:`first_epochs_view` (per-batch loss over the first
+epochs, where warmup acts) and :func:`peak_lr_view` (final test accuracy against the peak lr,
+with and without warmup: where warmup starts to matter).
+
 Example:
     >>> view = warmup_view(warmup_steps=5)
     >>> view.summary.startswith("warmup_steps=5")
     True
+
+References: Dive into Deep Learning, section 12.11 "Learning Rate Scheduling"
+(https://d2l.ai/chapter_optimization/lr-scheduler.html); Goyal et al., "Accurate, Large
+Minibatch SGD" (2017).
 """
 from __future__ import annotations
+
+from typing import Mapping
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -110,3 +121,43 @@ def warmup_explorer(warmup_steps: int = 5, start: float = 0.0, max_update: int =
         "d2l_convention": widgets.Checkbox(value=d2l_convention, description="show the chapter's off-by-one"),
     }
     return Explorer(warmup_view, controls, title="Warmup + cosine (preview per epoch)", columns=4)
+
+
+def first_epochs_view(histories: Mapping, epochs: float = 3) -> View:
+    """Per-batch training loss of several runs (``name -> History``) over their first ``epochs``.
+
+    Args:
+        histories: run name -> :class:`lrcourse.train.History` (same data and batch size).
+        epochs: how many epochs to draw, > 0 (default 3).
+    """
+    fig, ax = plt.subplots(figsize=(7, 3.4), layout="constrained")
+    parts = []
+    for i, (name, h) in enumerate(histories.items()):
+        n = int(round(epochs * h.steps_per_epoch))
+        loss = np.asarray(h.loss[:n], dtype=float)
+        ax.plot(np.arange(len(loss)) / h.steps_per_epoch, loss, lw=0.8, color=f"C{i}", label=name)
+        parts.append(f"{name}: mean loss {loss[:h.steps_per_epoch].mean():.3f} in epoch 0")
+    ax.set(title=f"Per-batch training loss, first {epochs:g} epoch{'' if epochs == 1 else 's'}", xlabel="epoch",
+           ylabel="cross-entropy (log)", yscale="log", xlim=(0, epochs))
+    ax.legend(fontsize="small", loc="upper right")
+    return View(fig, "; ".join(parts))
+
+
+def peak_lr_view(final_acc: Mapping[str, Mapping[float, float]], chance: float = 0.1) -> View:
+    """Final test accuracy against the peak lr, one line per variant (e.g. with / without warmup).
+
+    Args:
+        final_acc: variant name -> {peak lr: final test accuracy}.
+        chance: accuracy of guessing, drawn as a dotted line (default 0.1, ten classes).
+    """
+    fig, ax = plt.subplots(figsize=(7, 3.4), layout="constrained")
+    parts = []
+    for i, (name, accs) in enumerate(final_acc.items()):
+        lrs = sorted(accs)
+        ax.plot(lrs, [accs[lr] for lr in lrs], "o-", color=f"C{i}", label=name)
+        parts.append(f"{name}: " + ", ".join(f"lr {lr:g} -> {accs[lr]:.3f}" for lr in lrs))
+    ax.axhline(chance, color="0.4", ls=":", lw=1, label=f"chance ({chance:g})")
+    ax.set(title="Final test accuracy against the peak learning rate", xlabel="peak learning rate (log)",
+           ylabel="test accuracy", xscale="log", ylim=(0, 1))
+    ax.legend(fontsize="small", loc="lower left")
+    return View(fig, "; ".join(parts))
