@@ -44,7 +44,7 @@ import numpy as np
 import torch
 
 from .device import resolve_device
-from .schedules import checks
+from . import checks
 
 CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")

@@ -14,7 +14,7 @@ import random
 import numpy as np
 import torch
 
-from .schedules import checks
+from . import checks
 
 
 def resolve_device(device: str | torch.device | None = None) -> torch.device:

@@ -36,7 +36,7 @@ import numpy as np
 import torch
 
 from . import catalog
-from .schedules import checks
+from . import checks
 
 
 @dataclass(frozen=True)

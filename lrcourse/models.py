@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from .schedules import checks
+from . import checks
 
 
 class LeNet(nn.Sequential):

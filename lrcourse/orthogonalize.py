@@ -31,7 +31,7 @@ import torch
 
 from .optim import newton_schulz
 from .optim.muon import NS_COEFFICIENTS
-from .schedules import checks
+from . import checks
 
 FORMS = ("addmm", "separate")
 

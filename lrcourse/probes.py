@@ -30,7 +30,7 @@ import torch
 
 from .landscapes import Landscape, get_landscape, resolve_optimizer
 from .optim import state_bytes
-from .schedules import checks
+from . import checks
 
 
 def _run(optimizer, x0, steps: int, set_grad: Callable, keys: Sequence[str], hparams: dict) -> dict:

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from .landscapes import Landscape, get_landscape, resolve_optimizer
-from .schedules import checks
+from . import checks
 
 
 def _rosenbrock(x):

@@ -246,6 +246,6 @@ def test_sliders_start_inside_their_ranges():
 def test_layers_the_catalog_sits_above_optim_and_lr_scheduler():
     code = ("import sys, lrcourse.optim, lrcourse.schedules, lrcourse.lr_scheduler as L; "
             "assert not [m for m in sys.modules if m.startswith('lrcourse.catalog')]; "
-            "import lrcourse.catalog as c; assert L.simulate is c.simulate and L.Trace is c.Trace")
+            "assert not hasattr(L, 'simulate')")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from lrcourse.cli import main
-from lrcourse.lr_scheduler import simulate
+from lrcourse.catalog import simulate
 
 
 def test_table_and_csv(tmp_path, capsys):

@@ -1,5 +1,4 @@
-"""simulate / Trace / plot_schedule (in lrcourse.catalog, re-exported by lrcourse.lr_scheduler as
-users import them): the curve any scheduler gives, checked against stepping torch's scheduler by
+"""simulate / Trace / plot_schedule (in lrcourse.catalog): the curve any scheduler gives, checked against stepping torch's scheduler by
 hand on a real optimizer."""
 from __future__ import annotations
 
@@ -12,7 +11,8 @@ import pytest
 import torch
 import torch.optim.lr_scheduler as T
 
-import lrcourse.lr_scheduler as L
+import lrcourse.catalog as L
+from lrcourse import lr_scheduler
 from lrcourse import catalog
 
 matplotlib.use("Agg")
@@ -45,7 +45,7 @@ CASES = [
      "adam"),
     ("lambda", {"decay": 0.2}, lambda o: T.LambdaLR(o, lambda t: 1 / (1 + 0.2 * t)), "sgd"),
     (T.ExponentialLR, {"gamma": 0.9}, lambda o: T.ExponentialLR(o, 0.9), "sgd"),   # torch's own class
-    (L.PolynomialLR, {"power": 2.0}, lambda o: T.PolynomialLR(o, 50, 2.0), "adam"),
+    (lr_scheduler.PolynomialLR, {"power": 2.0}, lambda o: T.PolynomialLR(o, 50, 2.0), "adam"),
 ]
 
 

@@ -64,7 +64,8 @@ def test_relative_difference_and_spectrum_matrix():
 
 
 @pytest.mark.parametrize("call,error,words", [
-    (lambda: ns_iterate(matrix((4, 4)), form="fused"), ValueError, "form must be one of 'addmm', 'separate', got 'fused'"),
+    (lambda: ns_iterate(matrix((4, 4)), form="fused"), ValueError,
+     "form must be one of 'addmm', 'separate', got 'fused'"),
     (lambda: ns_differences(matrix((4, 4)), ns_steps=0), ValueError, "ns_steps must be an int >= 1, got 0"),
     (lambda: spectrum_matrix(0, 4), ValueError, "rows must be an int >= 1, got 0"),
     (lambda: spectrum_matrix(4, 4, decay=1.5), ValueError, "decay must be a number in (0, 1]"),

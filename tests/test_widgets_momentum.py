@@ -101,7 +101,7 @@ def test_effective_lr_runs_share_a_colour_per_effective_step():
         assert drawn["SGD 0.01"].get_color() != drawn["SGD 0.1"].get_color()
         assert drawn["SGD 0.1"].get_linestyle() == drawn["SGD 0.01"].get_linestyle() == "-"
         assert len({drawn[k].get_linestyle() for k in ("SGD 0.1", "β=0.9", "β=0.5")}) == 3
-    assert "η/(1-β)=0.1" in ax_acc.get_legend().get_texts()[2].get_text()
+    assert "η/(1-β)=0.1" in fig.legends[0].get_texts()[2].get_text()
     plt.close(fig)
 
 

@@ -107,6 +107,7 @@ def test_run_view_counts_epochs_from_one_in_both_panels():
     ax, axl = view.fig.axes
     np.testing.assert_array_equal(ax.lines[0].get_xdata(), np.arange(1, 10))
     np.testing.assert_array_equal(axl.lines[0].get_xdata(), np.arange(1, 10))
+    assert ax.get_yscale() == "log"
     np.testing.assert_allclose(ax.lines[0].get_ydata(), val)
     np.testing.assert_allclose(ax.lines[2].get_ydata(), [1.0, 0.8, 0.7, 0.7, 0.7, 0.6, 0.6, 0.6, 0.6])
     vlines = [ln.get_xdata()[0] for ln in ax.lines if len(ln.get_xdata()) == 2]

@@ -6,7 +6,7 @@ Names are case-insensitive and ignore ``-``, ``_`` and spaces: ``CosineAnnealing
 from __future__ import annotations
 
 from .. import lr_scheduler
-from ..schedules import checks
+from .. import checks
 from .entries import OptimizerEntry, ScheduleEntry
 from .optimizers import OPTIMIZERS
 from .schedulers import SCHEDULES

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..schedules import checks
+from .. import checks
 from .lookup import make, schedule
 from .schedulers import SCHEDULES
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 
 from ..models import LeNet
-from ..schedules import checks
+from .. import checks
 from ..train import train
 from .result import CheckResult, Failed, call, name_of, shown
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ema import ema
-from ..schedules import checks
+from .. import checks
 from .hints import first_match, rounding_hint
 from .result import CheckResult, Failed, call, first_difference, name_of, number, returns_failures, shown
 from .sequence_hints import ema_variants

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch.optim.lr_scheduler import ReduceLROnPlateau
 
-from ..schedules import checks
+from .. import checks
 from .hints import first_match
 from .result import CheckResult, as_float, call, first_difference, name_of, number, returns_failures, shown
 from .schedules import with_defaults

@@ -18,7 +18,7 @@ import torch
 from torch.optim import lr_scheduler
 
 from .. import schedules
-from ..schedules import checks
+from .. import checks
 from .hints import first_match, rounding_hint
 from .result import CheckResult, as_float, call, first_difference, name_of, number, returns_failures, shown
 from .sequence_hints import schedule_variants

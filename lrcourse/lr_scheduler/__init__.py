@@ -2,8 +2,8 @@
 signatures (thin adapters over :mod:`lrcourse.schedules`), and torch's ``SWALR``; plus
 what torch lacks:
 :class:`WarmupLR` (warmup in front of any scheduler), :class:`InverseSqrtLR`,
-:class:`WSDLR`, and :func:`simulate` / :func:`plot_schedule` to see any schedule without
-building an optimizer.
+:class:`WSDLR`. To see any schedule's curve without building an optimizer, use
+:func:`lrcourse.catalog.simulate` / :func:`lrcourse.catalog.plot_schedule`.
 
 Swap ``from torch.optim import lr_scheduler`` for ``from lrcourse import lr_scheduler``
 and get the same learning rates (the test grid compares them step by step).
@@ -22,16 +22,7 @@ TORCH_NAMES = [
     "SequentialLR", "CosineAnnealingLR", "ChainedScheduler", "ReduceLROnPlateau", "CyclicLR",
     "CosineAnnealingWarmRestarts", "OneCycleLR", "PolynomialLR", "LRScheduler",
 ]
-__all__ = TORCH_NAMES + ["SWALR", "WarmupLR", "InverseSqrtLR", "WSDLR", "Trace", "simulate", "plot_schedule"]
-
-
-def __getattr__(name):
-    """``simulate``, ``plot_schedule`` and ``Trace`` live in :mod:`lrcourse.catalog` (names are
-    resolved there); re-exported here on first use, so importing this module does not import the catalog."""
-    if name in ("Trace", "simulate", "plot_schedule"):
-        from .. import catalog
-        return getattr(catalog, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__all__ = TORCH_NAMES + ["SWALR", "WarmupLR", "InverseSqrtLR", "WSDLR"]
 
 
 # d2l's training loop tells torch's schedulers from its own callables by

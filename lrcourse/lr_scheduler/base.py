@@ -38,7 +38,8 @@ from weakref import ref
 import torch
 from torch.optim import Optimizer
 
-from ..schedules import cached, checks
+from .. import checks
+from ..schedules import cached
 
 # torch's warning texts, word for word (tests trigger each in both libraries and compare).
 EPOCH_DEPRECATION_WARNING = (

@@ -18,7 +18,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from typing import Any
 
-from ..schedules import checks
+from .. import checks
 from .base import LRScheduler, check_optimizer, group_values, set_group_value
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 
 from .. import schedules
-from ..schedules import checks
+from .. import checks
 from ..schedules.cyclic import ANNEAL_STRATEGIES
 from ..schedules.shapes import ANNEAL, anneal_cos, anneal_linear
 from .base import LRScheduler, callables_state, check_optimizer, group_values, per_group, set_group_value

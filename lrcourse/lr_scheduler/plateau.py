@@ -24,7 +24,7 @@ from typing import Any
 
 import torch
 
-from ..schedules import checks
+from .. import checks
 from .base import EPOCH_DEPRECATION_WARNING, LRScheduler, check_optimizer, group_values, set_group_value
 
 

@@ -28,7 +28,7 @@ from collections import Counter
 from typing import Any
 
 from .. import schedules
-from ..schedules import checks
+from .. import checks
 from .base import Chainable, LRScheduler, callables_state, check_optimizer, group_values
 
 

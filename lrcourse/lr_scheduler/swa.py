@@ -22,7 +22,7 @@ generalization" (2018).
 from __future__ import annotations
 
 from .. import schedules
-from ..schedules import checks
+from .. import checks
 from .base import LRScheduler, check_optimizer, per_group
 
 STRATEGIES = ("cos", "linear")

@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import schedules
-from ..schedules import checks
+from .. import checks
 from .base import ClosedForm, LRScheduler, group_values, set_group_value
 
 

@@ -21,7 +21,7 @@ import functools
 from bisect import bisect_right
 from typing import Callable
 
-from . import checks
+from .. import checks
 from .shapes import anneal_cos, anneal_linear
 
 Schedule = Callable[[float], float]

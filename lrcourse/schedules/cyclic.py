@@ -19,7 +19,7 @@ import functools
 import math
 from typing import Callable
 
-from . import checks
+from .. import checks
 from .basic import Schedule, _check_step, constant, exponential
 from .join import join
 from .shapes import ANNEAL, anneal_cos, anneal_linear, triangle

@@ -21,7 +21,7 @@ Each is evaluated from its current attributes, as the chapter's are.
 """
 from __future__ import annotations
 
-from . import checks
+from .. import checks
 from .basic import _check_step, cached, exponential
 from .join import anneal, join
 from .shapes import rsqrt

@@ -21,7 +21,7 @@ import math
 from bisect import bisect_right
 from typing import Sequence
 
-from . import checks
+from .. import checks
 from .basic import Schedule, _check_step, constant
 from .shapes import ANNEAL, anneal_linear
 

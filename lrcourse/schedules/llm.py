@@ -14,7 +14,7 @@ durations" (2024) for WSD and the 1-sqrt cooldown; timm ``scheduler/cosine_lr.py
 """
 from __future__ import annotations
 
-from . import checks
+from .. import checks
 from .basic import Schedule, _check_step, constant, exponential
 from .cyclic import restart_position
 from .join import anneal, join, warmup_factor

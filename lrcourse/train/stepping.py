@@ -19,7 +19,7 @@ from __future__ import annotations
 import inspect
 import math
 
-from ..schedules import checks
+from .. import checks
 
 INTERVALS = ("step", "epoch")
 PLATEAU_METRICS = ("val_loss", "val_acc", "test_loss", "test_acc")

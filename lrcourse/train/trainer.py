@@ -36,7 +36,7 @@ from torch import nn
 
 from ..data import fashion_mnist
 from ..device import resolve_device, seed_everything, set_rng_state
-from ..schedules import checks
+from .. import checks
 from .checkpoint import load_checkpoint, save_checkpoint
 from .history import History
 from .live import LivePlot

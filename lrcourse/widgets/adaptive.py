@@ -25,7 +25,7 @@ import numpy as np
 
 from .. import catalog
 from ..landscapes import get_landscape, plot_paths, trajectory
-from ..schedules import checks
+from .. import checks
 from .base import Explorer, View
 
 #: every catalog optimizer that takes a dense point, in catalog order (which also fixes each one's colour)

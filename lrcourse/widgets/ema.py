@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..ema import ema, ema_weights, effective_window
-from ..schedules import checks
+from .. import checks
 from .base import Explorer, View
 
 

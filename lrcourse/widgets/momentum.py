@@ -19,7 +19,7 @@ import numpy as np
 
 from ..landscapes import get_landscape, plot_paths, trajectory
 from ..momentum_theory import convergence_rate, error_components, plot_rate_map, region
-from ..schedules import checks
+from .. import checks
 from .base import Explorer, View
 
 #: lr slider range and defaults per landscape: (min, max, step, default lr, steps, default beta)
@@ -126,7 +126,7 @@ def plot_effective_lr_runs(histories: Mapping, settings: Mapping[str, dict], tit
         settings: run name -> the optimizer's ``dict(lr=..., momentum=...)`` (momentum default 0).
         title: optional figure title.
     """
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 3.6))
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4.2))
     colors, styles = {}, {0.0: "-"}
     for name, h in histories.items():
         beta = settings[name].get("momentum", 0.0)
@@ -140,8 +140,8 @@ def plot_effective_lr_runs(histories: Mapping, settings: Mapping[str, dict], tit
     ax_loss.set(title="Training loss (epoch mean)", xlabel="epoch", ylabel="cross-entropy")
     ax_loss.set_ylim(bottom=0)
     ax_acc.set(title="Test accuracy", xlabel="epoch", ylabel="accuracy")
-    ax_acc.legend(fontsize="small", loc="lower right")
+    fig.legend(*ax_acc.get_legend_handles_labels(), loc="lower center", ncol=2, fontsize="small")  # below the data
     if title:
         fig.suptitle(title, fontsize="medium")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.03 + 0.05 * ((len(histories) + 1) // 2), 1, 1))
     return fig

@@ -22,14 +22,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from .. import optim
+from .. import checks, optim
+from ..catalog.entries import checkbox, choice, float_slider, int_slider, log_slider
 from ..landscapes import get_landscape, plot_paths
 from ..optim.radam import rectification
 from ..orthogonalize import ns_map, spectrum_matrix
 from ..probes import minibatch_run, noisy_run, rare_gradients, replay, skewed_sample
 from ..quasi_newton import ROSENBROCK, count_evaluations
-from ..schedules import adam_warmup_steps, checks, warmup_factor
-from ..catalog.entries import checkbox, choice, float_slider, int_slider, log_slider
+from ..schedules import adam_warmup_steps, warmup_factor
 from .base import Explorer, View, control
 
 #: GD's and Adam's learning rates for the L-BFGS comparison (GD's near its stability limit)
@@ -175,12 +175,14 @@ def lbfgs_explorer(landscape: str = "rosenbrock", history_size: int = 10, line_s
     controls = {"landscape": control(choice(landscape, BASELINES, "function")),
                 "history_size": control(int_slider(history_size, 1, 20, "history_size m")),
                 "line_search": control(checkbox(line_search, "strong Wolfe line search"))}
-    return Explorer(lbfgs_view, controls, fixed={"max_evals": max_evals}, title="L-BFGS against GD and Adam, by function evaluations")
+    return Explorer(lbfgs_view, controls, fixed={"max_evals": max_evals},
+                    title="L-BFGS against GD and Adam, by function evaluations")
 
 
 def adamax_view(beta2: float = 0.999, period: int = 200, steps: int = 1000) -> View:
-    r"""Adam and Adamax (``lr=1``, :math:`\beta_1 = 0.9`) fed :func:`~lrcourse.probes.rare_gradients`: their denominators
-    :math:`\sqrt{\hat s_t}` and :math:`u_t` (left) and their steps :math:`|\Delta\theta_t|/\eta` (right).
+    r"""Adam and Adamax (``lr=1``, :math:`\beta_1 = 0.9`) fed :func:`~lrcourse.probes.rare_gradients`:
+    their denominators :math:`\sqrt{\hat s_t}` and :math:`u_t` (left) and their steps
+    :math:`|\Delta\theta_t|/\eta` (right).
 
     Args:
         beta2: :math:`\beta_2` of both. Default 0.999.
@@ -202,7 +204,8 @@ def adamax_view(beta2: float = 0.999, period: int = 200, steps: int = 1000) -> V
     for i, (name, move) in enumerate(moves.items()):
         axs.semilogy(t, np.maximum(move, 1e-12), color=f"C{i}", label=name)
     axs.axhline(1.0, color="k", ls=":", lw=1, label="η")
-    axs.set(title=r"Step $|\Delta\theta_t|\,/\,\eta$ (log scale)", xlabel="step t", ylabel="log scale", ylim=(1e-6, 10))
+    axs.set(title=r"Step $|\Delta\theta_t|\,/\,\eta$ (log scale)", xlabel="step t", ylabel="log scale",
+            ylim=(1e-6, 10))
     axs.legend(fontsize="x-small")
     summary = (f"beta2={beta2:.4g}, period={period}: largest step / lr {moves['Adam'].max():.3g} (Adam), "
                f"{moves['Adamax'].max():.3g} (Adamax)")
@@ -213,7 +216,8 @@ def adamax_explorer(beta2: float = 0.999, period: int = 200, steps: int = 1000) 
     """``beta2`` chooser (0.9 to 0.9999) and ``period`` slider (10 to 500) for :func:`adamax_view`."""
     controls = {"beta2": control(choice(beta2, (0.9, 0.99, 0.999, 0.9999), "β2")),
                 "period": control(int_slider(period, 10, 500, "period (steps)"))}
-    return Explorer(adamax_view, controls, fixed={"steps": steps}, title="Adamax's ∞-norm against Adam's RMS, on a rare feature")
+    return Explorer(adamax_view, controls, fixed={"steps": steps},
+                    title="Adamax's ∞-norm against Adam's RMS, on a rare feature")
 
 
 def radam_curves(beta2: float = 0.999, steps: int | None = None) -> dict[str, np.ndarray]:
@@ -259,8 +263,8 @@ def radam_explorer(beta2: float = 0.999) -> Explorer:
 
 
 def muon_view(ns_steps: int = 5, decay: float = 0.9) -> View:
-    r"""Singular values :math:`\sigma_i` of :func:`~lrcourse.orthogonalize.spectrum_matrix` (normalised by :math:`\|G\|_F`) and
-    what ``ns_steps`` of :func:`lrcourse.optim.newton_schulz` make of each direction,
+    r"""Singular values :math:`\sigma_i` of :func:`~lrcourse.orthogonalize.spectrum_matrix` (normalised by
+    :math:`\|G\|_F`) and what ``ns_steps`` of :func:`lrcourse.optim.newton_schulz` make of each direction,
     :math:`u_i^\top \mathrm{NS}(G)\, v_i` (left), against the map :math:`p^{\circ k}(\sigma)` (right).
 
     Args:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from ..catalog import scripted_metric, simulate
 from .base import Explorer, View
@@ -166,12 +167,14 @@ def plateau_run_view(val_loss, train_loss, epoch_lr, patience: int, threshold: f
                     ha="center", color="C3", fontsize="small")
     for i, e in enumerate(cuts):
         ax.axvline(e + 0.5, color="C3", ls="--", lw=1, label=f"lr cut (count > {patience})" if i == 0 else None)
-    ax.set(title=title, xlabel="epoch", ylabel="cross-entropy")
+    ax.set(title=title, xlabel="epoch", ylabel="cross-entropy (log)", yscale="log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.title.set_fontsize("small")
-    ax.legend(fontsize="small", loc="upper right")
+    ax.legend(fontsize="small", loc="lower left")  # the losses start high and end low: that corner is empty
     axl.plot(epochs, epoch_lr, "o-", drawstyle="steps-mid")
     axl.set(title="lr each epoch trained at", xlabel="epoch", ylabel="learning rate (log)", yscale="log",
             xlim=ax.get_xlim())
+    axl.xaxis.set_major_locator(MaxNLocator(integer=True))
     summary = (f"{len(val_loss)} epochs, patience={patience}: lr cut after epochs {cuts}, "
                f"bad-epoch count at each cut {[int(counts[e - 1]) for e in cuts]}, final lr={epoch_lr[-1]:.3g}")
     return View(fig, summary)

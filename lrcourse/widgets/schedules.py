@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from .. import catalog, lr_scheduler
-from ..schedules import checks
+from .. import checks
 from .base import Explorer, View, control
 
 #: the oracle and the module under test: same class names, same signatures

@@ -36,7 +36,7 @@ import torch
 from IPython.display import clear_output, display
 
 from .. import catalog
-from ..schedules import checks
+from .. import checks
 from .base import Explorer, View
 
 #: every catalog optimizer that trains any dense parameter (LeNet's), by menu name

@@ -1,0 +1,73 @@
+"""The library's layers: no module imports a higher layer, and no two packages import each other.
+
+Lowest first: one checks module; the pure pieces (schedules, optimizers, EMA, device,
+momentum theory); data and models; the scheduler classes; the catalog of names; what trains
+and measures (trainer, LR finder, landscapes, probes); what people use (widgets, CLI,
+exercises, the notebook helpers). Every import counts, also one inside a function.
+"""
+from __future__ import annotations
+
+import ast
+import graphlib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1] / "lrcourse"
+LAYERS = [
+    {"checks", "config"},
+    {"schedules", "optim", "ema", "device", "momentum_theory"},
+    {"data", "models"},
+    {"lr_scheduler"},
+    {"catalog"},
+    {"landscapes", "train", "lr_finder", "orthogonalize", "probes", "quasi_newton"},
+    {"widgets", "cli", "exercises", "notebook", "__main__", "__init__"},
+]
+LAYER = {name: i for i, names in enumerate(LAYERS) for name in names}
+
+
+def top(path: Path) -> str:
+    """The top-level piece of lrcourse a file belongs to (``lr_scheduler``, ``ema``, ...)."""
+    return path.relative_to(ROOT).with_suffix("").parts[0]
+
+
+def imported(path: Path) -> set[str]:
+    """The top-level pieces of lrcourse that ``path`` imports (relative or absolute)."""
+    package = path.relative_to(ROOT).parent.parts
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = list(package[: len(package) - (node.level - 1)])
+            target = base + (node.module.split(".") if node.module else [])
+            out.add(target[0] if target else node.names[0].name)
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("lrcourse"):
+            parts = node.module.split(".")
+            out.add(parts[1] if len(parts) > 1 else node.names[0].name)
+        elif isinstance(node, ast.Import):
+            out |= {a.name.split(".")[1] for a in node.names if a.name.startswith("lrcourse.")}
+    return out - {top(path), "__version__"}
+
+
+FILES = sorted(ROOT.rglob("*.py"))
+GRAPH = {}
+for _f in FILES:
+    GRAPH.setdefault(top(_f), set()).update(imported(_f))
+
+
+def test_every_piece_has_a_layer():
+    assert set(GRAPH) <= set(LAYER), f"give these a layer: {sorted(set(GRAPH) - set(LAYER))}"
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_imports_only_its_own_layer_or_lower(path):
+    higher = {m for m in imported(path) if LAYER.get(m, -1) > LAYER[top(path)]}
+    assert not higher, f"{path.relative_to(ROOT)} (layer {LAYER[top(path)]}) imports higher layers: {sorted(higher)}"
+
+
+def test_no_import_cycle_between_pieces():
+    graphlib.TopologicalSorter(GRAPH).static_order()  # raises CycleError naming the cycle
+
+
+def test_one_checks_module():
+    assert not (ROOT / "optim" / "_checks.py").exists()
+    assert not (ROOT / "schedules" / "checks.py").exists()
