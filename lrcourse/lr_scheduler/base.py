@@ -234,13 +234,16 @@ class LRScheduler:
         groups = self.optimizer.param_groups
         if len(values) != len(groups):
             raise RuntimeError(f"{type(self).__name__} computed {len(values)} lrs for {len(groups)} param groups")
-        Tensor = torch.Tensor
-        for group, lr in zip(groups, values):  # set_group_value and group_values, inlined (hot path)
-            if isinstance(group["lr"], Tensor):
-                group["lr"].fill_(float(lr))
+        Tensor, last = torch.Tensor, []
+        for group, lr in zip(groups, values):  # set_group_value and group_values in one loop (hot path)
+            current = group["lr"]
+            if isinstance(current, Tensor):
+                current.fill_(float(lr))
+                last.append(current.clone())
             else:
                 group["lr"] = lr
-        self._last_lr = [g["lr"].clone() if isinstance(g["lr"], Tensor) else g["lr"] for g in groups]
+                last.append(lr)
+        self._last_lr = last
 
 
 class Chainable(LRScheduler):
@@ -256,19 +259,30 @@ class Chainable(LRScheduler):
     _floor = 0.0
     _hold_on_resume = True
 
+    _factory = None  # the pure factor schedule's factory in lrcourse.schedules
+
+    def _settings(self) -> tuple:
+        """The settings held now, in ``_factory``'s argument order."""
+        raise NotImplementedError
+
     def _schedule(self):
         """The pure factor schedule $f$ of the current settings."""
-        raise NotImplementedError
+        return self._shape(self._factory, *self._settings())
 
     def _ratio(self, t: int) -> tuple:
         """``(f(t-1), f(t))``, with $f(-1) = 1$ and $f(t-1)$ remembered from the step before
-        when the schedule is the same; subclasses whose ratio torch writes as a plain
+        when the settings are the same; subclasses whose ratio torch writes as a plain
         multiplier (StepLR, ExponentialLR, ...) override it with torch's exact one."""
-        f = self._schedule()
-        last = self._shapes.get("last")  # (f, t, f(t)) of the previous step
-        before = last[2] if last is not None and last[1] == t - 1 and last[0] is f else (f(t - 1) if t else 1.0)
+        settings, shapes = self._settings(), self._shapes  # (_shapes: made by the constructor's check)
+        last = shapes.get("last")  # (settings, f, t, f(t)) of the previous step
+        if last is not None and last[0] == settings:
+            f = last[1]
+            before = last[3] if last[2] == t - 1 else (f(t - 1) if t else 1.0)
+        else:
+            f = self._shape(self._factory, *settings)
+            before = f(t - 1) if t else 1.0
         now = f(t)
-        self._shapes["last"] = (f, t, now)
+        shapes["last"] = (settings, f, t, now)
         return before, now
 
     def get_lr(self) -> list:

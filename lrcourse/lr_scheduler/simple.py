@@ -96,8 +96,10 @@ class StepLR(Chainable):
         self._schedule()  # checks the settings
         super().__init__(optimizer, last_epoch)
 
-    def _schedule(self):
-        return self._shape(schedules.step, self.step_size, self.gamma)
+    _factory = staticmethod(schedules.step)
+
+    def _settings(self):
+        return (self.step_size, self.gamma)
 
     def _ratio(self, t):  # torch's: times gamma at each multiple of step_size after 0
         return (1.0, self.gamma) if t and t % self.step_size == 0 else (1.0, 1.0)
@@ -114,8 +116,10 @@ class MultiStepLR(Chainable):
         self._schedule()
         super().__init__(optimizer, last_epoch)
 
-    def _schedule(self):
-        return self._shape(schedules.multistep, tuple(sorted(self.milestones.elements())), self.gamma)
+    _factory = staticmethod(schedules.multistep)
+
+    def _settings(self):
+        return (tuple(sorted(self.milestones.elements())), self.gamma)
 
     def _ratio(self, t):  # torch's: times gamma ** (how often t is a milestone)
         k = self.milestones.get(t, 0)
@@ -137,8 +141,10 @@ class ConstantLR(Chainable):
         self._schedule()
         super().__init__(optimizer, last_epoch)
 
-    def _schedule(self):
-        return self._shape(schedules.constant, 1.0, self.factor, self.total_iters)
+    _factory = staticmethod(schedules.constant)
+
+    def _settings(self):
+        return (1.0, self.factor, self.total_iters)
 
     def _ratio(self, t):  # torch's: times factor at step 0, divided by it at total_iters
         if t == 0:
@@ -154,8 +160,10 @@ class LinearLR(Chainable):
         self._schedule()
         super().__init__(optimizer, last_epoch)
 
-    def _schedule(self):
-        return self._shape(schedules.linear, self.start_factor, self.end_factor, self.total_iters)
+    _factory = staticmethod(schedules.linear)
+
+    def _settings(self):
+        return (self.start_factor, self.end_factor, self.total_iters)
 
 
 class ExponentialLR(Chainable):
@@ -166,8 +174,10 @@ class ExponentialLR(Chainable):
         self._schedule()
         super().__init__(optimizer, last_epoch)
 
-    def _schedule(self):
-        return self._shape(schedules.exponential, self.gamma)
+    _factory = staticmethod(schedules.exponential)
+
+    def _settings(self):
+        return (self.gamma,)
 
     def _ratio(self, t):  # torch's: times gamma at every step after 0
         return (1.0, self.gamma) if t else (1.0, 1.0)
@@ -181,8 +191,10 @@ class PolynomialLR(Chainable):
         self._schedule()
         super().__init__(optimizer, last_epoch)
 
-    def _schedule(self):
-        return self._shape(schedules.polynomial, self.total_iters, self.power)
+    _factory = staticmethod(schedules.polynomial)
+
+    def _settings(self):
+        return (self.total_iters, self.power)
 
 
 class CosineAnnealingLR(Chainable):
@@ -201,5 +213,7 @@ class CosineAnnealingLR(Chainable):
     def _floor(self):
         return self.eta_min
 
-    def _schedule(self):
-        return self._shape(schedules.cosine, self.T_max)
+    _factory = staticmethod(schedules.cosine)
+
+    def _settings(self):
+        return (self.T_max,)
