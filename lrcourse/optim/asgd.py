@@ -17,7 +17,10 @@ def asgd_update(param, grad, state, *, lr, lambd, alpha, t0, weight_decay, maxim
     eta = state["eta"].item()
     param.mul_(1 - lambd * eta).add_(g, alpha=-eta)  # theta <- (1 - lambd eta) theta - eta g
     ax = state["ax"]
-    ax.add_(param.sub(ax).mul_(state["mu"]))  # ax <- ax + mu (theta - ax); mu = 1 before t0: ax = theta
+    if state["mu"].item() != 1:
+        ax.add_(param.sub(ax).mul_(state["mu"]))  # ax <- ax + mu (theta - ax)
+    else:  # mu = 1 until t0: the average is the last iterate (one copy, as torch does it)
+        ax.copy_(param)
     t = state["step"].item()
     # torch.as_tensor rounds to the default dtype before storing, as torch does.
     state["eta"].copy_(torch.as_tensor(lr / (1 + lambd * lr * t) ** alpha))
