@@ -81,7 +81,7 @@ def schedules(kind: str = "CosineAnnealingLR"):
 
 def warmup():
     from lrcourse.widgets.warmup import warmup_explorer
-    return warmup_explorer()
+    return warmup_explorer(start=0.2)  # as notebook 07 builds it (warmup starting above 0)
 
 
 def dashboard_training():
