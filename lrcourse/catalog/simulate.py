@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from .. import checks
+from ..lr_scheduler.base import group_momentum
 from .lookup import make, schedule
 from .schedulers import SCHEDULES
 
@@ -144,7 +145,7 @@ def simulate(scheduler, steps: int, *, lr: float = 0.1, momentum: float = 0.9, o
                 group["lr"] = sched(i)
         lrs[i] = [float(g["lr"]) for g in opt.param_groups]
         first = opt.param_groups[0]
-        moms[i] = first["betas"][0] if "betas" in first else first["momentum"]
+        moms[i] = group_momentum(first)
         opt.step()  # no gradients: updates nothing, keeps torch's order check quiet
         if step is not None and i < steps - 1:
             step(metrics[i]) if plateau else step()

@@ -95,6 +95,15 @@ def group_values(optimizer: Optimizer, key: str) -> list:
     return [g[key].clone() if isinstance(g[key], torch.Tensor) else g[key] for g in optimizer.param_groups]
 
 
+def group_momentum(group: dict) -> float | None:
+    """The momentum a param group trains with: SGD's ``momentum``, Adam's :math:`\\beta_1`, else None."""
+    if "momentum" in group:
+        return float(group["momentum"])
+    if "betas" in group:
+        return float(group["betas"][0])
+    return None
+
+
 def set_group_value(group: dict, key: str, value) -> None:
     if isinstance(group[key], torch.Tensor):
         group[key].fill_(float(value))

@@ -21,15 +21,6 @@ import torch
 from torch import nn
 
 
-def group_momentum(group: dict) -> float | None:
-    """The momentum a param group trains with: SGD's ``momentum``, Adam's :math:`\\beta_1`, else None."""
-    if "momentum" in group:
-        return float(group["momentum"])
-    if "betas" in group:
-        return float(group["betas"][0])
-    return None
-
-
 def to_layout(x: torch.Tensor, channels_last: bool) -> torch.Tensor:
     """``x`` in channels-last (NHWC) memory layout when asked and 4-D, else unchanged."""
     return x.contiguous(memory_format=torch.channels_last) if channels_last and x.dim() == 4 else x

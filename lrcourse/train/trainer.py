@@ -40,7 +40,8 @@ from .. import checks
 from .checkpoint import load_checkpoint, save_checkpoint
 from .history import History
 from .live import LivePlot
-from .loop import batch_step, evaluate, group_momentum
+from ..lr_scheduler.base import group_momentum
+from .loop import batch_step, evaluate
 from .progress import progress_bar
 from .stepping import Stepper
 
