@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.lrcourse-installed
 # JupyterLab refuses to run as root unless told to (containers, CI machines).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test demo data bench install clean
+.PHONY: lab test demo data bench notebooks install clean
 
 install: $(STAMP)
 
@@ -41,6 +41,12 @@ bench: $(STAMP)
 	$(PY) benchmarks/optimizers.py
 	$(PY) benchmarks/schedulers.py
 	$(PY) benchmarks/train_throughput.py
+
+# The committed notebooks: each executed in full mode from a clean kernel, saved in place, its
+# time printed for README's table (run with nothing else computing). One or a few: NB="09 10".
+notebooks: $(STAMP)
+	-$(PY) -m lrcourse data
+	$(PY) tools/run_notebooks.py $(NB)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

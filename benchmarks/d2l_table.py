@@ -134,7 +134,7 @@ def main(argv=None) -> int:
                     w.writerow((run, e, hh.epoch_lr[e], hh.train_loss[e], hh.train_acc[e],
                                 hh.test_loss[e], hh.test_acc[e], round(hh.time[e], 2)))
         fig = plot_histories(histories, title=f"d2l chapter's runs with lrcourse's trainer ({epochs} epochs)")
-        fig.savefig(out / f"{stem}.png", dpi=80)
+        fig.savefig(out / f"{stem}.png", dpi=80, bbox_inches="tight")
         import matplotlib.pyplot as plt
         plt.close(fig)
     print("\n| run | settings | test acc | book en / zh | train loss / acc | book en | time (s) |")

@@ -48,6 +48,8 @@ Example:
 
 References:
     Smith, "Cyclical Learning Rates for Training Neural Networks", WACV 2017 (the test).
+    Smith, Topin, "Super-Convergence: Very Fast Training of Neural Networks Using Large
+    Learning Rates", 2018 (the upper bound as one-cycle's peak).
     fast.ai ``Learner.lr_find`` (suggestions ``steepest``, ``minimum``, ``valley``);
     torch-lr-finder (https://github.com/davidtvs/pytorch-lr-finder).
 """
@@ -56,21 +58,21 @@ from __future__ import annotations
 import copy
 import math
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
 from . import schedules
 from .ema import EMA, ema
 from . import checks
 from .train.loop import batch_step
+from .train.progress import progress_bar
 from .train.stepping import set_lr
 
 __all__ = ["LRFinderResult", "lr_range_test", "sweep", "smooth_losses", "falling_part"]
 
-SUGGESTIONS = ("steepest", "minimum", "valley")
+SUGGESTIONS = ("steepest", "minimum", "valley", "upper")
 MODES = ("exp", "linear")
 
 
@@ -148,16 +150,20 @@ class LRFinderResult:
     def suggestion(self, method: str = "steepest", skip_start: int = 10, skip_end: int = 5) -> float:
         """A learning rate read off the smoothed curve.
 
-        ``steepest`` and ``valley`` look only at the *falling part* (:func:`falling_part`): from
-        the last point still near the starting level to the first point near the lowest loss. fast.ai runs
-        ``valley`` on the whole curve, where a long noisy flat start can hold the longest
-        decreasing run and put the suggestion on the flat part.
+        ``steepest``, ``valley`` and ``upper`` look only at the *falling part*
+        (:func:`falling_part`): from the last point still near the starting level to the first
+        point near the lowest loss. fast.ai runs ``valley`` on the whole curve, where a long
+        noisy flat start can hold the longest decreasing run and put the suggestion on the flat
+        part.
 
         Args:
             method: ``"steepest"`` (torch-lr-finder, fast.ai ``steep``): where the smoothed
                 loss falls fastest per decade of lr; ``"minimum"`` (fast.ai ``minimum``):
                 the lr of the lowest smoothed loss divided by 10; ``"valley"`` (fast.ai):
-                halfway along the longest stretch over which the loss keeps decreasing.
+                halfway along the longest stretch over which the loss keeps decreasing;
+                ``"upper"`` (Smith 2017, section 3.3): the end of the falling part, where the
+                loss stops falling, the upper bound of a cycle (``CyclicLR``'s or
+                ``OneCycleLR``'s ``max_lr``), too large to hold constant.
             skip_start: points dropped at the start (default 10, as torch-lr-finder).
             skip_end: points dropped at the end (default 5), where the loss blows up.
         """
@@ -166,26 +172,30 @@ class LRFinderResult:
         if method == "minimum":
             return float(lrs[np.argmin(loss)] / 10)
         lo, hi = falling_part(loss)
+        if method == "upper":
+            return float(lrs[hi])
         lrs, loss = lrs[lo:hi + 1], loss[lo:hi + 1]
         if method == "steepest":
             return float(lrs[np.argmin(np.gradient(loss, np.log10(lrs)))])
         return float(lrs[_valley_index(loss)])
 
-    def plot(self, ax=None, method: str | None = "steepest", log: bool = True, skip_start: int = 10,
-             skip_end: int = 5):
-        """Loss against lr (log axis): raw losses faint, smoothed bold, ``suggestion(method,
-        skip_start, skip_end)`` marked (``method=None``: no mark). Returns the Axes."""
+    def plot(self, ax=None, method: str | Sequence[str] | None = "steepest", log: bool = True,
+             skip_start: int = 10, skip_end: int = 5):
+        """Loss against lr (log axis): raw losses faint, smoothed bold, ``suggestion(m, skip_start,
+        skip_end)`` marked for ``m`` in ``method`` (a name, several names, or ``None``: no mark).
+        Returns the Axes."""
         import matplotlib.pyplot as plt
 
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 3.6))
         ax.plot(self.lrs, self.losses, color="C0", alpha=0.3, lw=1, label="raw loss")
         ax.plot(self.lrs, self.smoothed, color="C0", lw=2, label="smoothed loss")
-        if method is not None:
-            lr = self.suggestion(method, skip_start, skip_end)
+        methods = () if method is None else (method,) if isinstance(method, str) else tuple(method)
+        for colour, name in enumerate(methods, start=3):
+            lr = self.suggestion(name, skip_start, skip_end)
             i = int(np.argmin(np.abs(np.log(self.lrs) - np.log(lr))))
-            ax.axvline(lr, color="C3", ls="--", lw=1)
-            ax.plot([lr], [self.smoothed[i]], "o", color="C3", label=f"{method}: lr={lr:.2e}")
+            ax.axvline(lr, color=f"C{colour}", ls="--", lw=1)
+            ax.plot([lr], [self.smoothed[i]], "o", color=f"C{colour}", label=f"{name}: lr={lr:.2e}")
         if log:
             ax.set_xscale("log")
         finite = self.smoothed[np.isfinite(self.smoothed)]
@@ -281,7 +291,7 @@ def lr_range_test(
         diverge_factor: stop when the smoothed loss exceeds this multiple of the best
             smoothed loss so far (default 4 as fast.ai; torch-lr-finder uses 5). > 1.
         restore: put model weights, optimizer state and lrs back afterwards (default True).
-        progress: show a tqdm progress bar (default True).
+        progress: show a progress bar while the test runs, removed when it ends (default True).
 
     Returns:
         :class:`LRFinderResult` with ``lrs``, ``losses``, ``smoothed``, ``suggestion()``, ``plot()``.
@@ -299,6 +309,7 @@ def lr_range_test(
     lr_at = sweep(start_lr, end_lr, num_iter, mode)
     smoother = EMA(beta=1 - _check_smooth(smooth), bias_correction=True)
     checks.real("diverge_factor", diverge_factor, low=1.0, high=math.inf, low_open=True, high_open=True)
+    checks.flag("progress", progress)
     params = list(model.parameters())
     if not params:
         raise ValueError("model has no parameters to train")
@@ -309,8 +320,9 @@ def lr_range_test(
     reason = "completed"
     model.train()
     stream = _cycle(passes)
+    bar = progress_bar(num_iter, "LR range test", progress, leave=False)
     try:
-        for i in tqdm(range(num_iter), desc="LR range test", disable=not progress, leave=False):
+        for i in range(num_iter):
             batch = next(stream, None)
             if batch is None:
                 if i == 0:
@@ -323,6 +335,7 @@ def lr_range_test(
             loss, _ = batch_step(model, optimizer, loss_fn, x.to(device), y.to(device))
             losses.append(loss)
             smoothed.append(smoother.update(loss))
+            bar.update(1)
             if not math.isfinite(loss):
                 reason = "non-finite loss"
                 break
@@ -330,6 +343,7 @@ def lr_range_test(
                 reason = "diverged"
                 break
     finally:
+        bar.close()
         if restore:
             model.load_state_dict(saved[0])
             optimizer.load_state_dict(saved[1])

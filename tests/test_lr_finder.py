@@ -237,6 +237,9 @@ def test_suggestions_on_a_hand_made_curve():
     # valley: the longest decreasing run is indices 20..45; fast.ai picks about halfway
     valley = int(np.nonzero(r.lrs == r.suggestion("valley", skip_start=0, skip_end=0))[0][0])
     assert abs(valley - (20 + 45) / 2) <= 2
+    # upper: the first point within 5% of the drop (2.0 - 0.7 = 1.3) of the minimum 0.7, i.e. at or
+    # below 0.765: loss[i] = 1.7 - 0.04 (i - 20) there, first at i = 44
+    assert r.suggestion("upper", skip_start=0, skip_end=0) == r.lrs[44]
 
 
 def range_curve(lrs, centre, width, drop, blowup, noise, seed=0):
@@ -273,6 +276,21 @@ def test_suggestion_lands_on_the_falling_part(start_lr, end_lr, num_iter, centre
         assert abs(np.log10(lr) - centre) < 2.5 * width
 
 
+@pytest.mark.parametrize("start_lr,end_lr,num_iter,centre,width,drop,blowup,noise", CURVES)
+def test_upper_suggestion_is_where_the_falling_part_ends(start_lr, end_lr, num_iter, centre, width, drop,
+                                                          blowup, noise):
+    lrs = np.geomspace(start_lr, end_lr, num_iter)
+    raw, clean = range_curve(lrs, centre, width, drop, blowup, noise)
+    r = LRFinderResult(lrs=lrs, losses=raw, smoothed=smooth_losses(raw, 0.05), diverged=False,
+                       stop_reason="completed")
+    upper = r.suggestion("upper", skip_start=num_iter // 10)
+    i = int(np.argmin(np.abs(lrs - upper)))
+    # most of the drop done, above the steepest and valley suggestions, below the blow-up
+    assert clean[i] < 2.3 - 0.75 * drop
+    assert upper > max(r.suggestion(m, skip_start=num_iter // 10) for m in ("steepest", "valley"))
+    assert np.log10(upper) < blowup
+
+
 def test_falling_part_by_hand():
     assert falling_part(np.array([2.3, 2.31, 2.29, 2.3, 1.8, 1.2, 0.9, 1.5])) == (3, 6)
     assert falling_part(np.array([1.0, 1.2, 1.5, 2.0])) == (0, 2)  # only rising: the first 3 points
@@ -287,6 +305,16 @@ def test_plot_marks_the_suggestion():
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "smoothed loss" in labels and any(lbl.startswith("valley: lr=") for lbl in labels)
     assert len(ax.lines[1].get_xdata()) == len(r.lrs)
+
+
+def test_plot_marks_several_suggestions():
+    loss = np.concatenate([np.full(20, 2.0), np.linspace(2.0, 1.0, 26), np.linspace(1.1, 3, 14)])
+    r = make_result(loss)
+    ax = r.plot(method=("steepest", "upper"), skip_start=0, skip_end=0)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[2:] == [f"steepest: lr={r.suggestion('steepest', 0, 0):.2e}",
+                          f"upper: lr={r.suggestion('upper', 0, 0):.2e}"]
+    assert len(ax.lines) == 2 + 2 * 2  # raw, smoothed; a line and a dot per suggestion
 
 
 def test_plot_without_mark_and_with_custom_skips():
@@ -313,6 +341,7 @@ ERRORS = [  # (kwargs, exception, fragments the message must contain)
     (dict(smooth=1.5), ValueError, ["smooth", "1.5", "(0, 1]"]),
     (dict(smooth=None), TypeError, ["smooth", "None"]),
     (dict(diverge_factor=1.0), ValueError, ["diverge_factor", "(1, inf)", "1.0"]),
+    (dict(progress="no"), TypeError, ["progress", "'no'", "True or False"]),
     (dict(diverge_factor=True), TypeError, ["diverge_factor", "number", "True"]),
     (dict(model="net"), TypeError, ["model", "torch.nn.Module"]),
     (dict(optimizer=object()), TypeError, ["optimizer", "torch.optim.Optimizer"]),
@@ -336,7 +365,7 @@ def test_bad_arguments(kwargs, exc, fragments):
 
 
 SUGGESTION_ERRORS = [
-    (dict(method="fastest"), ValueError, ["method", "'fastest'", "steepest", "valley"]),
+    (dict(method="fastest"), ValueError, ["method", "'fastest'", "steepest", "valley", "upper"]),
     (dict(skip_start=-1), ValueError, ["skip_start", ">= 0"]),
     (dict(skip_end=2.5), TypeError, ["skip_end", "int"]),
     (dict(skip_start=8), ValueError, ["too few points", "skip_start=8", ">= 3"]),

@@ -7,6 +7,9 @@ batches (repeats and an empty batch included), compared with torch's SparseAdam.
 """
 from __future__ import annotations
 
+import inspect
+import itertools
+
 import pytest
 import test_optim_conformance as conformance
 import torch
@@ -172,6 +175,30 @@ def test_sparse_adam_takes_any_sparse_layout():
             opt.step()
         results.append(p.detach())
     torch.testing.assert_close(results[0], results[1], rtol=RTOL, atol=ATOL)
+
+
+# ---------------------------------------------------------------- signatures
+
+@pytest.mark.parametrize("cls", [ASGD, Rprop, SparseAdam], ids=lambda c: c.__name__)
+def test_signature_is_torchs_less_its_kernel_switches(cls):
+    """Same names, defaults and order as torch. An argument is positional exactly when it has
+    torch's position: torch's ASGD takes ``foreach`` then ``maximize`` positionally, and without
+    ``foreach`` a positional ``maximize`` would sit where torch has ``foreach``."""
+    switches = {"foreach", "capturable", "differentiable"}
+    every = list(inspect.signature(getattr(torch.optim, cls.__name__)).parameters.values())
+    theirs = [p for p in every if p.name not in switches]
+    ours = list(inspect.signature(cls).parameters.values())
+    assert [(p.name, p.default) for p in ours] == [(p.name, p.default) for p in theirs]
+    positional = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    same_place = list(itertools.takewhile(lambda n: n not in switches,
+                                          (p.name for p in every if p.kind is positional)))
+    assert [p.name for p in ours if p.kind is positional] == same_place
+
+
+def test_asgd_refuses_a_positional_value_where_torch_has_foreach():
+    w = torch.zeros(2, requires_grad=True)
+    with pytest.raises(TypeError, match="positional"):
+        ASGD([w], 0.01, 1e-4, 0.75, 1e6, 0, True)
 
 
 # ---------------------------------------------------------------- bad arguments

@@ -374,6 +374,8 @@ ERRORS = [  # (train kwargs given the optimizer, exception, message pattern)
     (dict(scheduler="nan", scheduler_interval="step"), ValueError, r"schedule\(0\) returned lr=nan"),
     (dict(scheduler="int", scheduler_interval="epoch"), TypeError, r"scheduler must be a torch-style scheduler .* got int"),
     (dict(live="yes"), ValueError, r"live must be 'auto', True or False, got 'yes'"),
+    (dict(progress="yes"), ValueError, r"progress must be True, False or 'transient' \(a bar removed when the run ends\), got 'yes'"),
+    (dict(progress=None), ValueError, r"progress must be True, False or 'transient'.*got None"),
     (dict(device="cuda:7" if not torch.cuda.is_available() else "tpu"), ValueError, r"device"),
 ]
 
@@ -385,8 +387,9 @@ def test_bad_arguments(tiny, kwargs, exc, pattern):
     if "scheduler" in kwargs:
         kwargs["scheduler"] = _sched(kwargs["scheduler"])(opt)
     kwargs.setdefault("epochs", 1)
+    kwargs.setdefault("progress", False)
     with pytest.raises(exc, match=pattern):
-        train(model, opt, tiny, progress=False, **kwargs)
+        train(model, opt, tiny, **kwargs)
 
 
 def test_bad_model_and_optimizer(tiny):

@@ -89,8 +89,13 @@ def test_plot_of_a_diverged_run_and_of_several():
     assert "diverged" in fig.axes[0].get_title()
     plt.close(fig)
     fig = plot_histories({"a": sample(), "b": sample()}, title="runs")
-    assert all(ax.get_legend() is not None and ax.get_title() for ax in fig.axes)
-    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["a", "b"]
+    assert all(ax.get_legend() is None and ax.get_title() for ax in fig.axes)  # one legend, outside
+    (legend,) = fig.legends
+    assert [t.get_text() for t in legend.get_texts()] == ["a", "b"]
+    plt.close(fig)
+    fig = plot_histories({"a": sample(), "b": sample()}, dashed=["b"])
+    styles = {ln.get_label(): ln.get_linestyle() for ax in fig.axes for ln in ax.get_lines()}
+    assert styles == {"a": "-", "b": "--"} and len(fig.axes[0].get_lines()) == 2
     plt.close(fig)
 
 

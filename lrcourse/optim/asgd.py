@@ -52,7 +52,9 @@ class ASGD(Optimizer):
         alpha: power :math:`\alpha \ge 0` of the step-size decay. Default ``0.75``.
         t0: step :math:`t_0 \ge 0` at which averaging starts. Default ``1e6``.
         weight_decay: L2 penalty :math:`\lambda_{wd} \ge 0` added to the gradient. Default ``0``.
-        maximize: ascend instead of descend (positional, as in torch). Default ``False``.
+        maximize: ascend instead of descend. Default ``False``. Keyword-only: torch's ASGD takes it
+            positionally after ``foreach``, which lrcourse does not take, so a positional value would
+            mean something else here.
 
     Example:
         >>> w = torch.nn.Parameter(torch.tensor([1.0, -2.0]))
@@ -68,7 +70,7 @@ class ASGD(Optimizer):
         Bottou (2012), "Stochastic gradient descent tricks" (the step-size schedule).
     """
 
-    def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0, maximize=False):
+    def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0, *, maximize=False):
         defaults = dict(
             lr=checks.lr(lr),
             lambd=checks.nonnegative("lambd", lambd),

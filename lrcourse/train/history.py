@@ -20,7 +20,7 @@ import math
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Iterable, Mapping
 
 STEP_FIELDS = ("lr", "momentum", "loss")
 EPOCH_FIELDS = ("epoch_lr", "train_loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc", "time")
@@ -164,22 +164,26 @@ def _log_if_positive(ax, values, decades: float = 1.0) -> None:
         ax.set_yscale("log")
 
 
-def plot_histories(histories: Mapping[str, History], title: str | None = None):
-    """Several runs side by side: per-step train loss, test accuracy per epoch, lr per step."""
+def plot_histories(histories: Mapping[str, History], title: str | None = None, dashed: Iterable[str] = ()):
+    """Several runs side by side: per-step train loss, test accuracy per epoch, lr per step; one
+    legend for the three panels, right of them, so no curve hides under it. The runs named in
+    ``dashed`` are drawn dashed (a run that lies on another then still shows)."""
     import matplotlib.pyplot as plt
 
     fig, (ax_loss, ax_acc, ax_lr) = plt.subplots(1, 3, figsize=(12, 3.4))
+    dashed = set(dashed)
     for i, (name, h) in enumerate(histories.items()):
         spe = max(h.steps_per_epoch, 1)
-        ax_loss.plot(range(1, h.epochs + 1), h.train_loss, "-", color=f"C{i}", label=name)
-        ax_acc.plot(range(1, h.epochs + 1), h.test_acc, "-", color=f"C{i}", label=name)
-        ax_lr.plot([t / spe for t in range(len(h.lr))], h.lr, color=f"C{i}", label=name)
+        style = dict(color=f"C{i}", ls="--" if name in dashed else "-", label=name)
+        ax_loss.plot(range(1, h.epochs + 1), h.train_loss, **style)
+        ax_acc.plot(range(1, h.epochs + 1), h.test_acc, **style)
+        ax_lr.plot([t / spe for t in range(len(h.lr))], h.lr, **style)
     ax_loss.set(title="Training loss (epoch mean)", xlabel="epoch", ylabel="cross-entropy", yscale="log")
     ax_acc.set(title="Test accuracy", xlabel="epoch", ylabel="accuracy")
     ax_lr.set(title="Learning rate", xlabel="epoch", ylabel="learning rate")
-    for ax in (ax_loss, ax_acc, ax_lr):
-        ax.legend(fontsize="small")
     if title:
         fig.suptitle(title, fontsize="medium")
     fig.tight_layout()
+    fig.legend(*ax_loss.get_legend_handles_labels(), loc="center left", bbox_to_anchor=(1.0, 0.5),
+               fontsize="small")
     return fig

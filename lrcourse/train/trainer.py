@@ -71,9 +71,9 @@ class _Run:
     eval_batch_size: int
 
 
-def _check_arguments(model, optimizer, *, channels_last, on_divergence, **counts) -> None:
+def _check_arguments(model, optimizer, *, channels_last, on_divergence, progress, **counts) -> None:
     """TypeError/ValueError for a bad model, optimizer, count (each an int >= 1), flag or mode
-    (``channels_last`` may also be None: the device's default)."""
+    (``channels_last`` may also be None: the device's default; ``progress`` "transient")."""
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     if not isinstance(optimizer, torch.optim.Optimizer):
@@ -84,6 +84,9 @@ def _check_arguments(model, optimizer, *, channels_last, on_divergence, **counts
         raise TypeError(f"channels_last must be True, False or None (channels-last on the CPU only), "
                         f"got {channels_last!r} of type {type(channels_last).__name__}")
     checks.choice("on_divergence", on_divergence, DIVERGENCE_MODES)
+    if not (isinstance(progress, bool) or progress == "transient"):
+        raise ValueError(f"progress must be True, False or 'transient' (a bar removed when the run ends), "
+                         f"got {progress!r}")
     owned = {id(p) for p in model.parameters()}
     if not any(id(p) in owned for g in optimizer.param_groups for p in g["params"]):
         raise ValueError("optimizer holds none of model's parameters: build it from model.parameters()")
@@ -191,7 +194,7 @@ def _run_epoch(run: _Run, epoch: int, history: History, bar) -> bool:
 def train(model: nn.Module, optimizer: torch.optim.Optimizer, data=None, *, epochs: int,
           batch_size: int = 256, scheduler=None, scheduler_interval: str | None = None,
           plateau_metric: str | None = None, callable_convention: str = "exact", loss_fn=None,
-          device=None, seed: int = 0, progress: bool = True, live="auto", checkpoint=None,
+          device=None, seed: int = 0, progress: bool | str = True, live="auto", checkpoint=None,
           checkpoint_every: int = 1, resume=None, on_divergence: str = "raise",
           eval_batch_size: int = 1000, channels_last: bool | None = None) -> History:
     """Train ``model`` with ``optimizer`` for ``epochs`` epochs and return its :class:`History`.
@@ -216,8 +219,9 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, data=None, *, epoc
         loss_fn: batch-mean loss (default ``nn.CrossEntropyLoss()``).
         device: "cpu", "cuda", "mps" or None (cuda, then mps, then cpu).
         seed: seeds python/numpy/torch at the start and the per-epoch shuffling (default 0).
-        progress: show a progress bar (default True); in a notebook it leaves one clean final
-            line in the saved output (:mod:`lrcourse.train.progress`).
+        progress: show a progress bar: True (default; in a notebook it leaves one clean final
+            line in the saved output, :mod:`lrcourse.train.progress`), ``"transient"`` (shown while
+            the run trains, removed when it ends: for loops that print their own summary) or False.
         live: redraw a loss/accuracy/lr figure each epoch in a notebook ("auto", True, False).
         checkpoint: path to write a checkpoint to every ``checkpoint_every`` epochs and at the end.
         checkpoint_every: epochs between checkpoints (default 1).
@@ -238,7 +242,7 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, data=None, *, epoc
     Returns:
         History: per-step lr/momentum/loss and per-epoch metrics (see :class:`History`).
     """
-    _check_arguments(model, optimizer, channels_last=channels_last, on_divergence=on_divergence,
+    _check_arguments(model, optimizer, channels_last=channels_last, on_divergence=on_divergence, progress=progress,
                      epochs=epochs, batch_size=batch_size, checkpoint_every=checkpoint_every,
                      eval_batch_size=eval_batch_size)
     stepper = Stepper(optimizer, scheduler, scheduler_interval, _plateau_metric(plateau_metric, data),
@@ -254,7 +258,8 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, data=None, *, epoc
     meta = {**config, "optimizer": type(optimizer).__name__, "epochs": epochs, "device": str(device),
             "channels_last": channels_last}
     history, start = _start(run, resume, config, History(steps_per_epoch=nb, meta=meta), epochs)
-    bar = progress_bar(epochs * nb, f"{type(optimizer).__name__} {stepper.name}", progress, start * nb)
+    bar = progress_bar(epochs * nb, f"{type(optimizer).__name__} {stepper.name}", bool(progress), start * nb,
+                       leave=progress is True)
     try:
         for epoch in range(start, epochs):
             if not _run_epoch(run, epoch, history, bar):
