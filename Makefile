@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.lrcourse-installed
 # JupyterLab refuses to run as root unless told to (containers, CI machines).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test demo data bench notebooks install clean
+.PHONY: lab test demo data bench notebooks site install clean
 
 install: $(STAMP)
 
@@ -33,9 +33,11 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 # The instructors' dashboard, code hidden: open http://127.0.0.1:8866 (Ctrl-C stops it).
+# Voila runs in notebooks/ and reads notebooks/voila.json there (the browser tests' Voila does
+# too): the kernel of a closed page is culled, and cells tagged remove-cell are left out.
 demo: $(STAMP)
 	-$(PY) -m lrcourse data
-	$(VENV)/bin/voila notebooks/dashboard.ipynb --no-browser --Voila.ip=127.0.0.1 --port=8866
+	cd notebooks && $(abspath $(VENV))/bin/voila dashboard.ipynb --no-browser --Voila.ip=127.0.0.1 --port=8866
 
 bench: $(STAMP)
 	$(PY) benchmarks/optimizers.py
@@ -47,6 +49,11 @@ bench: $(STAMP)
 notebooks: $(STAMP)
 	-$(PY) -m lrcourse data
 	$(PY) tools/run_notebooks.py $(NB)
+
+# The course as a static web site in build/site/ (open build/site/index.html), made from the
+# committed notebooks without running them; it loads nothing from another host.
+site: $(STAMP)
+	$(PY) tools/build_site.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

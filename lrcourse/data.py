@@ -186,6 +186,15 @@ def _download(root: Path, raw: Path, missing: list[str]) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _named_by(root) -> str:
+    """Where the data directory came from, for an error message."""
+    if root is not None:
+        return "give another folder as root= (--root, --data-root)"
+    if os.environ.get(DATA_ENV):
+        return f"point ${DATA_ENV} at a folder"
+    return f"point ${DATA_ENV} (or $XDG_CACHE_HOME) at a folder"
+
+
 def prepare(root: str | os.PathLike | None = None, *, source: str | os.PathLike | None = None,
             download: bool = True) -> Path:
     """Make sure the four verified files are in ``<data dir>/FashionMNIST/raw``; return the data dir.
@@ -197,16 +206,27 @@ def prepare(root: str | os.PathLike | None = None, *, source: str | os.PathLike 
         download: allow torchvision's download as the last resort (default True).
 
     Raises:
-        DataUnavailableError: no local copy and no download (names the directory and remedies).
+        DataUnavailableError: no local copy and no download (names the directory and remedies), or
+            the data or source directory is a file (names it and where it came from).
         DataCorruptError: a file is truncated or corrupted (names the file).
     """
+    given = root
     root = data_dir(root)
     raw = raw_dir(root)
+    blocking = next((p for p in (raw, *raw.parents) if p.exists() and not p.is_dir()), None)
+    if blocking is not None:  # the data directory, or a folder on the way to it, is a file
+        what = "is a file, not a folder" if blocking == root else f"cannot be made: {blocking} is a file"
+        raise DataUnavailableError(f"the data directory {root} {what}; {_named_by(given)}")
     raw.mkdir(parents=True, exist_ok=True)
     missing = [n for n in KNOWN_FILES if not (raw / n).exists()]
     if missing:
         explicit = source if source is not None else os.environ.get(SOURCE_ENV) or None
         src = Path(explicit).expanduser() if explicit is not None else debian_source()
+        if explicit is not None and not src.is_dir():
+            named = "source= (--source)" if source is not None else f"${SOURCE_ENV}"
+            raise DataUnavailableError(f"the source directory {src} is not a folder "
+                                       f"({'a file' if src.exists() else 'it does not exist'}); "
+                                       f"it comes from {named}")
         found = {n: _find_in(src, n) for n in missing} if src is not None else {}
         absent = [n for n, p in found.items() if p is None]
         if explicit is not None and absent:

@@ -29,9 +29,14 @@ not finite (that step is then not taken). fast.ai uses :math:`d = 4` (and :math:
 correction). Afterwards the model and optimizer are put back exactly as they were.
 
 The default sweep is fast.ai's, :math:`10^{-7}` to 10 in 100 steps. With plain SGD on a small CNN
-(LeNet, batch 256) the loss does not move below lr ~0.01, so that sweep spends ~85 steps on the flat
-part and shows no falling part: narrow the range or take more steps (Smith 2017, §3.3, runs the test
-over several epochs; notebook 09 sweeps 1e-3 to 3 in 400-600 steps).
+(LeNet, batch 256) the loss does not move below lr ~0.01, so that sweep spends 62 of its 100 steps on
+the flat part (:math:`\eta_i = 10^{-7+8i/99} < 0.01` for :math:`i \le 61`) and the few left show no
+falling part before the loss blows up: narrow the range or take more steps (Smith 2017, §3.3, runs
+the test over several epochs; notebook 09 sweeps 1e-3 to 3 in 400-600 steps).
+
+A sweep that starts too high blows up within its first steps (:data:`EARLY`): the result says
+``diverged_early``, ``plot()`` draws the few points with a note, and ``suggestion()`` raises a
+ValueError naming ``start_lr`` and where the loss blew up.
 
 Example:
     >>> import torch
@@ -57,6 +62,7 @@ from __future__ import annotations
 
 import copy
 import math
+import textwrap
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
@@ -74,6 +80,7 @@ __all__ = ["LRFinderResult", "lr_range_test", "sweep", "smooth_losses", "falling
 
 SUGGESTIONS = ("steepest", "minimum", "valley", "upper")
 MODES = ("exp", "linear")
+EARLY = 10  # a blow-up within this many steps leaves nothing to read: suggestion() skips 10 by default
 
 
 def sweep(start_lr: float, end_lr: float, num_iter: int, mode: str = "exp") -> Callable[[int], float]:
@@ -115,7 +122,7 @@ def smooth_losses(losses, smooth: float = 0.05) -> np.ndarray:
     return ema(losses, 1 - _check_smooth(smooth), bias_correction=True)
 
 
-@dataclass
+@dataclass(repr=False)
 class LRFinderResult:
     """What :func:`lr_range_test` recorded: one entry per completed step.
 
@@ -126,6 +133,8 @@ class LRFinderResult:
         diverged: True when the test stopped early because the loss blew up.
         stop_reason: ``"completed"``, ``"diverged"``, ``"non-finite loss"`` or
             ``"batches exhausted"``.
+        diverged_early: (read-only) True when the loss blew up within the first :data:`EARLY`
+            steps: the range starts too high, and there is no curve to read a suggestion from.
     """
 
     lrs: np.ndarray
@@ -134,9 +143,36 @@ class LRFinderResult:
     diverged: bool
     stop_reason: str
 
+    @property
+    def diverged_early(self) -> bool:
+        return bool(self.diverged) and 0 < len(self.lrs) <= EARLY
+
+    def __repr__(self) -> str:
+        if not len(self.lrs):
+            return f"LRFinderResult(0 steps, {self.stop_reason})"
+        early = f"; diverged early: start_lr={self.lrs[0]:.3g} is too high" if self.diverged_early else ""
+        return (f"LRFinderResult({len(self.lrs)} steps, lr {self.lrs[0]:.3g} to {self.lrs[-1]:.3g}, "
+                f"{self.stop_reason}{early})")
+
+    def _early_note(self) -> str:
+        """Why a run that diverged early has no suggestion, and what to do (the ValueError's text)."""
+        k, lr, start = len(self.lrs), float(self.lrs[-1]), float(self.lrs[0])
+        if not np.isfinite(self.losses[0]):
+            return (f"the loss was {self.losses[0]} at step 1, before any update: the model or the data give "
+                    "non-finite values whatever the learning rate, so there is no curve to read a suggestion from")
+        how = (f"was {self.losses[-1]}" if not np.isfinite(self.losses[-1]) else
+               f"blew up (smoothed {self.smoothed[-1]:.3g}, lowest {np.nanmin(self.smoothed):.3g})")
+        lower = 10.0 ** math.floor(math.log10(min(lr / 1000, start / 10)))
+        return (f"the range starts too high (start_lr={start:.3g}): the loss {how} at step {k} (lr={lr:.3g}), "
+                f"within the first {EARLY} steps, so there is no curve to read a suggestion from; run "
+                f"lr_range_test again with a lower start_lr, e.g. start_lr={lower:g} (at least 1000 times "
+                "below where it blew up)")
+
     def _trimmed(self, skip_start: int, skip_end: int) -> tuple[np.ndarray, np.ndarray]:
         checks.integer("skip_start", skip_start)
         checks.integer("skip_end", skip_end)
+        if self.diverged_early:
+            raise ValueError(self._early_note())
         finite = np.isfinite(self.smoothed)
         lrs, loss = self.lrs[finite], self.smoothed[finite]
         lrs, loss = lrs[skip_start:len(lrs) - skip_end], loss[skip_start:len(loss) - skip_end]
@@ -166,6 +202,11 @@ class LRFinderResult:
                 ``OneCycleLR``'s ``max_lr``), too large to hold constant.
             skip_start: points dropped at the start (default 10, as torch-lr-finder).
             skip_end: points dropped at the end (default 5), where the loss blows up.
+
+        Raises:
+            ValueError: the run diverged early (``diverged_early``: the range starts too high;
+                the message names ``start_lr``, the step and lr where the loss blew up, and a
+                lower ``start_lr`` to try), or fewer than 3 points are left after the skips.
         """
         checks.choice("method", method, SUGGESTIONS)
         lrs, loss = self._trimmed(skip_start, skip_end)
@@ -183,14 +224,20 @@ class LRFinderResult:
              skip_start: int = 10, skip_end: int = 5):
         """Loss against lr (log axis): raw losses faint, smoothed bold, ``suggestion(m, skip_start,
         skip_end)`` marked for ``m`` in ``method`` (a name, several names, or ``None``: no mark).
-        Returns the Axes."""
+        A run that diverged early is drawn as recorded (dots, even one or two) with a note on the
+        figure in place of the marks. Returns the Axes."""
         import matplotlib.pyplot as plt
 
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 3.6))
-        ax.plot(self.lrs, self.losses, color="C0", alpha=0.3, lw=1, label="raw loss")
-        ax.plot(self.lrs, self.smoothed, color="C0", lw=2, label="smoothed loss")
+        dots = "o" if self.diverged_early else None
+        ax.plot(self.lrs, self.losses, color="C0", alpha=0.3, lw=1, marker=dots, label="raw loss")
+        ax.plot(self.lrs, self.smoothed, color="C0", lw=2, marker=dots, label="smoothed loss")
         methods = () if method is None else (method,) if isinstance(method, str) else tuple(method)
+        if self.diverged_early:
+            ax.text(0.02, 0.95, textwrap.fill(self._early_note(), 80), transform=ax.transAxes, va="top",
+                    fontsize=8, color="C3")
+            methods = ()
         for colour, name in enumerate(methods, start=3):
             lr = self.suggestion(name, skip_start, skip_end)
             i = int(np.argmin(np.abs(np.log(self.lrs) - np.log(lr))))
@@ -199,12 +246,13 @@ class LRFinderResult:
         if log:
             ax.set_xscale("log")
         finite = self.smoothed[np.isfinite(self.smoothed)]
-        if finite.size and finite[0] > 0:  # keep the blow-up from squashing the curve
+        if finite.size and finite[0] > 0 and not self.diverged_early:  # keep the blow-up from squashing the curve
             top = min(finite.max(), 1.5 * finite[0])
             ax.set_ylim(finite.min() - 0.05 * (top - finite.min()), top * 1.05)
         ax.set_xlabel("learning rate" + (" (log scale)" if log else ""))
         ax.set_ylabel("training loss")
-        ax.set_title(f"LR range test ({len(self.lrs)} steps, {self.stop_reason})")
+        early = ", diverged early" if self.diverged_early else ""
+        ax.set_title(f"LR range test ({len(self.lrs)} steps, {self.stop_reason}{early})")
         ax.legend(loc="best")
         return ax
 
@@ -276,8 +324,9 @@ def lr_range_test(
 
     Args:
         model: the network; put in ``train()`` mode for the test.
-        optimizer: any ``torch.optim.Optimizer`` over the model's parameters; every
-            param group's ``lr`` is set to the sweep's value at each step.
+        optimizer: any ``torch.optim.Optimizer`` over the model's parameters (or some of them:
+            the others stay frozen); every param group's ``lr`` is set to the sweep's value at
+            each step. One that holds none of the model's parameters is refused (ValueError).
         batches: iterable of ``(inputs, targets)``, iterated again when exhausted (lists,
             DataLoaders; a one-shot iterator that runs dry ends the test early), or a callable
             ``batches(epoch) -> iterable`` called for pass 0, 1, ... (e.g.
@@ -294,7 +343,8 @@ def lr_range_test(
         progress: show a progress bar while the test runs, removed when it ends (default True).
 
     Returns:
-        :class:`LRFinderResult` with ``lrs``, ``losses``, ``smoothed``, ``suggestion()``, ``plot()``.
+        :class:`LRFinderResult` with ``lrs``, ``losses``, ``smoothed``, ``diverged_early``,
+        ``suggestion()``, ``plot()``.
     """
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
@@ -313,6 +363,11 @@ def lr_range_test(
     params = list(model.parameters())
     if not params:
         raise ValueError("model has no parameters to train")
+    held = [p for group in optimizer.param_groups for p in group["params"]]
+    if not {id(p) for p in held} & {id(p) for p in params}:
+        raise ValueError(f"optimizer holds none of the model's parameters (its {len(held)} tensors belong to "
+                         "something else, e.g. another model), so the test would train nothing: build it over "
+                         "model.parameters()")
 
     saved = (copy.deepcopy(model.state_dict()), copy.deepcopy(optimizer.state_dict()), model.training)
     device = params[0].device

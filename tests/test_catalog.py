@@ -177,6 +177,29 @@ def test_sized_defaults_follow_the_run():
     assert catalog.build_scheduler("multistep", _sgd(), 40).milestones == {20: 1, 30: 1}
 
 
+
+@pytest.mark.parametrize("name", list(catalog.SCHEDULES))
+def test_settings_are_what_the_run_uses(name):
+    """``entry.settings`` (what ``schedule --list`` prints): every sized value is the one simulate ran
+    with, every other one the signature's default, and nothing the run needs is missing."""
+    entry = catalog.SCHEDULES[name]
+    settings = entry.settings(60, 0.3)
+    ran = catalog.simulate(name, 60, lr=0.3).kwargs
+    assert {k: settings[k] for k in ran} == ran
+    defaults = {p.name: p.default for p in entry.signature()}
+    assert all(settings[k] == defaults[k] for k in settings if k not in ran)
+    explicit = {k: v for k, v in settings.items() if k != "lr"}  # d2l-sqrt's lr is simulate's lr
+    assert "last_epoch" not in settings and catalog.simulate(name, 60, lr=0.3, **explicit).lr.tolist() == \
+        catalog.simulate(name, 60, lr=0.3).lr.tolist()
+
+
+def test_plateau_settings_are_sized_not_the_class_default():
+    """ReduceLROnPlateau's signature says patience=10; a run of n steps waits n // 20 (written by hand)."""
+    assert L.ReduceLROnPlateau(_sgd()).patience == 10
+    for steps, patience in ((100, 5), (400, 20), (10, 1)):
+        assert catalog.SCHEDULES["ReduceLROnPlateau"].settings(steps, 0.1)["patience"] == patience
+        assert catalog.build_scheduler("plateau", _sgd(), steps).patience == patience
+
 def test_one_cycle_on_an_optimizer_without_momentum():
     """Adagrad has no momentum to cycle: cycle_momentum defaults to False, as torch needs."""
     ours, theirs = _sgd(0.1, torch.optim.Adagrad), _sgd(0.1, torch.optim.Adagrad)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -365,3 +366,21 @@ def test_docstring_examples_run(real_root, monkeypatch):
     monkeypatch.setenv(data.DATA_ENV, str(real_root))
     result = doctest.testmod(data)
     assert result.failed == 0 and result.attempted >= 2
+
+
+@pytest.mark.parametrize("root, env, pattern", [
+    ("FILE", None, r"data directory FILE is a file, not a folder; give another folder as root="),
+    ("FILE/sub", None, r"data directory FILE/sub cannot be made: FILE is a file"),
+    (None, "FILE", r"data directory FILE is a file, not a folder; point \$LRCOURSE_DATA at a folder"),
+])
+def test_data_directory_that_is_a_file_is_named(tmp_path, monkeypatch, root, env, pattern):
+    file = tmp_path / "a-file"
+    file.write_text("mine")
+    fill = lambda s: None if s is None else s.replace("FILE", str(file))  # noqa: E731
+    if env is None:
+        monkeypatch.delenv(data.DATA_ENV, raising=False)
+    else:
+        monkeypatch.setenv(data.DATA_ENV, fill(env))
+    with pytest.raises(data.DataUnavailableError, match=pattern.replace("FILE", re.escape(str(file)))):
+        data.prepare(fill(root), download=False)
+    assert file.read_text() == "mine" and files_under(tmp_path) == [file]

@@ -8,29 +8,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from requirements_reader import ROOT, pyproject, pyproject_requirements
+from requirements_reader import split_requirement as _split
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    from pip._vendor import tomli as tomllib
-
-ROOT = Path(__file__).resolve().parents[1]
 CONDA_TO_PIP = {"pytorch": "torch"}  # conda-forge names that differ from PyPI's
 CONDA_ONLY = {"python", "pip"}
-
-
-def _split(req: str) -> tuple[str, str]:
-    m = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*)$", req)
-    assert m, f"cannot parse requirement {req!r}"
-    return m.group(1).lower().replace("_", "-"), m.group(2).replace(" ", "")
-
-
-def pyproject_requirements() -> dict[str, str]:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    reqs = list(project["dependencies"])
-    for extra in project["optional-dependencies"].values():
-        reqs += extra
-    return dict(_split(r) for r in reqs)
 
 
 def conda_requirements() -> dict[str, str]:
@@ -71,7 +53,7 @@ def test_environment_yml_installs_the_package_itself():
 
 
 def test_python_floor_matches():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    project = pyproject()["project"]
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     floor = project["requires-python"]
     assert f"python{floor}" in env["dependencies"]

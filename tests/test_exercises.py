@@ -19,7 +19,9 @@ from lrcourse.data import FashionMNIST
 from lrcourse.exercises import (CheckResult, check_ema, check_optimizer, check_plateau, check_schedule,
                                 train_within_budget)
 from lrcourse.exercises import hints
+from lrcourse.exercises.ema import SEQUENCES
 from lrcourse.exercises.optimizers import START, loss
+from lrcourse.exercises.result import expected_got, first_difference
 
 
 # ----------------------------------------------------------------------------- students
@@ -83,7 +85,11 @@ class OutOfPlaceSGD(torch.optim.Optimizer):
 
 
 class StudentAdam(torch.optim.Optimizer):
-    """Adam in Kingma & Ba's "efficient" form: α_t = η√(1−β₂ᵗ)/(1−β₁ᵗ), ε̂ = ε√(1−β₂ᵗ) (equal to torch's)."""
+    """Adam in Kingma & Ba's "efficient" form: α_t = η√(1−β₂ᵗ)/(1−β₁ᵗ), ε̂ = ε√(1−β₂ᵗ) (equal to torch's).
+
+    With t counted from 0 the efficient form divides Python floats by 1 − β₁⁰ = 0 (ZeroDivisionError);
+    the textbook form m̂/(√ŝ + ε) ("t from 0") divides tensors by it: inf, then inf/inf = nan.
+    """
 
     mistake = None
     decoupled = False
@@ -104,7 +110,7 @@ class StudentAdam(torch.optim.Optimizer):
                     dtype = torch.float32 if self.mistake == "float32" else p.dtype
                     st.update(t=0, m=torch.zeros(p.shape, dtype=dtype), v=torch.zeros(p.shape, dtype=dtype))
                 st["t"] += 1
-                t = st["t"]
+                t = st["t"] - (self.mistake in ("t from 0", "t from 0, efficient form"))
                 g = p.grad
                 if wd and self.decoupled:
                     p.mul_(1 - lr * wd)
@@ -116,6 +122,8 @@ class StudentAdam(torch.optim.Optimizer):
                           "swapped": (1 - b2 ** t, 1 - b1 ** t)}.get(self.mistake, (1 - b1 ** t, 1 - b2 ** t))
                 if self.mistake == "eps inside":
                     p.sub_(lr * (st["m"] / c1) / ((st["v"] / c2 + eps).sqrt()))
+                elif self.mistake == "t from 0":
+                    p.sub_(lr * (st["m"] / c1) / ((st["v"] / c2).sqrt() + eps))
                 else:
                     alpha = lr * math.sqrt(c2) / c1
                     p.sub_(alpha * st["m"] / (st["v"].sqrt() + eps * math.sqrt(c2)))
@@ -186,6 +194,15 @@ def ema_loop(xs, beta, bias_correction=True, mistake=None):
     return out
 
 
+def ema_from_t0(xs, beta):
+    """Bias-corrected EMA, vectorised in torch, with t counted from 0: the first value is divided by 1 − β⁰ = 0."""
+    v, out = 0.0, []
+    for x in xs:
+        v = beta * v + (1 - beta) * x
+        out.append(v)
+    return torch.tensor(out) / (1 - beta ** torch.arange(len(xs), dtype=torch.float64))
+
+
 def ema_closed_form(xs, beta, bias_correction):
     """Σ_k (1−β)β^k x_{t−k} by explicit weights, not by the recursion."""
     xs = torch.as_tensor(xs)
@@ -193,6 +210,15 @@ def ema_closed_form(xs, beta, bias_correction):
     k = torch.arange(n, dtype=torch.float64)
     out = torch.stack([((1 - beta) * beta ** k[:t].flip(0) * xs[:t]).sum() for t in range(1, n + 1)])
     return out / (1 - beta ** (k + 1)) if bias_correction else out
+
+
+class NanAtCuts(student_plateau()):
+    """A plateau detector that returns nan on each epoch it cuts the lr (as lr · 0 · inf would)."""
+
+    def step(self, x):
+        before = self.lr
+        after = super().step(x)
+        return after if after == before else math.nan
 
 
 def d2l_warmup_cosine(t, floor=0.01, begin=0.06):
@@ -366,6 +392,89 @@ WRONG = [
     ("plateau without threshold", lambda: check_plateau(student_plateau("threshold ignored"), **PLATEAU),
      "beat the best by the threshold"),
 ]
+
+
+def adam_first_step_w00(lr=0.01, eps=1e-8):
+    """weight[0, 0] after Adam's first step, by hand: m̂₁ = g, ŝ₁ = g², so θ₁ = θ₀ − η g/(|g| + ε)."""
+    params = {n: torch.tensor(START[n], dtype=torch.float64, requires_grad=True) for n in ("weight", "bias", "scale")}
+    loss(params, 0).backward()
+    g = params["weight"].grad[0, 0].item()
+    return START["weight"][0][0] - lr * g / (abs(g) + eps)
+
+
+NON_FINITE = [  # (id, check, words in the hint, words in the message): nan or inf is a difference, never rounding
+    ("Adam with t from 0", lambda: check_optimizer(with_mistake(StudentAdam, "t from 0"), "Adam", **ADAM),
+     "nan from the first step, as when t starts at 0",
+     f"at step 1 of problem 'one group', parameter weight[0, 0]: expected {adam_first_step_w00():.10g}, got nan"),
+    ("AdamW with t from 0", lambda: check_optimizer(with_mistake(StudentAdam, "t from 0", decoupled=True), "AdamW",
+                                                    lr=0.01, weight_decay=0.1), "nan from the first step", "got nan"),
+    ("1/√t at t = 0", lambda: check_schedule(lambda t: 0.1 * torch.tensor(t, dtype=torch.float64).rsqrt(),
+                                             "SquareRootScheduler", lr=0.1, steps=20),
+     "a division by t at t = 0", "at t=0: expected 0.1, got inf"),
+    ("float32, then nan", lambda: check_schedule(lambda t: torch.tensor(0.1 * 0.9 ** t) if t < 7 else math.nan,
+                                                 "ExponentialLR", lr=0.1, steps=10, gamma=0.9),
+     "nan or inf where torch's lr is finite", f"at t=7: expected {0.1 * 0.9 ** 7:.10g}, got nan"),
+    ("EMA corrected by 1 − β⁰", lambda: check_ema(lambda xs: ema_from_t0(xs, 0.9), 0.9, bias_correction=True),
+     "t starts at 0: the first value is divided by 1 − β⁰ = 0",
+     f"'noisy' sequence at t=1: expected {SEQUENCES['noisy'][0]:.10g}, got inf"),  # v̂₁ = x₁
+    ("plateau returning nan", lambda: check_plateau(NanAtCuts, **PLATEAU), "nan or inf where torch's lr is finite",
+     "expected lr 0.01, got nan"),
+]
+WRONG += [(i, c, hint) for i, c, hint, _ in NON_FINITE]
+
+
+@pytest.mark.parametrize("check, hint, message", [pytest.param(c, h, m, id=i) for i, c, h, m in NON_FINITE])
+def test_nan_or_inf_is_reported_as_such_never_as_rounding(check, hint, message):
+    result = check()
+    assert not result and result.kind == "differs", str(result)
+    assert f"{message} (not a finite number)" in result.message, str(result)
+    assert hint in result.hint and "rounding" not in result.hint and "float32" not in result.hint, str(result)
+
+
+def test_rounding_is_never_claimed_across_nan_or_inf():
+    assert hints.rounding_hint([1.0, 2.0 + 1e-9], [1.0, 2.0]) == hints.ROUNDING_HINT
+    for got, expected in [([1.0, math.nan], [1.0, 2.0]), ([1.0, math.inf], [1.0, 2.0]),
+                          ([1.0, 2.0], [1.0, math.inf]), ([math.nan], [math.inf])]:
+        assert hints.rounding_hint(got, expected) is None, (got, expected)
+    # torch's value not finite, the student's finite: said in the message, no hint invented
+    assert hints.numeric_hint([1.0, 2.0], [1.0, math.inf], "nan hint") is None
+    assert hints.numeric_hint([1.0, math.inf], [1.0, 2.0], "nan hint") == "nan hint"
+    assert expected_got(math.inf, 2.0) == "expected inf (not a finite number), got 2"
+    assert expected_got(math.nan, math.nan) == "expected nan, got nan"
+
+
+@pytest.mark.parametrize("got, expected, first", [
+    ([1.0, 2.5, math.nan], [1.0, 2.0, 3.0], (2,)),   # the nan before the earlier finite difference
+    ([1.0, 2.5, 3.0], [1.0, 2.0, math.inf], (2,)),
+    ([1.0, 2.5, 3.0], [1.0, 2.0, 3.0], (1,)),
+    ([math.nan, 2.0], [math.nan, 2.0], None),        # nan where torch's is nan too: equal
+])
+def test_first_difference_puts_nan_or_inf_first(got, expected, first):
+    assert first_difference(got, expected) == first
+
+
+@pytest.mark.parametrize("variant, got, same", [
+    ([None, 0.2, 0.3], [0.1, 0.2, 0.3], True),            # an open step matches any finite value
+    ([None, 0.2, 0.3], [math.inf, 0.2, 0.3], False),      # ... but not inf or nan: that is another mistake
+    ([math.nan, 0.2], [math.nan, 0.2], True),             # a variant's nan is a value: only nan equals it
+    ([math.nan, 0.2], [0.1, 0.2], False),
+    ([math.nan, math.nan], [0.1, 0.2], False),
+    ([None, None], [0.1, 0.2], False),                     # nothing to compare: no match
+])
+def test_a_variant_matches_nan_only_with_nan(variant, got, same):
+    assert hints.matches(got, variant) is same
+
+
+@pytest.mark.parametrize("check", [
+    lambda: check_optimizer(with_mistake(StudentAdam, "t from 0, efficient form"), "Adam", **ADAM),
+    lambda: check_schedule(lambda t: 0.1 / math.sqrt(t), "SquareRootScheduler", lr=0.1, steps=5),
+    lambda: check_ema(lambda xs: [float(v) / (1 - 0.9 ** t) for t, v in enumerate(ema_loop(xs, 0.9, False))],
+                      0.9, bias_correction=True),
+], ids=["Adam efficient form", "1/sqrt(t)", "EMA"])
+def test_a_division_by_zero_hints_at_a_counter_from_0(check):
+    result = check()
+    assert result.kind == "error" and "raised ZeroDivisionError" in result.message, str(result)
+    assert "starts at 0" in result.hint and "\n" not in str(result)
 
 
 @pytest.mark.parametrize("check, words", [pytest.param(c, w, id=i) for i, c, w in WRONG])

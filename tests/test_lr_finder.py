@@ -8,6 +8,7 @@ sweep may and may not blow up, and where a suggestion must lie.
 from __future__ import annotations
 
 import math
+import re
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -326,7 +327,92 @@ def test_plot_without_mark_and_with_custom_skips():
     assert marked == [f"minimum: lr={r.lrs[7] / 10:.2e}"]
 
 
+# ---------------------------------------------------------------- a range that starts too high
+def diverging_at_once(start_lr, dtype):
+    """The regression problem swept from far above its stability limit 2/lambda_max (~0.7)."""
+    model, X, y, limit = regression()
+    model, X, y = model.to(dtype), X.to(dtype), y.to(dtype)
+    r = lr_range_test(model, torch.optim.SGD(model.parameters(), lr=0.1), [(X, y)], F.mse_loss, start_lr=start_lr,
+                      end_lr=100 * start_lr, num_iter=50, progress=False)
+    return r, model, limit
+
+
+EARLY_RUNS = [  # (start_lr, dtype, stop_reason): the loss blows up past the factor, or overflows float32 to inf
+    (1e3, torch.float64, "diverged"),
+    (3.0, torch.float64, "diverged"),
+    (1e30, torch.float32, "non-finite loss"),
+]
+
+
+@pytest.mark.parametrize("start_lr,dtype,reason", EARLY_RUNS)
+def test_a_run_that_diverges_at_once_says_so(start_lr, dtype, reason):
+    r, model, limit = diverging_at_once(start_lr, dtype)
+    assert start_lr > limit and r.stop_reason == reason and r.diverged
+    assert r.diverged_early and len(r.lrs) <= lrcourse.lr_finder.EARLY
+    assert torch.count_nonzero(model.weight) == 0  # restored to the zero start
+    assert "diverged early" in repr(r) and f"start_lr={start_lr:.3g}" in repr(r) and "\n" not in repr(r)
+    for method in ("steepest", "minimum", "valley", "upper"):
+        with pytest.raises(ValueError) as info:
+            r.suggestion(method)
+        message = str(info.value)
+        for fragment in ("range starts too high", f"start_lr={start_lr:.3g}", f"step {len(r.lrs)} ",
+                         f"lr={r.lrs[-1]:.3g}", "lower start_lr"):
+            assert fragment in message, message
+        suggested = float(message.split("e.g. start_lr=")[1].split()[0])
+        assert suggested < start_lr and suggested <= r.lrs[-1] / 1000
+
+
+@pytest.mark.parametrize("start_lr,dtype,reason", EARLY_RUNS)
+def test_plot_draws_a_run_that_diverged_at_once_with_a_note(start_lr, dtype, reason):
+    r, _, _ = diverging_at_once(start_lr, dtype)
+    ax = r.plot(method=("steepest", "upper"))
+    assert len(ax.lines) == 2  # raw and smoothed: no suggestion marked
+    assert list(ax.lines[0].get_xdata()) == list(r.lrs) and ax.lines[1].get_marker() == "o"
+    assert any("range starts too high" in t.get_text() and "start_lr" in t.get_text() for t in ax.texts)
+    assert "diverged early" in ax.get_title()
+
+
+def test_a_loss_that_is_nan_before_any_update_is_not_blamed_on_the_lr():
+    model, X, y, _ = regression()
+    r = lr_range_test(model, torch.optim.SGD(model.parameters(), lr=0.1), [(X, y)],
+                      lambda out, tgt: F.mse_loss(out, tgt) * math.nan, progress=False)
+    assert r.stop_reason == "non-finite loss" and len(r.lrs) == 1 and r.diverged_early
+    with pytest.raises(ValueError, match="before any update: the model or the data"):
+        r.suggestion()
+    assert "before any update" in r.plot().texts[0].get_text()
+
+
+@pytest.mark.parametrize("steps,early", [(1, True), (10, True), (11, False)])
+def test_diverged_early_means_within_the_first_10_steps(steps, early):
+    losses = np.concatenate([np.ones(steps - 1), [50.0]])
+    r = LRFinderResult(lrs=np.geomspace(1e-3, 1.0, steps), losses=losses, smoothed=losses, diverged=True,
+                       stop_reason="diverged")
+    assert r.diverged_early is early
+    assert make_result(np.ones(5)).diverged_early is False  # completed: not diverged at all
+
+
+def test_an_optimizer_over_some_of_the_parameters_trains_only_those():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.Tanh(), torch.nn.Linear(5, 1)).double()
+    X, y = torch.randn(32, 3, dtype=torch.float64), torch.randn(32, 1, dtype=torch.float64)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    opt = torch.optim.SGD(model[2].parameters(), lr=0.1)  # the first layer frozen
+    r = lr_range_test(model, opt, [(X, y)], F.mse_loss, start_lr=1e-3, end_lr=0.1, num_iter=5, progress=False,
+                      restore=False)
+    assert r.stop_reason == "completed"
+    after = model.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in ("0.weight", "0.bias"))
+    assert not any(torch.equal(before[k], after[k]) for k in ("2.weight", "2.bias"))
+
+
 # ---------------------------------------------------------------- bad input
+class ElsewhereSGD(torch.optim.SGD):
+    """An SGD built over another model's parameters (a one-line repr for the test id)."""
+
+    def __repr__(self):
+        return "SGD over another model"
+
+
 ERRORS = [  # (kwargs, exception, fragments the message must contain)
     (dict(start_lr=0.0), ValueError, ["start_lr", "0.0", "(0, inf)"]),
     (dict(start_lr=-1e-3), ValueError, ["start_lr", "(0, inf)"]),
@@ -349,10 +435,13 @@ ERRORS = [  # (kwargs, exception, fragments the message must contain)
     (dict(batches=5), TypeError, ["batches", "iterable"]),
     (dict(batches=[]), ValueError, ["batches", "no (inputs, targets)"]),
     (dict(model=torch.nn.ReLU()), ValueError, ["model", "no parameters"]),
+    (dict(optimizer=ElsewhereSGD(torch.nn.Linear(4, 1).parameters(), lr=0.1)), ValueError,
+     ["optimizer", "none of the model's parameters", "another model", "model.parameters()"]),
 ]
 
 
-@pytest.mark.parametrize("kwargs,exc,fragments", ERRORS, ids=[str(e[0]) for e in ERRORS])
+@pytest.mark.parametrize("kwargs,exc,fragments", ERRORS,  # ids without addresses: the same in every xdist worker
+                         ids=[re.sub(r" at 0x[0-9a-f]+", "", str(e[0])) for e in ERRORS])
 def test_bad_arguments(kwargs, exc, fragments):
     model, X, y, _ = regression()
     args = dict(model=model, optimizer=torch.optim.SGD(model.parameters(), lr=0.1),

@@ -306,7 +306,8 @@ def test_divergence_stop_returns_history_and_names_step_and_lr(tiny):
     model, opt = fresh("sgd", 0.25)
     with pytest.warns(RuntimeWarning, match="diverged at step 6"):
         h = train(model, opt, tiny, epochs=EPOCHS, loss_fn=NanAt(6), on_divergence="stop", **quiet())
-    assert "step 6 (epoch 1, batch 2)" in h.diverged and "lr=0.25" in h.diverged
+    # step 6 (an index into h.loss) is the 3rd batch of the 2nd epoch: 4 batches per epoch, counted from 1
+    assert "step 6 (epoch 2, batch 3)" in h.diverged and "lr=0.25" in h.diverged
     assert "Lower the learning rate" in h.diverged and "warmup" in h.diverged
     assert len(h.loss) == 7 and math.isnan(h.loss[-1]) and all(math.isfinite(v) for v in h.loss[:-1])
     assert h.epochs == 1 and len(h.test_acc) == 1

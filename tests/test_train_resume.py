@@ -1,13 +1,19 @@
-"""Checkpoint/resume: stopping after k epochs and resuming gives exactly the uninterrupted run."""
+"""Checkpoint/resume: stopping after k epochs and resuming gives exactly the uninterrupted run;
+Ctrl-C and errors hand back the partial history and keep the last completed epoch's checkpoint;
+resuming into another optimizer, or from a file that is not a checkpoint, is one clear error."""
 from __future__ import annotations
 
 import math
+import random
+import re
 
 import pytest
 import torch
 from torch.optim import lr_scheduler as tls
 
+import lrcourse.train.trainer as trainer
 from lrcourse.train import load_checkpoint, save_checkpoint, train
+from lrcourse.train.checkpoint import CheckpointError
 from test_train import BATCH, EPOCHS, STEPS_PER_EPOCH, fresh, one_thread, quiet, tiny  # noqa: F401
 
 
@@ -79,12 +85,54 @@ def test_keyboard_interrupt_then_resume(tiny, tmp_path):
 
 def test_checkpoint_every_n_epochs(tiny, tmp_path, monkeypatch):
     saved = []
-    import lrcourse.train.trainer as trainer
-
-    real = trainer.save_checkpoint
-    monkeypatch.setattr(trainer, "save_checkpoint", lambda *a, **k: saved.append(k["epoch"]) or real(*a, **k))
+    real = trainer.write_checkpoint
+    monkeypatch.setattr(trainer, "write_checkpoint",
+                        lambda path, state: saved.append(state["epoch"]) or real(path, state))
     run("sgd-no-schedule", data=tiny, epochs=5, checkpoint=tmp_path / "c.pt", checkpoint_every=2)
     assert saved == [2, 4, 5]
+
+
+def stop_at(monkeypatch, call: int, exc: BaseException | None = None):
+    """Make the trainer's ``call``-th batch step raise ``exc`` (after its lr was recorded), or,
+    with ``exc`` None, return a NaN loss there (a divergence)."""
+    calls, real = [], trainer.batch_step
+
+    def batch_step(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == call and exc is not None:
+            raise exc
+        value, out = real(*args, **kwargs)
+        return (math.nan if len(calls) == call else value), out
+
+    monkeypatch.setattr(trainer, "batch_step", batch_step)
+
+
+@pytest.mark.parametrize("exc", [KeyboardInterrupt(), RuntimeError("out of memory")])
+def test_interrupt_mid_epoch_keeps_the_last_completed_epoch(tiny, tmp_path, monkeypatch, exc):
+    """Stopped at step 6 (in epoch 2; checkpoints every 2 epochs): the exception carries the
+    history, and the checkpoint holds epoch 1 as it ended, not the weights 2 steps later."""
+    full_model, full = run("sgd-momentum-steplr-epoch", data=tiny, epochs=EPOCHS)
+    ckpt = tmp_path / "ckpt.pt"
+    stop_at(monkeypatch, 7, exc)
+    with pytest.raises(type(exc)) as info:
+        run("sgd-momentum-steplr-epoch", data=tiny, epochs=EPOCHS, checkpoint=ckpt, checkpoint_every=2)
+    h = info.value.history
+    assert h.epochs == 1 and len(h.loss) == len(h.lr) == len(h.momentum) == 6  # the 7th step never finished
+    assert h.loss == full.loss[:6] and h.test_acc == full.test_acc[:1]
+    assert h.meta["stopped"] == f"{type(exc).__name__} in epoch 2, after 1 completed epoch"
+    assert load_checkpoint(ckpt)["epoch"] == 1
+    monkeypatch.undo()
+    model, resumed = run("sgd-momentum-steplr-epoch", data=tiny, epochs=EPOCHS, resume=ckpt, init_seed=3)
+    assert_same_run(full_model, full, model, resumed)
+
+
+def test_divergence_between_checkpoints_keeps_the_last_completed_epoch(tiny, tmp_path, monkeypatch):
+    ckpt = tmp_path / "ckpt.pt"
+    stop_at(monkeypatch, 6)  # a NaN loss at step 5, in epoch 2
+    with pytest.warns(RuntimeWarning, match=r"diverged at step 5 \(epoch 2, batch 2\)"):
+        _, h = run("sgd-no-schedule", data=tiny, epochs=EPOCHS, checkpoint=ckpt, checkpoint_every=3,
+                   on_divergence="stop")
+    assert h.epochs == 1 and load_checkpoint(ckpt)["epoch"] == 1
 
 
 def test_interrupted_save_keeps_previous_checkpoint(tiny, tmp_path, monkeypatch):
@@ -103,10 +151,65 @@ def test_interrupted_save_keeps_previous_checkpoint(tiny, tmp_path, monkeypatch)
     assert ckpt.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["ckpt.pt"]
 
 
+@pytest.mark.parametrize("make, message", [
+    (lambda: fresh("adam", 1e-3), r"resume: .*ckpt.pt was trained with SGD, this run has Adam: build the optimizer"),
+    (lambda: fresh("sgd", 0.1, momentum=0.5),
+     r"was trained with SGD\(momentum=0.9\), this run has SGD\(momentum=0.5\): the checkpoint's settings would"),
+    (lambda: fresh("sgd", 0.2, momentum=0.9), r"was trained with SGD\(lr=0.1\), this run has SGD\(lr=0.2\)"),
+])
+def test_resume_into_another_optimizer_is_a_value_error(tiny, tmp_path, make, message):
+    """Not a KeyError 'betas' from Adam's first step on SGD's loaded groups."""
+    ckpt = tmp_path / "ckpt.pt"
+    run("sgd-momentum-steplr-epoch", data=tiny, epochs=1, checkpoint=ckpt)
+    model, opt = make()
+    with pytest.raises(ValueError, match=message):
+        train(model, opt, tiny, epochs=2, seed=7, resume=ckpt, **quiet())
+
+
+def test_resume_of_a_checkpoint_without_the_optimizers_name_still_checks_its_groups(tiny, tmp_path):
+    ckpt = tmp_path / "ckpt.pt"
+    run("sgd-momentum-steplr-epoch", data=tiny, epochs=1, checkpoint=ckpt)
+    state = torch.load(ckpt, weights_only=False)
+    del state["config"]["optimizer"], state["config"]["optimizer_settings"]  # as an older lrcourse wrote them
+    torch.save(state, ckpt)
+    model, opt = fresh("adam", 1e-3)
+    with pytest.raises(ValueError, match=r"holds an optimizer state without betas, .*Adam needs"):
+        train(model, opt, tiny, epochs=2, seed=7, resume=ckpt, **quiet())
+
+
+def _truncated(ckpt, p):
+    data = ckpt.read_bytes()
+    p.write_bytes(data[: len(data) // 3])
+
+
+# (write a file from a real checkpoint, the reason CheckpointError gives)
+NOT_CHECKPOINTS = [
+    (_truncated, r"RuntimeError: PytorchStreamReader failed"),
+    (lambda ckpt, p: p.write_bytes(random.Random(1).randbytes(2048)), r"UnpicklingError: "),
+    (lambda ckpt, p: p.write_bytes(b""), r"EOFError"),
+    (lambda ckpt, p: torch.save({"weights": 1}, p), r"no epoch, config, model, optimizer, rng, history in it"),
+    (lambda ckpt, p: torch.save([1, 2], p), r"it holds a list, not a dict"),
+    (lambda ckpt, p: torch.save({**torch.load(ckpt, weights_only=False), "epoch": "2"}, p),
+     r"epoch is a str, not a int"),
+]
+
+
+@pytest.mark.parametrize("write, reason", NOT_CHECKPOINTS)
+def test_load_checkpoint_names_a_file_that_is_not_one(tiny, tmp_path, write, reason):
+    ckpt = tmp_path / "ckpt.pt"
+    run("sgd-no-schedule", data=tiny, epochs=1, checkpoint=ckpt)
+    bad = tmp_path / "bad.pt"
+    write(ckpt, bad)
+    expected = rf"^resume: {re.escape(str(bad))} is not an lrcourse checkpoint \(.*{reason}"
+    with pytest.raises(CheckpointError, match=expected) as info:
+        load_checkpoint(bad)
+    assert info.value.path == bad and isinstance(info.value, ValueError)
+
+
 def test_resume_errors(tiny, tmp_path):
     ckpt = tmp_path / "ckpt.pt"
     run("sgd-no-schedule", data=tiny, epochs=1, checkpoint=ckpt)
-    model, opt = fresh()
+    model, opt = fresh(nesterov=True, momentum=0.9)  # the checkpoint's optimizer: only the train options differ
     with pytest.raises(ValueError, match=r"resume: .*ckpt.pt was written with batch_size=64, this run has batch_size=32"):
         train(model, opt, tiny, epochs=2, batch_size=32, resume=ckpt, progress=False)
     with pytest.raises(ValueError, match=r"written with seed=7, this run has seed=0"):

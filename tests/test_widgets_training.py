@@ -3,6 +3,7 @@ the trainer, the views and the widget. Training runs on small synthetic image se
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 import torch
@@ -131,6 +132,7 @@ ERRORS = [  # call, exception, argument named in the message, what is accepted
     (lambda: T.train_run(train_subset=60001), ValueError, "train_subset", "[1, 60000]"),
     (lambda: T.train_run(test_subset=2.5), TypeError, "test_subset", ">= 1"),
     (lambda: T.train_run(optimizer="Lion"), ValueError, "optimizer", "'SGD'"),
+    (lambda: T.train_run(progress="yes"), ValueError, "progress", "'transient'"),
     (lambda: T.training_panel(epochs=11), ValueError, "epochs", "[1, 10]"),
     (lambda: T.training_panel(train_subset=500), ValueError, "train_subset", ">= 1000"),
     (lambda: T.training_panel(lr=20), ValueError, "lr", "(0, 10]"),
@@ -306,3 +308,58 @@ def test_panel_run_failure_in_a_kernel_is_shown_in_the_panel(monkeypatch, data):
     assert [str(e) for e in shown] == ["Fashion-MNIST unavailable"]
     assert "training failed" in panel.summary.value
     assert not panel.run_button.disabled and panel.history is None
+
+
+PANEL_IN_A_KERNEL = """\
+import torch
+from lrcourse.data import FashionMNIST
+from lrcourse.widgets import training as T
+torch.set_num_threads(1)
+g = torch.Generator().manual_seed(0)
+x = torch.randint(0, 256, (192, 1, 28, 28), generator=g, dtype=torch.uint8)
+y = torch.arange(192) % 10
+panel = T.training_panel(optimizer="SGD", schedule="constant", lr=0.01, epochs=2, train_subset=1000,
+                         test_subset=64)
+panel._dataset = lambda n: FashionMNIST(x, y, x[:64], y[:64])  # 192 images: 2 batches of 128 per epoch
+history = panel.run()
+print(panel.progress.model_id, history.epochs)
+"""
+
+
+def test_panel_run_shows_one_progress_bar_per_run():
+    """The panel trains epoch by epoch (one trainer call per epoch) and still shows one bar, over
+    the whole run: 4/4 steps at the end (2 epochs x 2 batches), not a bar per epoch. nbclient plays
+    the front end: it keeps each Output widget's outputs as JupyterLab and Voila do."""
+    import nbclient
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(PANEL_IN_A_KERNEL)]
+    client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3")
+    client.execute()
+    model_id, epochs = nb.cells[0].outputs[-1]["text"].split()
+    assert epochs == "2"
+    state = client.widget_state  # model id -> the state a front end holds
+    outputs = state[model_id]["outputs"]
+    assert len(outputs) == 1, [o.get("data", {}).get("text/plain", o) for o in outputs]
+    bar_box = state[outputs[0]["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]]
+    [bar] = [state[c.removeprefix("IPY_MODEL_")] for c in bar_box["children"]
+             if state[c.removeprefix("IPY_MODEL_")]["_model_name"] == "FloatProgressModel"]
+    assert (bar["value"], bar["max"]) == (4, 4)
+
+
+def test_dashboard_intro_states_the_panel_defaults():
+    """notebooks/dashboard.ipynb's intro names the training panel's defaults as its parameters
+    cell sets them (a short run), and points to notebook 10 for the d2l chapter's experiment."""
+    import nbformat
+
+    nb = nbformat.read(Path(__file__).resolve().parents[1] / "notebooks" / "dashboard.ipynb", as_version=4)
+    [params] = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    scope = {}
+    exec(params.source, scope)
+    v = T.training_panel(epochs=scope["EPOCHS"], train_subset=scope["TRAIN_SUBSET"]).values()
+    intro = nb.cells[0].source
+    for part in (f"{v['optimizer']} with a {v['schedule']} schedule at peak lr {v['lr']:.3g}",
+                 f"{v['epochs']} epochs on {v['train_subset']:,} training images",
+                 f"tested on {T.TEST_SUBSET:,}", "(SGD, 30 epochs, all 60,000 training images) is notebook 10"):
+        assert part in intro, part

@@ -122,12 +122,24 @@ class ScheduleEntry:
         """Whether the class has an argument called ``setting`` (e.g. ``"cycle_momentum"``)."""
         return setting in inspect.signature(self.cls).parameters
 
+    def signature(self) -> list[inspect.Parameter]:
+        """The settings it takes, in order: the class's arguments (the recipe's, for a ``build``),
+        without the optimizer and ``last_epoch`` (which resumes a scheduler, not a setting)."""
+        fn, skip = (self.build, 3) if self.build else (self.cls, 0 if self.callable_ else 1)
+        return [p for p in list(inspect.signature(fn).parameters.values())[skip:] if p.name != "last_epoch"]
+
+    def settings(self, steps: int, lr: float) -> dict:
+        """The settings a run of ``steps`` steps at learning rate ``lr`` uses when given none:
+        each default, replaced by :attr:`sized` where that sizes it (what :func:`simulate` and
+        :func:`build_scheduler` build)."""
+        sized = self.sized(steps, lr)
+        return {p.name: sized[p.name] if p.name in sized else p.default for p in self.signature()
+                if p.name in sized or p.default is not inspect.Parameter.empty}
+
     def parameters(self) -> str:
         """``name=default`` list of the settings it takes (the optimizer left out)."""
-        fn, skip = (self.build, 3) if self.build else (self.cls, 0 if self.callable_ else 1)
-        params = list(inspect.signature(fn).parameters.values())[skip:]
         return ", ".join(p.name if p.default is inspect.Parameter.empty else f"{p.name}={p.default!r}"
-                         for p in params)
+                         for p in self.signature())
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ Shared by the subcommands: :class:`UsageError` and :func:`parse_params` (``--par
 from __future__ import annotations
 
 import argparse
-import ast
 import importlib
 import sys
 
@@ -24,24 +23,11 @@ class UsageError(Exception):
     """A problem with what the user typed; printed as one line, exit status 2."""
 
 
-def parse_params(items: list[str]) -> dict:
-    """``--param`` values to keyword arguments: Python literals, else strings; ``a,b`` is a list.
+from .params import parse_params  # noqa: E402,F401  (re-exported; it raises UsageError)
 
-    ``["T_max=50", "milestones=15,30", "mode=max"]``
-    -> ``{"T_max": 50, "milestones": [15, 30], "mode": "max"}``.
-    """
-    out = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        key = key.strip()
-        if not sep or not key.isidentifier():
-            raise UsageError(f"--param expects KEY=VALUE with KEY an argument name, got {item!r}")
-        try:
-            value = ast.literal_eval(raw.strip())
-        except (ValueError, SyntaxError):
-            value = raw.strip()
-        out[key] = list(value) if isinstance(value, tuple) else value
-    return out
+# Printed as one line, exit status 2: what the user typed or named is wrong (a bug still shows
+# its traceback: IndexError, KeyError, AttributeError ... are not here).
+ERRORS = (UsageError, ValueError, TypeError, RuntimeError, OSError)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,16 +42,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def one_line(exc: BaseException) -> str:
+    """The error as one line; an OSError names its path (``exc.filename``)."""
+    if isinstance(exc, OSError) and exc.filename is not None:
+        text = f"{exc.filename}: {exc.strerror or type(exc).__name__}"
+        text += f" (and {exc.filename2})" if exc.filename2 is not None else ""
+    else:
+        text = str(exc) or type(exc).__name__
+    return " ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.print_help()
-        return 0
+        parser.print_help(sys.stderr)
+        return 2
     try:
         return int(args.run(args) or 0)
-    except (UsageError, ValueError, TypeError, FileNotFoundError, RuntimeError) as exc:
-        print(f"lrcourse {args.command}: error: {exc}", file=sys.stderr)
+    except ERRORS as exc:
+        print(f"lrcourse {args.command}: error: {one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("lrcourse: interrupted", file=sys.stderr)

@@ -7,13 +7,21 @@ import argparse
 def add_parser(subparsers):
     p = subparsers.add_parser(
         "data", help="prepare and verify Fashion-MNIST, print where it is",
-        description="Prepare Fashion-MNIST offline (from --source, $LRCOURSE_FASHION_MNIST_SOURCE or the "
-                    "Debian package dataset-fashion-mnist) or by download, verify the four files' MD5 "
+        description="Prepare Fashion-MNIST offline (from --source, $LRCOURSE_FASHION_MNIST_SOURCE or the\n"
+                    "Debian package dataset-fashion-mnist) or by download, verify the four files' MD5\n"
                     "digests, and print the data directory.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--root", default=None, help="data directory (default $LRCOURSE_DATA or ~/.cache/lrcourse)")
-    p.add_argument("--source", default=None, help="a directory holding the four original files (.gz or not)")
-    p.add_argument("--no-download", action="store_true", help="never use the network")
+        epilog="examples:\n  lrcourse data\n  lrcourse data --root data --source ~/Downloads/fashion-mnist "
+               "--no-download",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--root", default=None, metavar="DIR",
+                   help="data directory (default: $LRCOURSE_DATA, else $XDG_CACHE_HOME/lrcourse, "
+                        "i.e. ~/.cache/lrcourse)")
+    p.add_argument("--source", default=None, metavar="DIR",
+                   help="a folder holding the four original files, .gz or decompressed (default: "
+                        "$LRCOURSE_FASHION_MNIST_SOURCE, else the Debian package's folder)")
+    p.add_argument("--no-download", action="store_true",
+                   help="never use the network: fail if no local copy is found (default: download as the "
+                        "last resort)")
     p.set_defaults(run=run)
     return p
 

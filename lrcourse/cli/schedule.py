@@ -1,8 +1,9 @@
 """``lrcourse schedule``: print, plot or export the curve of any learning-rate scheduler.
 
     lrcourse schedule cosine --steps 100 --lr 0.1 --out cosine.png
-    lrcourse schedule onecycle --param max_lr=0.5 --param three_phase=True --out curve.csv
+    lrcourse schedule onecycle --param max_lr=0.5 --param three_phase=true --out curve.csv
     lrcourse schedule MultiStepLR --param milestones=15,30 --param gamma=0.5 --steps 30
+    lrcourse schedule sgdr --out runs/          # runs/sgdr.png and runs/sgdr.csv
     lrcourse schedule --list
 
 Names come from :mod:`lrcourse.catalog`; the curve from :func:`lrcourse.catalog.simulate`.
@@ -10,12 +11,18 @@ Names come from :mod:`lrcourse.catalog`; the curve from :func:`lrcourse.catalog.
 from __future__ import annotations
 
 import argparse
+import os
+import tempfile
 from pathlib import Path
 
 from . import UsageError, parse_params
 
-HELP_OUT = ("write the curve: NAME.png (plot) or NAME.csv (step, lr per group, momentum); "
-            "a path without .png/.csv is a prefix and gets both")
+MAX_STEPS = 100_000  # simulate() steps a real scheduler: about 10-80 µs a step, so seconds at most
+MAX_GROUPS = 64  # group i starts at lr / 2**i: 2**-63 is far below any lr worth plotting
+SUFFIXES = (".png", ".csv")
+
+HELP_OUT = ("write the curve: FILE.png (plot) or FILE.csv (step, lr per group, momentum); a folder "
+            "(an existing one, or a path ending in '/') gets NAME.png and NAME.csv (default: print only)")
 
 
 def add_parser(subparsers):
@@ -28,30 +35,46 @@ def add_parser(subparsers):
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n  lrcourse schedule cosine --steps 100 --out cosine.png\n"
                "  lrcourse schedule multistep --param milestones=15,30 --param gamma=0.5 --steps 30\n"
-               "  lrcourse schedule onecycle --param max_lr=0.5 --optimizer adam --out runs/onecycle")
-    p.add_argument("name", nargs="?", metavar="NAME", help="scheduler name or alias")
-    p.add_argument("--list", action="store_true", help="list the scheduler names with their parameters")
-    p.add_argument("--steps", type=int, default=100, help="number of optimizer steps (default 100)")
-    p.add_argument("--lr", type=float, default=0.1, help="the optimizer's learning rate (default 0.1)")
+               "  lrcourse schedule onecycle --param max_lr=0.5 --param three_phase=true --out runs/\n"
+               "  lrcourse schedule --list --steps 1000")
+    p.add_argument("name", nargs="?", metavar="NAME", help="scheduler name or alias (see --list)")
+    p.add_argument("--list", action="store_true",
+                   help="list the scheduler names with the settings a run of --steps at --lr uses")
+    p.add_argument("--steps", type=int, default=100,
+                   help=f"number of optimizer steps, 1 to {MAX_STEPS:,d} (default: %(default)s)")
+    p.add_argument("--lr", type=float, default=0.1, help="the optimizer's learning rate (default: %(default)s)")
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
-                   help="a scheduler argument, e.g. T_max=50, milestones=15,30, anneal_strategy=linear "
-                        "(repeatable; values are Python literals, else strings)")
+                   help="a scheduler setting, repeatable: T_max=50, milestones=15,30, three_phase=true, "
+                        "anneal_strategy=linear; typed as the setting's default (see --list)")
     p.add_argument("--optimizer", default="sgd",
-                   help="sgd or adam: the optimizer whose momentum (SGD) or beta1 (Adam) gets cycled (default sgd)")
-    p.add_argument("--groups", type=int, default=1, help="number of param groups, group i at lr/2**i (default 1)")
+                   help="sgd or adam: the optimizer whose momentum (SGD) or beta1 (Adam) gets cycled "
+                        "(default: %(default)s)")
+    p.add_argument("--groups", type=int, default=1,
+                   help=f"number of param groups, 1 to {MAX_GROUPS}, group i at lr/2**i (default: %(default)s)")
     p.add_argument("--out", metavar="PATH", help=HELP_OUT)
-    p.add_argument("--log", action="store_true", help="log-scale lr axis in the PNG")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace files --out would write that exist (default: refuse and write nothing)")
+    p.add_argument("--log", action="store_true", help="log-scale lr axis in the PNG (default: linear)")
     p.set_defaults(run=run)
     return p
 
 
-def list_names() -> str:
+def _show(value) -> str:
+    return f"{value:.6g}" if isinstance(value, float) and len(repr(value)) > 10 else repr(value)
+
+
+def list_names(steps: int = 100, lr: float = 0.1) -> str:
+    """Every schedule with the settings a run of ``steps`` at ``lr`` uses (``*``: sized to the run)."""
     from .. import catalog
 
-    lines = ["schedulers (NAME, then its parameters; aliases in brackets):"]
+    lines = [f"schedulers: NAME [aliases], then the settings a run of --steps {steps} at --lr {lr:g} uses",
+             "(* = sized to the run's --steps and --lr; the others are the defaults):"]
     for name, entry in catalog.SCHEDULES.items():
+        sized = entry.sized(steps, lr)
+        settings = ", ".join(f"{k}={_show(v)}{'*' if k in sized else ''}"
+                             for k, v in entry.settings(steps, lr).items())
         recipe = f"  ({entry.build.__doc__.strip()})" if entry.build else ""
-        lines.append(f"  {name} [{', '.join(entry.aliases)}]\n      {entry.parameters()}{recipe}")
+        lines.append(f"  {name} [{', '.join(entry.aliases)}]\n      {settings}{recipe}")
     lines.append("in Python only: WarmupLR (warmup in front of any scheduler); LambdaLR, MultiplicativeLR, "
                  "SequentialLR, ChainedScheduler with your own lr_lambda or schedulers")
     return "\n".join(lines)
@@ -72,45 +95,90 @@ def table(trace, head: int = 5, tail: int = 3) -> str:
     return "\n".join(rows)
 
 
-def write(trace, out: str, log: bool) -> list[Path]:
-    path = Path(out)
-    suffix = path.suffix.lower()
-    if suffix not in (".png", ".csv"):
-        targets = [path.with_name(path.name + ".png"), path.with_name(path.name + ".csv")]
+def targets(out: str, name: str, overwrite: bool = False) -> list[Path]:
+    """The files ``--out`` names: a .png/.csv file, or ``NAME.png`` and ``NAME.csv`` in a folder.
+
+    Checked before anything is computed: UsageError for an unusable path, or for a file that
+    exists unless ``overwrite``.
+    """
+    path = Path(out).expanduser()
+    if path.is_dir() or out.endswith(("/", os.sep)):
+        if path.exists() and not path.is_dir():
+            raise UsageError(f"--out {out!r} ends in '/' but {str(path)!r} is a file")
+        files = [path / f"{name}{suffix}" for suffix in SUFFIXES]
+    elif path.suffix.lower() in SUFFIXES:
+        if not path.parent.is_dir():
+            raise UsageError(f"--out: folder {str(path.parent)!r} does not exist")
+        files = [path]
     else:
-        targets = [path]
-    if not targets[0].parent.exists():
-        raise FileNotFoundError(f"--out: folder {str(targets[0].parent)!r} does not exist")
-    for target in targets:
+        raise UsageError(f"--out {out!r}: give a file ending in .png or .csv, or a folder (an existing one, "
+                         f"or a path ending in '/') to get {name}.png and {name}.csv")
+    existing = [str(f) for f in files if f.exists()]
+    if existing and not overwrite:
+        raise UsageError(f"--out: {', '.join(existing)} exists; pass --overwrite to replace it")
+    return files
+
+
+def _atomically(target: Path, write) -> None:
+    """``write(tmp)`` a temp file beside ``target``, then rename it into place (never half a file)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _save_png(trace, log: bool, path: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..catalog import plot_schedule
+
+    ax = plot_schedule(trace, log=log)
+    try:
+        ax.figure.tight_layout()
+        ax.figure.savefig(path, dpi=100, format="png")
+    finally:
+        plt.close(ax.figure)
+
+
+def write(trace, files: list[Path], log: bool) -> list[Path]:
+    """Write ``trace`` to each of ``files`` (from :func:`targets`), each atomically."""
+    if files:
+        files[0].parent.mkdir(parents=True, exist_ok=True)
+    for target in files:
         if target.suffix.lower() == ".csv":
-            trace.to_csv(target)
+            _atomically(target, trace.to_csv)
         else:
-            import matplotlib
-
-            matplotlib.use("Agg")
-            import matplotlib.pyplot as plt
-
-            from ..catalog import plot_schedule
-
-            ax = plot_schedule(trace, log=log)
-            ax.figure.tight_layout()
-            ax.figure.savefig(target, dpi=100)
-            plt.close(ax.figure)
-    return targets
+            _atomically(target, lambda tmp: _save_png(trace, log, tmp))
+    return files
 
 
 def run(args) -> int:
+    from .. import catalog
+
+    if not 1 <= args.steps <= MAX_STEPS:
+        raise UsageError(f"--steps must be an int >= 1 and at most {MAX_STEPS:,d} (each step is simulated; "
+                         f"more takes minutes), got {args.steps}")
+    if not 1 <= args.groups <= MAX_GROUPS:
+        raise UsageError(f"--groups must be between 1 and {MAX_GROUPS}, got {args.groups}")
     if args.list:
-        print(list_names())
+        print(list_names(args.steps, args.lr))
         return 0
     if not args.name:
         raise UsageError("give a scheduler NAME (e.g. cosine), or --list to see them")
-    from ..catalog import simulate
-
-    trace = simulate(args.name, args.steps, lr=args.lr, optimizer=args.optimizer, n_groups=args.groups,
-                     **parse_params(args.param))
+    entry = catalog.schedule(args.name)
+    params = parse_params(args.param, args.name)
+    files = targets(args.out, entry.cli, args.overwrite) if args.out else []
+    trace = catalog.simulate(args.name, args.steps, lr=args.lr, optimizer=args.optimizer, n_groups=args.groups,
+                             **params)
     print(table(trace))
-    if args.out:
-        for target in write(trace, args.out, args.log):
-            print(f"wrote {target}")
+    for target in write(trace, files, args.log):
+        print(f"wrote {target}")
     return 0

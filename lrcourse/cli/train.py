@@ -1,57 +1,103 @@
 """`lrcourse train`: LeNet on Fashion-MNIST with a named optimizer and schedule.
 
-    lrcourse train --optimizer sgd --lr 0.3 --scheduler cosine --param T_max=30 \\
-        --epochs 30 --batch-size 256 --seed 0 --out runs/cosine
+    lrcourse train --optimizer sgd --lr 0.3 --schedule cosine --epochs 30 --validation 5000 \\
+        --checkpoint-every 1 --out runs/cosine
 
-writes ``history.json``, ``epochs.csv``, ``steps.csv`` and ``history.png`` into ``--out``.
+writes ``history.json``, ``epochs.csv``, ``steps.csv`` and ``history.png`` into ``--out`` (and
+``checkpoint.pt`` with ``--checkpoint-every``), each atomically. Nothing is lost or overwritten:
+
+* ``--out`` is checked before the data is loaded: a file, a path below a file, or a folder
+  that cannot be written is one line; a folder already holding a run is refused unless the
+  command says ``--resume`` (continue it) or ``--overwrite`` (replace it).
+* Ctrl-C, an error or a divergence during training writes what was recorded so far (and the
+  last completed epoch's checkpoint) before exiting (130 for Ctrl-C), with one line saying where.
+* ``history.json``'s ``meta["cli"]`` (also in the checkpoint) holds the run's whole configuration
+  (:func:`configuration`); ``--resume`` compares the command with it and refuses, in one line, the
+  first difference (:func:`resume_mismatch`), including a fixed-length schedule resumed past its end.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import math
+import os
+import sys
+import tempfile
 from pathlib import Path
 
 from . import UsageError, parse_params
+
+CHECKPOINT = "checkpoint.pt"
+RUN_FILES = ("history.json", "epochs.csv", "steps.csv", "history.png", CHECKPOINT)
+PLATEAU_METRICS = ("val_loss", "val_acc", "test_loss", "test_acc")
+# settings compared one by one on --resume, with the flag that sets each
+FLAGS = {"scheduler_interval": "--scheduler-interval", "plateau_metric": "--plateau-metric",
+         "callable_convention": "--callable-convention", "batch_size": "--batch-size", "seed": "--seed",
+         "train_subset": "--train-subset", "test_subset": "--test-subset", "validation": "--validation"}
+
+EPILOG = """example:
+  lrcourse train --optimizer sgd --lr 0.3 --schedule cosine --epochs 10 --validation 5000 \\
+      --checkpoint-every 1 --out runs/cosine
+  (Ctrl-C keeps what is done; the same command plus --resume runs/cosine/checkpoint.pt goes on)"""
 
 
 def add_parser(subparsers):
     p = subparsers.add_parser(
         "train", help="train LeNet on Fashion-MNIST with any optimizer and schedule",
         description="Train LeNet on Fashion-MNIST; write metrics (CSV, JSON) and plots (PNG) into --out.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--list", action="store_true", help="list the optimizer names (and where to find the schedules)")
-    p.add_argument("--optimizer", default="sgd", help="an optimizer name or alias (sgd, adam, ...; see --list)")
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--list", action="store_true", help="list the optimizer names and their settings, then exit")
+    p.add_argument("--optimizer", default="sgd", help="an optimizer name or alias, see --list (default: %(default)s)")
     p.add_argument("--lr", type=float, default=None,
-                   help="(initial) learning rate (default: the optimizer's in --list; sgd 0.1)")
+                   help="(initial) learning rate (default: the optimizer's, see --list; sgd 0.1)")
     p.add_argument("--momentum", type=float, default=None,
-                   help="momentum (optimizers that have one: sgd, rmsprop, ...)")
+                   help="momentum, for the optimizers that have one: sgd, rmsprop, ... (default: the optimizer's)")
     p.add_argument("--weight-decay", type=float, default=None,
                    help="weight decay (default: the optimizer's own, e.g. 0 for sgd, 0.01 for adamw)")
-    p.add_argument("--scheduler", default="none",
-                   help="'none', or a name from `lrcourse schedule --list` (cosine, onecycle, multistep, "
-                        "plateau, ..., or a d2l callable: d2l-sqrt, d2l-cosine, d2l-factor)")
+    p.add_argument("--schedule", "--scheduler", dest="schedule", default="none",
+                   help="'none', or a name from `lrcourse schedule --list` (cosine, onecycle, multistep, plateau, "
+                        "..., or a d2l callable: d2l-sqrt, d2l-cosine, d2l-factor) (default: %(default)s)")
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
-                   help="scheduler argument (repeatable), e.g. T_max=30 or milestones=[15,30]; "
-                        "omitted required ones are sized to the run")
+                   help="a schedule argument (repeatable), e.g. T_max=30 or milestones=[15,30]; the required "
+                        "ones left out are sized to the run")
     p.add_argument("--scheduler-interval", choices=("epoch", "step"), default="epoch",
-                   help="step the scheduler after every epoch or after every batch")
-    p.add_argument("--plateau-metric", choices=("test_loss", "test_acc"), default="test_loss")
+                   help="step the schedule after every epoch or after every batch (default: %(default)s)")
+    p.add_argument("--plateau-metric", choices=PLATEAU_METRICS, default=None,
+                   help="what --schedule plateau is fed; an accuracy implies mode=max (default: val_loss with "
+                        "--validation, else test_loss, with a warning)")
     p.add_argument("--callable-convention", choices=("exact", "d2l"), default="exact",
-                   help="d2l callables: 'exact' trains epoch e at schedule(e); 'd2l' copies the "
-                        "chapter's loop (epoch e at schedule(e-1))")
-    p.add_argument("--epochs", type=int, default=10)
-    p.add_argument("--batch-size", type=int, default=256)
-    p.add_argument("--train-subset", type=int, default=None, help="stratified subset size (default: all 60000)")
-    p.add_argument("--test-subset", type=int, default=None, help="stratified subset size (default: all 10000)")
-    p.add_argument("--seed", type=int, default=0)
+                   help="d2l callables: 'exact' trains epoch e at schedule(e); 'd2l' copies the chapter's loop "
+                        "(epoch e at schedule(e-1)) (default: %(default)s)")
+    p.add_argument("--epochs", type=int, default=10,
+                   help="epochs to train; with --resume, the total to reach (default: %(default)s)")
+    p.add_argument("--batch-size", type=int, default=256, help="training batch size (default: %(default)s)")
+    p.add_argument("--train-subset", type=int, default=None,
+                   help="train on this many images, stratified by class (default: all 60000 less --validation)")
+    p.add_argument("--test-subset", type=int, default=None,
+                   help="test on this many images, stratified by class (default: all 10000)")
+    p.add_argument("--validation", type=int, default=None, metavar="N",
+                   help="hold out N training images, stratified, as a validation split: evaluated every epoch "
+                        "and fed to a plateau schedule (default: none)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seeds the initial weights, the subsets and the batch order (default: %(default)s)")
     p.add_argument("--device", default=None, help="cpu, cuda, mps (default: cuda, then mps, then cpu)")
-    p.add_argument("--data-root", default=None, help="data directory (default $LRCOURSE_DATA or ~/.cache/lrcourse)")
-    p.add_argument("--out", default=None, help="output directory (default runs/<optimizer>-<scheduler>-lr<lr>)")
-    p.add_argument("--checkpoint-every", type=int, default=None, help="write <out>/checkpoint.pt every N epochs")
-    p.add_argument("--resume", default=None, help="checkpoint to continue from")
+    p.add_argument("--data-root", default=None, help="data folder (default: $LRCOURSE_DATA or ~/.cache/lrcourse)")
+    p.add_argument("--out", default=None,
+                   help="output folder (default: runs/<optimizer>-<schedule>-lr<lr>-e<epochs>-seed<seed>-<hash "
+                        "of every setting>; with --resume, the checkpoint's folder)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the run already in --out (its files are removed when training starts)")
+    p.add_argument("--checkpoint-every", type=int, default=None, metavar="N",
+                   help=f"write <out>/{CHECKPOINT} every N epochs, and the last completed epoch's when the run "
+                        "stops early (default: no checkpoint)")
+    p.add_argument("--resume", default=None, metavar="CHECKPOINT",
+                   help="continue the run of this checkpoint: repeat its command (settings that differ are "
+                        "refused), with --epochs the total to reach")
     p.add_argument("--on-divergence", choices=("stop", "raise"), default="stop",
-                   help="NaN/inf loss: 'stop' saves what was recorded and exits 1")
-    p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+                   help="a NaN/inf loss: 'stop' saves what was recorded and exits 1; 'raise' saves it and "
+                        "exits 2 with the error (default: %(default)s)")
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None,
                    help="NHWC memory layout (default: on for the CPU, off elsewhere): faster convolutions "
@@ -100,74 +146,294 @@ def build_scheduler(name: str, optimizer, params: dict, intervals: int, lr: floa
     """A scheduler (or d2l callable) by name; required arguments sized to ``intervals`` steps."""
     if name.lower() == "none":
         if params:
-            raise UsageError("--param needs a --scheduler")
+            raise UsageError("--param needs a --schedule")
         return None
     from .. import catalog
 
     return catalog.build_scheduler(name, optimizer, intervals, lr=lr, **params)
 
 
-def _plateau_mode(args, params: dict) -> dict:
-    """``--plateau-metric test_acc`` means larger is better: default ``mode='max'``."""
+def _is_plateau(schedule: str) -> bool:
     from .. import catalog
 
-    plateau = args.scheduler.lower() != "none" and catalog.schedule(args.scheduler).metric
-    if plateau and args.plateau_metric == "test_acc":
+    return schedule.lower() != "none" and catalog.schedule(schedule).metric
+
+
+def _plateau_mode(args, params: dict) -> dict:
+    """``--plateau-metric val_acc/test_acc`` means larger is better: default ``mode='max'``."""
+    if _is_plateau(args.schedule) and (args.plateau_metric or "").endswith("_acc"):
         return {"mode": "max", **params}
     return params
+
+
+def plateau_metric(args) -> str | None:
+    """What a plateau schedule is fed (None without one); UsageError for a metric that does not apply."""
+    if not _is_plateau(args.schedule):
+        if args.plateau_metric is not None:
+            raise UsageError(f"--plateau-metric {args.plateau_metric} applies to --schedule plateau only, "
+                             f"not {args.schedule!r}")
+        return None
+    if args.plateau_metric is None:
+        return "val_loss" if args.validation else "test_loss"
+    if args.plateau_metric.startswith("val_") and not args.validation:
+        raise UsageError(f"--plateau-metric {args.plateau_metric} needs a validation split: add --validation N "
+                         "(e.g. --validation 5000)")
+    return args.plateau_metric
+
+
+# ---- where the run goes ----------------------------------------------------------------------
+def default_out(choice: dict) -> Path:
+    """``runs/<optimizer>-<schedule>-lr<lr>-e<epochs>-seed<seed>-<hash>``: the hash covers every
+    setting in ``choice``, so runs that differ in any (a --param, the subsets, ...) differ here."""
+    digest = hashlib.sha1(json.dumps(_jsonable(choice), sort_keys=True).encode()).hexdigest()[:8]
+    return Path("runs") / (f"{choice['optimizer']}-{choice['schedule']}-lr{choice['lr']:g}-e{choice['epochs']}"
+                           f"-seed{choice['seed']}-{digest}")
+
+
+def check_out(out: Path, *, resume: str | None = None, overwrite: bool = False) -> list[str]:
+    """UsageError unless ``out`` can take this run; returns the run files already in it.
+
+    Refused: ``out`` is a file; a path below a file; a folder where no file can be created;
+    a folder holding a run (any of :data:`RUN_FILES`) unless ``overwrite``, or ``resume``
+    names the checkpoint in it (continuing that run). Creates nothing.
+    """
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file, not a folder: name a new folder (or one holding a run to --resume)")
+    base = out
+    while not base.exists() and base != base.parent:
+        base = base.parent
+    if not base.is_dir():
+        raise UsageError(f"--out {out} cannot be created: {base} is a file, not a folder")
+    if not os.access(base, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {out}: cannot create files in {base} (permission denied)")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".lrcourse-probe-", dir=base)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot create files in {base} ({exc.strerror or exc})") from None
+    held = [name for name in RUN_FILES if (out / name).exists()]
+    continuing = resume is not None and Path(resume).resolve().parent == out.resolve()
+    if held and not (overwrite or continuing):
+        go_on = (f"continue it with --resume {out / CHECKPOINT}" if CHECKPOINT in held else
+                 f"it has no {CHECKPOINT} to --resume from")
+        raise UsageError(f"--out {out} already holds a run ({', '.join(held)}): {go_on}, replace it with "
+                         "--overwrite, or pick another --out")
+    return held
+
+
+# ---- the configuration, and resuming it ------------------------------------------------------
+def _jsonable(value):
+    from ..train.history import jsonable
+
+    return jsonable(value)
+
+
+def configuration(args, *, optimizer_name: str, optimizer_settings: dict, schedule_name: str,
+                  schedule_settings: dict, params: dict, steps: int, metric: str | None) -> dict:
+    """Everything that makes the run what it is, as JSON values (``meta["cli"]``)."""
+    none = schedule_name == "none"
+    return _jsonable({
+        "optimizer": optimizer_name, "optimizer_settings": optimizer_settings,
+        "schedule": schedule_name, "schedule_settings": schedule_settings, "params": params,
+        "schedule_steps": None if none else steps,
+        "scheduler_interval": None if none else "epoch" if metric else args.scheduler_interval,
+        "plateau_metric": metric, "callable_convention": args.callable_convention,
+        "epochs": args.epochs, "batch_size": args.batch_size, "seed": args.seed,
+        "train_subset": args.train_subset, "test_subset": args.test_subset, "validation": args.validation,
+    })
+
+
+def _show(settings: dict, keys) -> str:
+    return ", ".join(f"{k}={settings.get(k, '(none)')}" for k in keys)
+
+
+def resume_mismatch(saved: dict, now: dict, done: int) -> str | None:
+    """The first way the command ``now`` differs from the checkpoint's ``saved`` configuration
+    (after ``done`` completed epochs), in words; None when it continues that run."""
+    a, b = saved["optimizer_settings"], now["optimizer_settings"]
+    keys = ["lr"] if saved["optimizer"] != now["optimizer"] else [
+        k for k in dict.fromkeys([*a, *b]) if a.get(k) != b.get(k)]
+    if keys:
+        return (f"the checkpoint trained optimizer {saved['optimizer']} ({_show(a, keys)}), this command asks for "
+                f"{now['optimizer']} ({_show(b, keys)})")
+    if saved["schedule"] != now["schedule"]:
+        return f"the checkpoint trained schedule {saved['schedule']}, this command asks for {now['schedule']}"
+    for key, flag in FLAGS.items():
+        if saved[key] != now[key]:
+            shown = lambda v: "(not given)" if v is None else v  # noqa: E731
+            return (f"the checkpoint was trained with {flag} {shown(saved[key])}, this command asks for "
+                    f"{flag} {shown(now[key])}")
+    if now["epochs"] <= done:
+        return f"the checkpoint already holds {done} epochs; ask for more with --epochs N (N > {done})"
+    return _schedule_mismatch(saved, now)
+
+
+def _schedule_mismatch(saved: dict, now: dict) -> str | None:
+    """Same schedule name: its settings must be the checkpoint's (the loaded scheduler keeps them)."""
+    name, a, b = now["schedule"], saved["schedule_settings"], now["schedule_settings"]
+    explicit = set(saved["params"]) | set(now["params"])
+    resized = saved["schedule_steps"] != now["schedule_steps"]
+    for key in dict.fromkeys([*a, *b]):
+        if a.get(key) == b.get(key):
+            continue
+        if key in explicit or not resized or key not in a:
+            return (f"the checkpoint's {name} has {_show(a, [key])}, this command's has {_show(b, [key])}: "
+                    f"pass --param {key}={json.dumps(a[key]) if key in a else '...'} to continue it as trained")
+        return _length_message(saved, now, key)
+    if resized and name != "none" and _length_shapes_it(saved, now):
+        return _length_message(saved, now, None)
+    return None
+
+
+def _length_shapes_it(saved: dict, now: dict) -> bool:
+    """Whether a schedule built from a recipe (warmup-cosine, ...) takes its shape from the run's
+    length beyond its settings: its first steps differ when sized to the other length."""
+    from .. import catalog
+
+    entry = catalog.schedule(now["schedule"])
+    if entry.build is None or entry.metric:
+        return False
+    lr, settings = now["optimizer_settings"]["lr"], saved["schedule_settings"]
+    old, new = saved["schedule_steps"], now["schedule_steps"]
+    first = catalog.simulate(now["schedule"], old, lr=lr, **settings).lr
+    second = catalog.simulate(now["schedule"], new, lr=lr, **settings).lr
+    n = min(old, new)
+    return bool((first[:n] != second[:n]).any())
+
+
+def _length_message(saved: dict, now: dict, key: str | None) -> str:
+    name, old, new = now["schedule"], saved["epochs"], now["epochs"]
+    if key is None:
+        return (f"{name} was sized to {old} epochs ({saved['schedule_steps']} steps); resuming to {new} epochs would "
+                f"change its shape: resume with --epochs {old}, or start a new run with --epochs {new}")
+    a, b = saved["schedule_settings"][key], now["schedule_settings"].get(key)
+    sized = f"{name} was sized to {old} epochs ({key}={a})"
+    if a == saved["schedule_steps"] and new > old:
+        effect = f"resuming to {new} epochs would run past its end"
+    else:
+        effect = f"resuming to {new} epochs asks for {key}={b}, while the checkpoint's scheduler keeps {key}={a}"
+    return (f"{sized}; {effect}: start a new run with --epochs {new}, or pass --param {key}={json.dumps(a)} "
+            "to continue it as trained")
+
+
+def read_resume(path: str) -> tuple[dict, dict]:
+    """The checkpoint at ``path`` and the command-line configuration in it (one-line UsageErrors)."""
+    from ..train.checkpoint import CheckpointError, load_checkpoint
+
+    try:
+        state = load_checkpoint(path)
+    except FileNotFoundError:
+        raise UsageError(f"--resume {path}: no such file") from None
+    except CheckpointError as exc:
+        raise UsageError(f"--resume {path}: not an lrcourse checkpoint ({exc.reason})") from None
+    saved = state["history"].get("meta", {}).get("cli")
+    if not isinstance(saved, dict):
+        raise UsageError(f"--resume {path}: written by train() in Python, not by lrcourse train (it holds no "
+                         "command-line settings to check this command against); resume it with train(..., resume=)")
+    return state, saved
+
+
+# ---- the run ---------------------------------------------------------------------------------
+def _check_counts(args) -> None:
+    for flag, value in (("--threads", args.threads), ("--epochs", args.epochs), ("--batch-size", args.batch_size),
+                        ("--checkpoint-every", args.checkpoint_every), ("--validation", args.validation)):
+        if value is not None and value < 1:
+            raise UsageError(f"{flag} must be >= 1, got {value}")
+
+
+def _kept(history, out: Path, why: str, title: str) -> str:
+    """Save the partial ``history`` into ``out``; the one line saying what was kept and where."""
+    from ..train import load_checkpoint
+
+    files = [path.name for path in history.save(out, title=title)]
+    if (out / CHECKPOINT).exists():
+        files.append(f"{CHECKPOINT} (epoch {load_checkpoint(out / CHECKPOINT)['epoch']})")
+    return f"lrcourse train: {why}; kept what was recorded in {out}: {', '.join(files)}"
 
 
 def run(args) -> int:
     if args.list:
         print(list_names())
         return 0
+    _check_counts(args)
+    from .. import catalog
+
+    opt_entry = catalog.optimizer(args.optimizer)
+    schedule = "none" if args.schedule.lower() == "none" else catalog.schedule(args.schedule).cli
+    metric = plateau_metric(args)
+    params = _plateau_mode(args, parse_params(args.param, args.schedule))
+    if schedule == "none" and params:
+        raise UsageError("--param needs a --schedule")
+    lr = opt_entry.lr if args.lr is None else args.lr
+    choice = {"optimizer": opt_entry.cli, "lr": lr, "momentum": args.momentum, "weight_decay": args.weight_decay,
+              "schedule": schedule, "params": params, "scheduler_interval": args.scheduler_interval,
+              "plateau_metric": metric, "callable_convention": args.callable_convention, "epochs": args.epochs,
+              "batch_size": args.batch_size, "seed": args.seed, "train_subset": args.train_subset,
+              "test_subset": args.test_subset, "validation": args.validation}
+    out = Path(args.out) if args.out else Path(args.resume).parent if args.resume else default_out(choice)
+    held = check_out(out, resume=args.resume, overwrite=args.overwrite)
+    state, saved = read_resume(args.resume) if args.resume else (None, None)
+
     import torch
 
     from ..data import fashion_mnist
     from ..models import LeNet
-    from ..train import resolve_device, seed_everything, train
+    from ..train import DivergenceError, resolve_device, seed_everything, train
 
     if args.threads is not None:
-        if args.threads < 1:
-            raise UsageError(f"--threads must be >= 1, got {args.threads}")
         torch.set_num_threads(args.threads)
-    if args.epochs < 1:
-        raise UsageError(f"--epochs must be >= 1, got {args.epochs}")
-    if args.batch_size < 1:
-        raise UsageError(f"--batch-size must be >= 1, got {args.batch_size}")
-    if args.checkpoint_every is not None and args.checkpoint_every < 1:
-        raise UsageError(f"--checkpoint-every must be >= 1, got {args.checkpoint_every}")
-    params = _plateau_mode(args, parse_params(args.param))
     device = resolve_device(args.device)
     data = fashion_mnist(args.data_root, device=device, train_subset=args.train_subset,
-                         test_subset=args.test_subset, seed=args.seed)
+                         test_subset=args.test_subset, seed=args.seed, validation=args.validation)
     seed_everything(args.seed)
     model = LeNet().to(device)
     optimizer = build_optimizer(args.optimizer, model.parameters(), args.lr, args.momentum, args.weight_decay)
+    optimizer_settings = {k: v for k, v in optimizer.param_groups[0].items() if k != "params"}
     steps = args.epochs * (data.num_batches("train", args.batch_size) if args.scheduler_interval == "step" else 1)
     lr = optimizer.param_groups[0]["lr"]
-    scheduler = build_scheduler(args.scheduler, optimizer, params, steps, lr)
-    out = Path(args.out or f"runs/{args.optimizer.lower()}-{args.scheduler.lower()}-lr{lr:g}")
-    out.mkdir(parents=True, exist_ok=True)
-    history = train(model, optimizer, data, epochs=args.epochs, batch_size=args.batch_size,
-                    scheduler=scheduler, scheduler_interval=None if scheduler is None else args.scheduler_interval,
-                    plateau_metric=args.plateau_metric, callable_convention=args.callable_convention,
-                    device=device, seed=args.seed, progress=not args.no_progress, live=False,
-                    checkpoint=out / "checkpoint.pt" if args.checkpoint_every else None,
-                    checkpoint_every=args.checkpoint_every or 1, resume=args.resume,
-                    on_divergence=args.on_divergence, channels_last=args.channels_last)
-    history.to_json(out / "history.json")
-    written = history.to_csv(out) + [out / "history.json", out / "history.png"]
-    fig = history.plot(title=f"LeNet, {args.optimizer} lr={lr:g}, {args.scheduler}")
-    fig.savefig(out / "history.png", dpi=90)
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
+    scheduler = build_scheduler(args.schedule, optimizer, params, steps, lr)
+    sized = {} if schedule == "none" else catalog.schedule(schedule).sized(steps, lr)
+    config = configuration(args, optimizer_name=opt_entry.cli, optimizer_settings=optimizer_settings,
+                           schedule_name=schedule, schedule_settings={**sized, **params}, params=params,
+                           steps=steps, metric=metric)
+    if saved is not None:
+        mismatch = resume_mismatch(saved, config, state["epoch"])
+        if mismatch:
+            raise UsageError(f"--resume: {mismatch}")
+    if metric is not None and metric.startswith("test_"):
+        print(f"lrcourse train: warning: the plateau schedule is fed the test set ({metric}), so the test set "
+              "tunes the run; hold out a validation split with --validation N to feed it val_loss instead",
+              file=sys.stderr)
+    if args.overwrite:  # everything checked: the old run goes now (not the checkpoint being resumed)
+        for name in held:
+            if not (args.resume and (out / name).resolve() == Path(args.resume).resolve()):
+                (out / name).unlink()
+    title = f"LeNet, {opt_entry.cli} lr={lr:g}, {schedule}"
+    try:
+        history = train(model, optimizer, data, epochs=args.epochs, batch_size=args.batch_size,
+                        scheduler=scheduler, scheduler_interval=None if scheduler is None else args.scheduler_interval,
+                        plateau_metric=metric, callable_convention=args.callable_convention,
+                        device=device, seed=args.seed, progress=not args.no_progress, live=False,
+                        checkpoint=out / CHECKPOINT if args.checkpoint_every else None,
+                        checkpoint_every=args.checkpoint_every or 1, resume=args.resume,
+                        on_divergence=args.on_divergence, channels_last=args.channels_last,
+                        meta={"cli": config})
+    except KeyboardInterrupt as exc:
+        if not hasattr(exc, "history"):
+            raise
+        print(_kept(exc.history, out, f"interrupted ({exc.history.meta['stopped']})", title), file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if hasattr(exc, "history"):
+            why = ("diverged" if isinstance(exc, DivergenceError) else
+                   f"stopped by an error ({exc.history.meta['stopped']})")
+            print(_kept(exc.history, out, why, title), file=sys.stderr)
+        raise
+    written = history.save(out, title=title)
     print(history.summary())
     print("wrote " + ", ".join(str(p) for p in written))
     if history.diverged:
-        import sys
-
         print(f"lrcourse train: {history.diverged}", file=sys.stderr)
         return 1
     return 0

@@ -14,9 +14,9 @@ import numpy as np
 
 from ..ema import ema
 from .. import checks
-from .hints import first_match, rounding_hint
-from .result import CheckResult, Failed, call, first_difference, name_of, number, returns_failures, shown
-from .sequence_hints import ema_variants
+from .hints import first_match, numeric_hint
+from .result import CheckResult, Failed, call, expected_got, first_difference, name_of, number, returns_failures, shown
+from .sequence_hints import NON_FINITE_EMA, ema_variants
 
 N = 30
 SEQUENCES = {
@@ -53,8 +53,9 @@ def check_ema(fn, beta: float, *, bias_correction: bool) -> CheckResult:
 
     Returns:
         CheckResult: truthy when every average agrees to float64 rounding; otherwise the first
-        sequence and t that differ, the expected and obtained value, and a hint when the
-        numbers are those of a known mistake.
+        sequence and t that differ (a nan or inf where the average is finite first), the expected
+        and obtained value, and a hint when the numbers are those of a known mistake (or nan/inf:
+        its usual causes).
     """
     beta = checks.real("beta", beta, low=0.0, high=1.0, high_open=True)
     bias_correction = checks.flag("bias_correction", bias_correction)
@@ -70,11 +71,11 @@ def check_ema(fn, beta: float, *, bias_correction: bool) -> CheckResult:
             variants = [list(ema_variants(x, beta, bias_correction)) for x in SEQUENCES.values()]
             hint = first_match(((h, lambda i=i: np.concatenate([v[i][1] for v in variants]))
                                 for i, (h, _) in enumerate(variants[0])), np.concatenate(list(got.values())))
-            hint = hint or rounding_hint(got[seq], expected)
+            hint = hint or numeric_hint(got[seq], expected, NON_FINITE_EMA)
             where = f"the '{seq}' sequence at t={t + 1}"
             recent = ", ".join(f"{x:.4g}" for x in xs[max(0, t - 5):t + 1])
-            return CheckResult("differs", f"{name} differs from {label} on {where}: expected "
-                               f"{number(expected[t])}, got {number(got[seq][t])}",
+            return CheckResult("differs", f"{name} differs from {label} on {where}: "
+                               f"{expected_got(expected[t], got[seq][t])}",
                                (("reference", label), ("first difference", where), ("values up to x_t", recent),
                                 ("expected", number(expected[t])), ("got", number(got[seq][t]))), hint)
     return CheckResult("match", f"{name} matches {label} on {len(SEQUENCES)} sequences × {N} values",

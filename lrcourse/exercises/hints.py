@@ -22,16 +22,22 @@ from typing import Callable
 import numpy as np
 import torch
 
-from .result import close
+from .result import close, lone_non_finite
 
 
 def matches(got, variant) -> bool:
-    """``got`` equals ``variant`` wherever the variant is defined (NaN there: any value)."""
-    got, variant = np.asarray(got, dtype=float), np.asarray(variant, dtype=float)
+    """``got`` equals ``variant`` wherever the variant is defined; nan and inf only equal themselves.
+
+    ``None`` in ``variant`` is a step it leaves open (a shifted schedule before its start):
+    any finite value matches there.
+    """
+    got, variant = np.asarray(got, dtype=float), np.asarray(variant, dtype=object)
     if got.shape != variant.shape:
         return False
-    care = ~np.isnan(variant)
-    return bool(care.any()) and bool(close(got[care], variant[care]).all())
+    care = np.not_equal(variant, None)
+    if not np.isfinite(got[~care]).all():  # nan or inf where the variant says nothing: another mistake
+        return False
+    return bool(care.any()) and bool(close(got[care], variant[care].astype(float)).all())
 
 
 def first_match(candidates, got):
@@ -77,11 +83,14 @@ def sgd(p, g, state, group, *, first_is_g=True, ema=False, velocity=False, decou
     p.sub_(lr * (g + mu * b if group["nesterov"] else b))
 
 
-def adam(p, g, state, group, *, correct=(1, 2), eps_inside=False, flip_decay=False, decay_times_lr=True):
+def adam(p, g, state, group, *, correct=(1, 2), eps_inside=False, flip_decay=False, decay_times_lr=True,
+         first_t=1):
     r"""Adam/AdamW; ``correct=(i, j)`` divides :math:`m` by :math:`1-\beta_i^t` and :math:`s` by
-    :math:`1-\beta_j^t` (0: not at all); :math:`\sqrt{\hat s+\epsilon}`; L2 <-> decoupled decay."""
+    :math:`1-\beta_j^t` (0: not at all); :math:`\sqrt{\hat s+\epsilon}`; L2 <-> decoupled decay;
+    ``first_t=0``: t counted from 0, so the first step divides by :math:`1-\beta^0 = 0` (nan)."""
     (b1, b2), lr, eps, wd = group["betas"], group["lr"], group["eps"], group["weight_decay"]
-    t = state["t"] = state.get("t", 0) + 1
+    state["t"] = state.get("t", 0) + 1
+    t = state["t"] - 1 + first_t
     g = -g if group["maximize"] else g
     if wd and group["decoupled_weight_decay"] != flip_decay:
         p.mul_(1 - (lr if decay_times_lr else 1) * wd)
@@ -156,6 +165,8 @@ _VELOCITY = ("{} keeps the lr inside the velocity; torch's form keeps it outside
              "Equal at a constant lr, different once the lr changes")
 _ADAM_CORRECTION = "m̂ = m_t/(1 − β₁ᵗ) and ŝ = s_t/(1 − β₂ᵗ)"
 _EPS = "ε goes outside the square root: divide by √{0} + ε, not √({0} + ε)"
+_T_FROM_0 = ("nan from the first step, as when t starts at 0: bias correction then divides by 1 − β⁰ = 0. "
+             "Count t from 1 (add 1 before the update): " + _ADAM_CORRECTION)
 OPTIMIZER_MISTAKES = (
     Mistake(("SGD",), lambda h: h["momentum"] and h["dampening"], _FIRST, partial(sgd, first_is_g=False)),
     Mistake(("SGD",), lambda h: h["momentum"], "your momentum is an average, b ← μb + (1 − μ)g; torch sums the "
@@ -176,6 +187,7 @@ OPTIMIZER_MISTAKES = (
             partial(adam, correct=(0, 2))),
     Mistake(("Adam", "AdamW"), lambda h: True, "bias corrections swapped between the moments: " + _ADAM_CORRECTION,
             partial(adam, correct=(2, 1))),
+    Mistake(("Adam", "AdamW"), lambda h: True, _T_FROM_0, partial(adam, first_t=0)),
     Mistake(("Adam", "AdamW"), lambda h: True, _EPS.format("ŝ_t"), partial(adam, eps_inside=True)),
     Mistake(("Adam",), lambda h: h["weight_decay"], "your weight decay is decoupled (AdamW's θ ← θ(1 − ηλ)); "
             "torch.optim.Adam uses L2: g ← g + λθ before the moments", partial(adam, flip_decay=True)),
@@ -192,14 +204,31 @@ GROUP_LR_HINT = ("your optimizer ignores each param group's lr (an lr saved in _
                  "group['lr'] inside step(); param groups and schedulers set it there")
 ROUNDING_HINT = ("the numbers agree to about 7 digits: float32 rounding? Keep float64: Python floats, "
                  "torch.zeros_like(p) for state, no float32 tensors")
+NON_FINITE_HINT = ("nan or inf where torch's values are finite. Usual causes: a step counter t that starts at 0 "
+                   "(bias correction then divides by 1 − β⁰ = 0: count t from 1), a division by zero, "
+                   "the square root of a negative number")
 
 
 def rounding_hint(got, expected):
-    """:data:`ROUNDING_HINT` when ``got`` misses ``expected`` only by float32-sized relative errors."""
+    """:data:`ROUNDING_HINT` when ``got`` misses ``expected`` only by float32-sized relative errors.
+
+    A nan or inf on one side only is never rounding (None).
+    """
     got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rel = np.abs(got - expected) / np.maximum(np.abs(expected), 1e-12)
-    return ROUNDING_HINT if np.nanmax(rel, initial=0.0) < 1e-5 else None
+    finite = np.isfinite(got) & np.isfinite(expected)
+    if not close(got[~finite], expected[~finite]).all():
+        return None
+    rel = np.abs(got[finite] - expected[finite]) / np.maximum(np.abs(expected[finite]), 1e-12)
+    return ROUNDING_HINT if rel.max(initial=0.0) < 1e-5 else None
+
+
+def numeric_hint(got, expected, non_finite: str):
+    """The hint for a difference no known mistake reproduces: ``non_finite`` when ``got`` is nan or
+    inf where ``expected`` is finite, :data:`ROUNDING_HINT` for float32-sized errors, else None."""
+    got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
+    if (lone_non_finite(got, expected) & np.isfinite(expected)).any():
+        return non_finite
+    return rounding_hint(got, expected)
 
 
 def optimizer_variants(reference: str, hyper: dict):

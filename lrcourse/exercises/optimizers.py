@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .hints import matches, optimizer_variants, rounding_hint
-from .result import CheckResult, Failed, call, first_difference, number, returns_failures, shown
+from .hints import NON_FINITE_HINT, matches, numeric_hint, optimizer_variants
+from .result import CheckResult, Failed, call, expected_got, first_difference, number, returns_failures, shown
 
 STEPS = 20
 PROBLEMS = ("one group", "two groups (lr, lr/2)", "a parameter without gradient", "lr changed between steps")
@@ -87,7 +87,8 @@ def _student_runs(cls, lr, hyper):
             runs[problem] = run(lambda groups: cls(groups, **hyper), problem, lr, cls.__name__)
         except Failed as failed:
             none_grad = problem == PROBLEMS[2] and "NoneType" in failed.result.message
-            hint = "skip parameters whose .grad is None (torch leaves them unchanged)" if none_grad else None
+            hint = "skip parameters whose .grad is None (torch leaves them unchanged)" if none_grad else (
+                failed.result.hint)
             runs[problem] = Failed(CheckResult(failed.result.kind, failed.result.message, hint=hint))
     return runs
 
@@ -99,8 +100,8 @@ def _hint(reference, hyper, lr, runs, expected):
                 return hint
         except Exception:  # a variant that cannot run these settings gives no hint
             continue
-    return rounding_hint(np.concatenate([runs[p].ravel() for p in PROBLEMS]),
-                         np.concatenate([expected[p].ravel() for p in PROBLEMS]))
+    return numeric_hint(np.concatenate([runs[p].ravel() for p in PROBLEMS]),
+                        np.concatenate([expected[p].ravel() for p in PROBLEMS]), NON_FINITE_HINT)
 
 
 @returns_failures
@@ -114,8 +115,9 @@ def check_optimizer(cls, reference: str, **hyper) -> CheckResult:
 
     Returns:
         CheckResult: truthy when all parameters agree (to float64 rounding) after every step of
-        every problem; otherwise the first step, problem and parameter that differ, the expected
-        and obtained values, and a hint when the numbers are those of a known mistake.
+        every problem; otherwise the first step, problem and parameter that differ (a nan or inf
+        where torch's value is finite first), the expected and obtained values, and a hint when
+        the numbers are those of a known mistake (or nan/inf: its usual causes).
     """
     if not isinstance(reference, str):
         raise TypeError(f"reference must be the name of a torch.optim class (a str), got {reference!r}")
@@ -152,8 +154,8 @@ def check_optimizer(cls, reference: str, **hyper) -> CheckResult:
             crashed = any(isinstance(r, Failed) for r in runs.values())
             hint = None if crashed else _hint(reference, full, lr, runs, expected)
             where = f"step {k + 1} of problem '{problem}', parameter {_labels(problem)[j]}"
-            return CheckResult("differs", f"{name} differs from {label} at {where}: expected {number(exp[k, j])}, "
-                               f"got {number(got[k, j])}",
+            return CheckResult("differs", f"{name} differs from {label} at {where}: "
+                               f"{expected_got(exp[k, j], got[k, j])}",
                                (("reference", label), ("first difference", where), ("expected", number(exp[k, j])),
                                 ("got", number(got[k, j]))), hint)
     return CheckResult("match", f"{name} matches {label} over {len(PROBLEMS)} problems × {STEPS} steps",

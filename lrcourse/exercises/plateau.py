@@ -17,10 +17,11 @@ import torch
 from torch.optim.lr_scheduler import ReduceLROnPlateau
 
 from .. import checks
-from .hints import first_match
-from .result import CheckResult, as_float, call, first_difference, name_of, number, returns_failures, shown
+from .hints import first_match, numeric_hint
+from .result import (CheckResult, as_float, call, expected_got, first_difference, name_of, number, returns_failures,
+                     shown)
 from .schedules import with_defaults
-from .sequence_hints import PLATEAU_MISTAKES, Plateau
+from .sequence_hints import NON_FINITE_PLATEAU, PLATEAU_MISTAKES, Plateau
 
 EPOCHS = 40
 NEAR = (3, 0.5, 0.1, -1, 0, 2, 0.5, 0.5, 0.1, 4, 0, 0, 0, 0.9, 1.1)  # improvements, in thresholds
@@ -76,8 +77,9 @@ def check_plateau(cls, metrics=None, *, lr: float = 0.1, **settings) -> CheckRes
 
     Returns:
         CheckResult: truthy when the lr after every metric agrees; otherwise the first sequence
-        and epoch that differ, the expected and obtained lr, and a hint when the numbers are
-        those of a known mistake (patience off by one, cooldown or threshold ignored, ...).
+        and epoch that differ (a nan or inf where torch's lr is finite first), the expected and
+        obtained lr, and a hint when the numbers are those of a known mistake (patience off by
+        one, cooldown or threshold ignored, ...; nan or inf: its usual causes).
     """
     lr = checks.positive("lr", lr)
     full = with_defaults(ReduceLROnPlateau, settings)
@@ -104,11 +106,12 @@ def check_plateau(cls, metrics=None, *, lr: float = 0.1, **settings) -> CheckRes
             k = diff[0]
             variants = ((hint, lambda m=m: [v for s in seqs.values() for v in map(wrong(m).step, s)])
                         for m, (applies, hint) in PLATEAU_MISTAKES.items() if applies(full))
-            hint = first_match(variants, [v for s in got.values() for v in s])
+            hint = first_match(variants, [v for s in got.values() for v in s]) or numeric_hint(
+                got[seq], expected, NON_FINITE_PLATEAU)
             where = f"metric {k + 1} of '{seq}'"
             recent = ", ".join(f"{m:.6g}" for m in values[max(0, k - 5):k + 1])
             return CheckResult("differs", f"{name} differs from {label} after {where} ({values[k]:.6g}): "
-                               f"expected lr {number(expected[k])}, got {number(got[seq][k])}",
+                               f"{expected_got(expected[k], got[seq][k], unit='lr ')}",
                                (("reference", label), ("first difference", f"after {where}"),
                                 ("metrics up to there", recent), ("expected lr", number(expected[k])),
                                 ("got", number(got[seq][k]))), hint)

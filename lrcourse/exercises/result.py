@@ -23,6 +23,8 @@ KINDS = ("match", "differs", "not implemented", "error", "wrong type")
 RTOL = 1e-9    # float64 runs of equal algebra agree to ~1e-15; a real mistake is far above this
 ATOL = 1e-12   # times the size of the values compared (a decayed lr of 1e-17 is 0)
 _HERE = str(Path(__file__).parent)
+ZERO_DIVISION_HINT = ("the usual cause is a step counter that starts at 0: a schedule's 1/t or 1/√t at t = 0 "
+                      "(t counts from 0 there: use t + 1), or bias correction's 1 − β⁰ = 0 (t counts from 1)")
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,8 @@ def call(what: str, fn, *args, **kwargs):
     """``fn(*args, **kwargs)``; the student's exception becomes a one-line failed result.
 
     ``what`` names the call in that line, e.g. ``"MyAdam.step()"``. NotImplementedError
-    (the untouched skeleton) reads "not implemented yet".
+    (the untouched skeleton) reads "not implemented yet"; a ZeroDivisionError comes with
+    :data:`ZERO_DIVISION_HINT`, its usual cause.
     """
     try:
         return fn(*args, **kwargs)
@@ -107,7 +110,9 @@ def call(what: str, fn, *args, **kwargs):
     except Exception as err:  # the student's bug, reported in one line
         text = " ".join(str(err).split())
         text = text if len(text) <= 200 else text[:197] + "..."
-        raise Failed(CheckResult("error", f"{what} raised {type(err).__name__}: {text}{_where(err)}")) from err
+        hint = ZERO_DIVISION_HINT if isinstance(err, ZeroDivisionError) else None
+        raise Failed(CheckResult("error", f"{what} raised {type(err).__name__}: {text}{_where(err)}",
+                                 hint=hint)) from err
 
 
 def shown(value, width: int = 80) -> str:
@@ -152,7 +157,31 @@ def as_float(value, what: str, first: bool = False) -> float:
     return float(value)
 
 
+def lone_non_finite(got, expected) -> np.ndarray:
+    """Elementwise: one side is nan or ±inf, the other a finite number."""
+    got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
+    return np.isfinite(got) != np.isfinite(expected)
+
+
 def first_difference(got, expected):
-    """Index of the first element of ``got`` that differs from ``expected``, or None."""
+    """Index of the first element of ``got`` that differs from ``expected``, or None.
+
+    A value that is nan or inf where the other side is finite comes before any other
+    difference: it is never rounding, and the check's message and hint are about it.
+    """
     bad = ~close(got, expected)
-    return tuple(np.argwhere(bad)[0]) if bad.any() else None
+    for where in (bad & lone_non_finite(got, expected), bad):
+        if where.any():
+            return tuple(np.argwhere(where)[0])
+    return None
+
+
+def expected_got(expected, got, unit: str = "") -> str:
+    """``"expected E, got G"`` for a message; a value that is nan or inf where the other is finite is marked.
+
+    >>> expected_got(0.49, float("nan"))
+    'expected 0.49, got nan (not a finite number)'
+    """
+    def mark(value, other):
+        return number(value) + (" (not a finite number)" if np.isfinite(other) and not np.isfinite(value) else "")
+    return f"expected {unit}{mark(expected, got)}, got {mark(got, expected)}"

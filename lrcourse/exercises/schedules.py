@@ -11,7 +11,6 @@ with warmup), called with ``lr`` as its ``lr`` (or ``base_lr`` / ``max_lr``).
 from __future__ import annotations
 
 import inspect
-import math
 
 import numpy as np
 import torch
@@ -19,9 +18,10 @@ from torch.optim import lr_scheduler
 
 from .. import schedules
 from .. import checks
-from .hints import first_match, rounding_hint
-from .result import CheckResult, as_float, call, first_difference, name_of, number, returns_failures, shown
-from .sequence_hints import schedule_variants
+from .hints import first_match, numeric_hint
+from .result import (CheckResult, as_float, call, expected_got, first_difference, name_of, number, returns_failures,
+                     shown)
+from .sequence_hints import NON_FINITE_SCHEDULE, schedule_variants
 
 TORCH = tuple(n for n in lr_scheduler.__all__
               if n not in ("LRScheduler", "SequentialLR", "ChainedScheduler", "ReduceLROnPlateau"))
@@ -89,8 +89,9 @@ def check_schedule(fn, reference: str, *, lr: float, steps: int, **settings) -> 
 
     Returns:
         CheckResult: truthy when every value agrees to float64 rounding; otherwise the first t
-        that differs, the expected and obtained lr, and a hint when the numbers are those of a
-        known mistake (shifted by one step, the floor left out, warmup from 0, ...).
+        that differs (a nan or inf where torch's lr is finite first), the expected and obtained
+        lr, and a hint when the numbers are those of a known mistake (shifted by one step, the
+        floor left out, warmup from 0, ...; nan or inf: a division by t at t = 0, ...).
     """
     if not isinstance(reference, str) or reference not in TORCH + PURE:
         raise (ValueError if isinstance(reference, str) else TypeError)(
@@ -113,13 +114,12 @@ def check_schedule(fn, reference: str, *, lr: float, steps: int, **settings) -> 
         return CheckResult("match", f"{name} matches {label} over {steps} steps", (("reference", label),))
     t = diff[0]
     try:
-        ahead = np.array(values(steps + 1))
+        ahead = list(values(steps + 1))
     except Exception:  # e.g. OneCycleLR past total_steps: the shifted variant leaves the last step open
-        ahead = np.append(expected, math.nan)
+        ahead = list(expected) + [None]
     variants = schedule_variants(reference, lr, full, ahead)
-    hint = first_match(((h, lambda v=v: [v(k) for k in range(steps)]) for h, v in variants), got) or rounding_hint(
-        got, expected)
-    return CheckResult("differs", f"{name} differs from {label} at t={t}: expected {number(expected[t])}, "
-                       f"got {number(got[t])}",
+    hint = first_match(((h, lambda v=v: [v(k) for k in range(steps)]) for h, v in variants), got) or numeric_hint(
+        got, expected, NON_FINITE_SCHEDULE)
+    return CheckResult("differs", f"{name} differs from {label} at t={t}: {expected_got(expected[t], got[t])}",
                        (("reference", label), ("first difference", f"t={t}"), ("expected", number(expected[t])),
                         ("got", number(got[t]))), hint)

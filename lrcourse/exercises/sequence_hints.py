@@ -1,7 +1,7 @@
 r"""The fingerprints of known mistakes in sequences: learning-rate schedules, plateau cuts, EMAs.
 
 As in :mod:`.hints`, each mistake is a wrong variant computed on the same inputs; a hint is
-given when the student's sequence equals the variant's (NaN in a variant: a step it leaves
+given when the student's sequence equals the variant's (``None`` in a variant: a step it leaves
 open). The right answers come from :mod:`lrcourse.schedules` and :mod:`lrcourse.ema`; the
 variants reuse them with a setting changed where that is the mistake (e.g. the floor
 ``eta_min`` left out is the same cosine with ``eta_min=0``).
@@ -26,16 +26,23 @@ _LATE = ("your schedule runs one step late: fn(0) is already the schedule's firs
          "so far)")
 _FLOOR = "the floor is left out: the cosine ends at {0}, not 0: {0} + (lr − {0})·(1 + cos(π·{1}))/2"
 _WARMUP = "the warmup starts at 0 instead of its first ramp value {} (a step at lr 0 is wasted)"
+NON_FINITE_SCHEDULE = ("nan or inf where torch's lr is finite. Usual causes: a division by t at t = 0 (t counts from "
+                       "0: 1/t, 1/√t or t ** -0.5 there need t + 1, or the warmup's branch at t = 0), another "
+                       "division by zero, the square root or a fractional power of a negative number")
+NON_FINITE_EMA = ("nan or inf where the averages are finite. Usual causes: bias correction dividing by "
+                  "1 − β⁰ = 0 (t = 1 for the first value, not 0), another division by zero")
+NON_FINITE_PLATEAU = ("nan or inf where torch's lr is finite: a division by zero, or arithmetic with the best "
+                      "value while it is still ±inf (compare with it; the lr only ever becomes max(lr·factor, min_lr))")
 
 
-def schedule_variants(reference: str, lr: float, s: dict, ref: np.ndarray):
+def schedule_variants(reference: str, lr: float, s: dict, ref: list):
     """``(hint, fn(t))`` for the mistakes that apply to ``reference`` with settings ``s``
-    (its defaults filled in); ``ref`` holds the right values for t = 0..steps (NaN past the end)."""
+    (its defaults filled in); ``ref`` holds the right values for t = 0..steps (None past the end)."""
     boundary = _BOUNDARY.get(reference)
     yield (f"step decay at the wrong boundary (one step early): torch decays {boundary}" if boundary else _EARLY,
            lambda t: ref[t + 1])
     yield (f"step decay at the wrong boundary (one step late): torch decays {boundary}" if boundary else _LATE,
-           lambda t: ref[t - 1] if t else math.nan)
+           lambda t: ref[t - 1] if t else None)
     if reference in ("StepLR", "step"):
         k, gamma = s["step_size"], s["gamma"]
         yield f"step decay at the wrong boundary: torch decays {boundary}", lambda t: lr * gamma ** math.ceil(t / k)
@@ -138,10 +145,11 @@ def ema_variants(xs: np.ndarray, beta: float, bias_correction: bool):
     plain = ema(xs, beta)
     if bias_correction:
         yield "bias correction is missing: divide v_t by 1 − βᵗ (t = 1 for the first value)", plain
-        off_by_one = "the exponent is off by one: divide v_t by 1 − βᵗ with t = 1 for the first value"
-        yield off_by_one, plain / (1 - beta ** (t + 1))
+        yield "the exponent is off by one: divide v_t by 1 − βᵗ with t = 1 for the first value", plain / (
+            1 - beta ** (t + 1))
         with np.errstate(divide="ignore", invalid="ignore"):
-            yield off_by_one, plain / (1 - beta ** (t - 1))
+            yield ("t starts at 0: the first value is divided by 1 − β⁰ = 0 (inf or nan); divide v_t by 1 − βᵗ "
+                   "with t = 1 for the first value"), plain / (1 - beta ** (t - 1))
     else:
         yield "bias_correction=False asks for v_t itself, without dividing by 1 − βᵗ", plain / (1 - beta ** t)
     started = xs[0] * beta ** (t - 1) + np.concatenate([[0.0], ema(xs[1:], beta) if len(xs) > 1 else []])

@@ -7,6 +7,12 @@ training loss and accuracy *averaged over the epoch's batches while training* (a
 them), the validation loss and accuracy after the epoch (only when the data holds a ``"val"``
 split), the test loss and accuracy after the epoch, and the epoch's wall time in seconds.
 
+Epochs are counted from 1 wherever a reader sees them: ``epochs.csv``'s ``epoch`` column and
+the plots' x axes (epoch :math:`e` ends at :math:`x = e`); steps keep their list index
+(``steps.csv``'s ``step`` column is the index into ``history.loss``). Every file is written
+atomically (:func:`lrcourse.train.atomic.atomic_write`): :meth:`History.save` writes all four
+(``history.json``, ``epochs.csv``, ``steps.csv``, ``history.png``) into one folder.
+
 Example:
     >>> h = History(steps_per_epoch=2)
     >>> h.to_json() == History.from_json(h.to_json()).to_json()
@@ -22,8 +28,29 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping
 
+from .atomic import atomic_write
+
 STEP_FIELDS = ("lr", "momentum", "loss")
 EPOCH_FIELDS = ("epoch_lr", "train_loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc", "time")
+RUN_FILES = ("history.json", "epochs.csv", "steps.csv", "history.png")
+
+
+def jsonable(value):
+    """``value`` with only JSON types inside: tuples become lists, a one-element tensor its
+    number, mappings plain dicts with string keys, anything else its ``repr``.
+
+    >>> jsonable({"betas": (0.9, 0.999), "lr": 0.1, "fn": print})
+    {'betas': [0.9, 0.999], 'lr': 0.1, 'fn': '<built-in function print>'}
+    """
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if hasattr(value, "numel") and value.numel() == 1:
+        return value.item()
+    return repr(value)
 
 
 @dataclass
@@ -80,7 +107,8 @@ class History:
         """The history as JSON text; also written to ``path`` when given."""
         text = json.dumps(self.to_dict(), indent=1)
         if path is not None:
-            Path(path).write_text(text)
+            with atomic_write(path) as f:
+                f.write(text)
         return text
 
     @classmethod
@@ -92,27 +120,45 @@ class History:
         return cls.from_dict(json.loads(s))
 
     def to_csv(self, dir_or_path: str | os.PathLike) -> list[Path]:
-        """Write ``epochs.csv`` and ``steps.csv`` into a directory, or, for a path ending in
-        ``.csv``, the epochs there and the steps beside it as ``<stem>_steps.csv``."""
+        """Write ``epochs.csv`` (``epoch`` counted from 1) and ``steps.csv`` (``step`` from 0)
+        into a directory, or, for a path ending in ``.csv``, the epochs there and the steps beside
+        it as ``<stem>_steps.csv``; returns both paths."""
         p = Path(dir_or_path)
         if p.suffix == ".csv":
             epochs, steps = p, p.with_name(f"{p.stem}_steps.csv")
         else:
             p.mkdir(parents=True, exist_ok=True)
             epochs, steps = p / "epochs.csv", p / "steps.csv"
-        epochs.parent.mkdir(parents=True, exist_ok=True)
         fields = [k for k in EPOCH_FIELDS if self.val_loss or not k.startswith("val_")]
-        with open(epochs, "w", newline="") as f:
+        with atomic_write(epochs, newline="") as f:
             w = csv.writer(f)
             w.writerow(["epoch"] + fields)
             for e in range(self.epochs):
-                w.writerow([e] + [getattr(self, k)[e] for k in fields])
-        with open(steps, "w", newline="") as f:
+                w.writerow([e + 1] + [getattr(self, k)[e] for k in fields])
+        with atomic_write(steps, newline="") as f:
             w = csv.writer(f)
             w.writerow(("step",) + STEP_FIELDS)
             for t, row in enumerate(zip(*(getattr(self, k) for k in STEP_FIELDS))):
                 w.writerow([t] + ["" if v is None else v for v in row])
         return [epochs, steps]
+
+    def save(self, folder: str | os.PathLike, title: str | None = None, dpi: int = 90) -> list[Path]:
+        """Write :data:`RUN_FILES` into ``folder`` (created if needed), each atomically:
+        ``history.json``, ``epochs.csv``, ``steps.csv`` and ``history.png`` (:meth:`plot`
+        with ``title``); returns their paths in that order."""
+        import matplotlib.pyplot as plt
+
+        folder = Path(folder)
+        written = [folder / RUN_FILES[0]]
+        self.to_json(written[0])
+        written += self.to_csv(folder)
+        fig = self.plot(title=title)
+        try:
+            with atomic_write(folder / RUN_FILES[3], "wb") as f:
+                fig.savefig(f, format="png", dpi=dpi)
+        finally:
+            plt.close(fig)
+        return written + [folder / RUN_FILES[3]]
 
     # ---- plotting -----------------------------------------------------------------------
     def plot(self, fig=None, title: str | None = None):

@@ -27,6 +27,7 @@ Example:
 from __future__ import annotations
 
 import math
+import platform
 import time
 import warnings
 from dataclasses import dataclass
@@ -34,11 +35,11 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from .. import __version__, checks
 from ..data import fashion_mnist
 from ..device import resolve_device, seed_everything, set_rng_state
-from .. import checks
-from .checkpoint import load_checkpoint, save_checkpoint
-from .history import History
+from .checkpoint import checkpoint_state, load_checkpoint, write_checkpoint
+from .history import History, jsonable
 from .live import LivePlot
 from ..lr_scheduler.base import group_momentum
 from .loop import batch_step, evaluate
@@ -120,15 +121,16 @@ def _plateau_metric(plateau_metric: str | None, data) -> str:
     return plateau_metric
 
 
-def _start(run: _Run, resume, config: dict, history: History, epochs: int) -> tuple[History, int]:
+def _start(run: _Run, resume, config: dict, history: History, epochs: int, meta: dict) -> tuple[History, int]:
     """Seed every RNG for a fresh run, or load the checkpoint ``resume``: (history, first epoch)."""
     if resume is None:
         seed_everything(run.seed)
         return history, 0
     state = load_checkpoint(resume)
+    _check_optimizer(resume, state, run.optimizer, config)
     for key, value in config.items():
-        if state["config"].get(key) != value:
-            raise ValueError(f"resume: {resume} was written with {key}={state['config'].get(key)!r}, "
+        if key in state["config"] and state["config"][key] != value:
+            raise ValueError(f"resume: {resume} was written with {key}={state['config'][key]!r}, "
                              f"this run has {key}={value!r}")
     run.model.load_state_dict(state["model"])
     run.optimizer.load_state_dict(state["optimizer"])
@@ -136,8 +138,31 @@ def _start(run: _Run, resume, config: dict, history: History, epochs: int) -> tu
         run.stepper.scheduler.load_state_dict(state["scheduler"])
     set_rng_state(state["rng"])
     history = History.from_dict(state["history"])
-    history.meta["epochs"] = epochs
+    history.meta.update(meta, epochs=epochs)
     return history, state["epoch"]
+
+
+def _check_optimizer(resume, state: dict, optimizer, config: dict) -> None:
+    """ValueError unless the checkpoint was trained by the same optimizer class with the same
+    settings (``optimizer.defaults``); its groups must hold every hyperparameter this one reads
+    (torch's ``load_state_dict`` would otherwise load SGD's groups into Adam, which then fails
+    on its first step looking for ``betas``)."""
+    saved = state["config"]
+    name = config["optimizer"]
+    if "optimizer" in saved and saved["optimizer"] != name:
+        raise ValueError(f"resume: {resume} was trained with {saved['optimizer']}, this run has {name}: "
+                         f"build the optimizer the checkpoint was trained with")
+    groups = state["optimizer"].get("param_groups") or [{}]
+    missing = [k for k in optimizer.defaults if k not in groups[0]]
+    if missing:
+        raise ValueError(f"resume: {resume} holds an optimizer state without {', '.join(missing)}, which "
+                         f"{name} needs: it was written by another optimizer")
+    old, new = saved.get("optimizer_settings"), config["optimizer_settings"]
+    for key in (old or {}):
+        if key in new and old[key] != new[key]:
+            raise ValueError(f"resume: {resume} was trained with {name}({key}={old[key]!r}), this run has "
+                             f"{name}({key}={new[key]!r}): the checkpoint's settings would replace this "
+                             "optimizer's, so build it with the same ones")
 
 
 def _train_epoch(run: _Run, epoch: int, history: History, bar) -> tuple[float, float] | None:
@@ -157,7 +182,7 @@ def _train_epoch(run: _Run, epoch: int, history: History, bar) -> tuple[float, f
         history.loss.append(value)
         if not math.isfinite(value):
             history.diverged = (
-                f"training diverged at step {step} (epoch {epoch}, batch {i}): the loss is {value} "
+                f"training diverged at step {step} (epoch {epoch + 1}, batch {i + 1}): the loss is {value} "
                 f"at lr={group['lr']:g}. Lower the learning rate (e.g. lr={group['lr'] / 10:g}) "
                 "or add a warmup")
             return None
@@ -191,12 +216,30 @@ def _run_epoch(run: _Run, epoch: int, history: History, bar) -> bool:
     return True
 
 
+def _keep(history: History, exc: BaseException, epoch: int, checkpoint, pending: dict | None) -> None:
+    """An exception stopped the run in ``epoch``: drop the lr/momentum of a step that never
+    finished, say why in ``history.meta["stopped"]``, write the last completed epoch's checkpoint
+    if it was not written yet, and attach the history to the exception as ``exc.history``."""
+    del history.lr[len(history.loss):], history.momentum[len(history.loss):]
+    history.meta["stopped"] = (f"{type(exc).__name__} in epoch {epoch + 1}, after {history.epochs} "
+                               f"completed epoch{'s' if history.epochs != 1 else ''}")
+    if pending is not None:
+        try:
+            write_checkpoint(checkpoint, pending)
+        except Exception as err:  # e.g. the disk is full: report the first exception, not this one
+            history.meta["stopped"] += f"; the checkpoint of epoch {pending['epoch']} could not be written ({err})"
+    try:
+        exc.history = history
+    except AttributeError:  # an exception class with __slots__: nothing to attach to
+        pass
+
+
 def train(model: nn.Module, optimizer: torch.optim.Optimizer, data=None, *, epochs: int,
           batch_size: int = 256, scheduler=None, scheduler_interval: str | None = None,
           plateau_metric: str | None = None, callable_convention: str = "exact", loss_fn=None,
           device=None, seed: int = 0, progress: bool | str = True, live="auto", checkpoint=None,
           checkpoint_every: int = 1, resume=None, on_divergence: str = "raise",
-          eval_batch_size: int = 1000, channels_last: bool | None = None) -> History:
+          eval_batch_size: int = 1000, channels_last: bool | None = None, meta: dict | None = None) -> History:
     """Train ``model`` with ``optimizer`` for ``epochs`` epochs and return its :class:`History`.
 
     Args:
@@ -223,10 +266,12 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, data=None, *, epoc
             line in the saved output, :mod:`lrcourse.train.progress`), ``"transient"`` (shown while
             the run trains, removed when it ends: for loops that print their own summary) or False.
         live: redraw a loss/accuracy/lr figure each epoch in a notebook ("auto", True, False).
-        checkpoint: path to write a checkpoint to every ``checkpoint_every`` epochs and at the end.
+        checkpoint: path to write a checkpoint to every ``checkpoint_every`` epochs and at the end
+            (and, when the run stops early, for the last completed epoch; see Raises).
         checkpoint_every: epochs between checkpoints (default 1).
-        resume: a checkpoint path to continue from (same model, optimizer and scheduler types,
-            freshly built; same batch size, seed and schedule settings).
+        resume: a checkpoint path to continue from (same model, same optimizer class with the
+            same settings and same scheduler type, freshly built; same data sizes, batch size,
+            seed and schedule settings; a difference is a ValueError naming it).
         on_divergence: "raise" (default) raises :class:`DivergenceError` carrying ``.history``;
             "stop" warns and returns the history with ``history.diverged`` set.
         eval_batch_size: evaluation batch size (default 1000; accuracy does not depend on it, the
@@ -238,9 +283,22 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, data=None, *, epoc
             the numbers differ from ``channels_last=False`` in the last bits (about 1e-4 after
             30 steps), while runs stay bit-identical from run to run and across resume. The
             model is left in channels-last layout (same values, same ``state_dict``).
+        meta: extra entries for ``history.meta`` (made JSON-safe: tuples become lists, other
+            objects their repr), saved with the history in checkpoints; ``lrcourse train`` puts
+            its whole command-line configuration there. ``history.meta`` also records the
+            optimizer and its settings, the scheduler, the data sizes, batch size, seed, device
+            and the versions of lrcourse, torch and python.
 
     Returns:
         History: per-step lr/momentum/loss and per-epoch metrics (see :class:`History`).
+
+    Raises:
+        DivergenceError: the loss became NaN/inf and ``on_divergence="raise"``.
+        KeyboardInterrupt, or any error while training: re-raised as it is, carrying the partial
+            history as ``exc.history`` (every completed epoch and every finished step; the reason
+            in ``history.meta["stopped"]``), after the last completed epoch's checkpoint was
+            written when ``checkpoint`` is set. Save it with ``exc.history.save(folder)``, as
+            ``lrcourse train`` does on Ctrl-C.
     """
     _check_arguments(model, optimizer, channels_last=channels_last, on_divergence=on_divergence, progress=progress,
                      epochs=epochs, batch_size=batch_size, checkpoint_every=checkpoint_every,
@@ -253,23 +311,38 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, data=None, *, epoc
                channels_last, eval_batch_size)
     nb = data.num_batches("train", batch_size)
     config = {"batch_size": batch_size, "seed": seed, "steps_per_epoch": nb,
+              "examples": {split: data.num_examples(split) for split in getattr(data, "splits", ("train", "test"))},
+              "optimizer": type(optimizer).__name__, "optimizer_settings": jsonable(optimizer.defaults),
               "scheduler": "callable" if stepper.kind == "callable" else stepper.name,
-              "scheduler_interval": stepper.interval, "callable_convention": callable_convention}
-    meta = {**config, "optimizer": type(optimizer).__name__, "epochs": epochs, "device": str(device),
-            "channels_last": channels_last}
-    history, start = _start(run, resume, config, History(steps_per_epoch=nb, meta=meta), epochs)
+              "scheduler_interval": stepper.interval, "callable_convention": callable_convention,
+              "plateau_metric": stepper.metric if stepper.kind == "plateau" else None}
+    meta = jsonable(meta or {})
+    versions = {"lrcourse": __version__, "torch": torch.__version__, "python": platform.python_version()}
+    first = {**config, "epochs": epochs, "device": str(device), "channels_last": channels_last,
+             "versions": versions, **meta}
+    history, start = _start(run, resume, config, History(steps_per_epoch=nb, meta=first), epochs, meta)
     bar = progress_bar(epochs * nb, f"{type(optimizer).__name__} {stepper.name}", bool(progress), start * nb,
                        leave=progress is True)
+    pending = None  # the last completed epoch's checkpoint while it is not written yet
+    epoch = start
     try:
         for epoch in range(start, epochs):
             if not _run_epoch(run, epoch, history, bar):
                 break
             liveplot.update(history)
-            if checkpoint is not None and ((epoch + 1) % checkpoint_every == 0 or epoch + 1 == epochs):
-                save_checkpoint(checkpoint, model=model, optimizer=optimizer, scheduler=scheduler,
-                                history=history, epoch=epoch + 1, config=config)
+            if checkpoint is not None:  # a copy, so that a Ctrl-C during the write can write it again
+                pending = checkpoint_state(model=model, optimizer=optimizer, scheduler=scheduler,
+                                           history=history, epoch=epoch + 1, config=config)
+                if (epoch + 1) % checkpoint_every == 0 or epoch + 1 == epochs:
+                    write_checkpoint(checkpoint, pending)
+                    pending = None
+    except BaseException as exc:  # Ctrl-C or an error: keep what is done, hand back the history
+        _keep(history, exc, epoch, checkpoint, pending)
+        raise
     finally:
         bar.close()
+    if pending is not None:  # diverged between two checkpoints: keep the last completed epoch
+        write_checkpoint(checkpoint, pending)
     liveplot.close(history)
     if history.diverged and on_divergence == "raise":
         raise DivergenceError(history.diverged, history)

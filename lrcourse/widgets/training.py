@@ -15,8 +15,8 @@ Three layers, each usable alone:
   subset with :func:`lrcourse.train.train` and returns its ``History``.
   :func:`preview_view` (before training: the schedule that will be used) and
   :func:`result_view` (after: loss, accuracy and lr) are pure view functions.
-* :func:`training_panel` puts dropdowns and sliders on them, with a Run button, a
-  progress bar and a curve redrawn while training runs.
+* :func:`training_panel` puts dropdowns and sliders on them, with a Run button, one
+  progress bar per run and a curve redrawn after each epoch.
 
 Example:
     >>> panel = training_panel(epochs=1, train_subset=2000)
@@ -99,16 +99,18 @@ def train_run(optimizer: str = "SGD", schedule: str = "cosine", lr: float = 0.1,
         train_subset: stratified training examples (default 5000); ``test_subset`` likewise (1000).
         batch_size: default 128. seed: model init, subsets and shuffling (default 0).
         data: a ready :class:`lrcourse.data.FashionMNIST` (default: loaded with the subsets above).
-        progress: show the trainer's tqdm bar. on_epoch: ``on_epoch(history)`` after each epoch;
+        progress: show a progress bar over the run's steps (True, "transient" or False, as in
+            :func:`lrcourse.train.train`). on_epoch: ``on_epoch(history)`` after each epoch;
             the run then goes epoch by epoch through the trainer's checkpoint/resume, which
-            gives exactly the same numbers as one uninterrupted run.
+            gives exactly the same numbers as one uninterrupted run, and still shows one bar:
+            the run's own, counting the optimizer's steps (one per batch).
     """
     import tempfile
     from pathlib import Path
 
     from ..data import fashion_mnist
     from ..models import LeNet
-    from ..train import train
+    from ..train import progress_bar, train
 
     checks.choice("optimizer", optimizer, OPTIMIZERS)
     checks.choice("schedule", schedule, SCHEDULES)
@@ -117,6 +119,8 @@ def train_run(optimizer: str = "SGD", schedule: str = "cosine", lr: float = 0.1,
     _count("train_subset", train_subset, 1, 60000)
     _count("test_subset", test_subset, 1, 10000)
     checks.integer("batch_size", batch_size, low=1)
+    if not (isinstance(progress, bool) or progress == "transient"):
+        raise ValueError(f"progress must be True, False or 'transient', got {progress!r}")
     if data is None:
         data = fashion_mnist(device=device, train_subset=train_subset, test_subset=test_subset, seed=seed)
     torch.manual_seed(seed)
@@ -130,16 +134,25 @@ def train_run(optimizer: str = "SGD", schedule: str = "cosine", lr: float = 0.1,
     tag = dict(optimizer=optimizer, schedule=schedule, lr=lr, epochs=epochs, train_subset=train_subset)
     if on_epoch is None:
         history = train(model, opt, data, epochs=epochs, **kwargs)
-    else:
-        with tempfile.TemporaryDirectory(prefix="lrcourse-panel-") as tmp:
-            ckpt = Path(tmp) / "run.pt"
-            for e in range(epochs):
-                history = train(model, opt, data, epochs=e + 1, checkpoint=ckpt,
-                                resume=ckpt if e else None, **kwargs)
-                history.meta.update(tag)
-                on_epoch(history)
-                if history.diverged:
-                    break
+    else:  # one trainer call per epoch, each without a bar of its own: the run has one bar
+        bar = progress_bar(total, f"{optimizer}, {schedule}", bool(progress), leave=progress is True)
+        counter = opt.register_step_post_hook(lambda *_: bar.update(1))
+        kwargs["progress"] = False
+        try:
+            with tempfile.TemporaryDirectory(prefix="lrcourse-panel-") as tmp:
+                ckpt = Path(tmp) / "run.pt"
+                for e in range(epochs):
+                    history = train(model, opt, data, epochs=e + 1, checkpoint=ckpt,
+                                    resume=ckpt if e else None, **kwargs)
+                    history.meta.update(tag)
+                    if history.test_acc:
+                        bar.set_postfix(test_acc=f"{history.test_acc[-1]:.3f}")
+                    on_epoch(history)
+                    if history.diverged:
+                        break
+        finally:
+            counter.remove()
+            bar.close()
     history.meta.update(tag)
     return history
 

@@ -233,7 +233,9 @@ def start_lab(root: Path, tmp: Path) -> Server:
 
 
 def start_voila(notebook: Path, tmp: Path) -> Server:
-    """Voila serving one notebook: ``make demo``'s flags plus a free port and a token."""
+    """Voila serving one notebook: ``make demo``'s flags plus a free port and a token. Like
+    ``make demo`` it runs in the notebook's folder, so Voila reads the ``voila.json`` there
+    (notebooks/voila.json: kernel culling, cells tagged remove-cell left out)."""
     port, token = free_port(), secrets.token_hex(16)
     voila = Path(sys.executable).with_name("voila")
     cmd = [
