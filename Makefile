@@ -29,8 +29,12 @@ lab: $(STAMP)
 	-$(PY) -m lrcourse data
 	$(VENV)/bin/jupyter lab $(ROOT_FLAG) notebooks/
 
+# Two passes: everything but the browser tests on two workers (each test and each notebook kernel
+# computes on one thread, a notebook's cells stay in one worker: --dist loadfile), then the browser
+# tests, which start servers and a browser of their own, alone.
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile -m "not browser"
+	$(PY) -m pytest -m browser
 
 # The instructors' dashboard, code hidden: open http://127.0.0.1:8866 (Ctrl-C stops it).
 # Voila runs in notebooks/ and reads notebooks/voila.json there (the browser tests' Voila does

@@ -6,7 +6,11 @@ gradients go to three optimizers: torch's default implementation (on the CPU tha
 per-tensor for-loop, ``foreach=None``), lrcourse's, and, for reference, torch's
 ``foreach=True`` path where torch has one. Muon takes the 2-D parameters only (what it is
 for), SparseAdam an embedding table of the same size with sparse gradients of 256 looked-up
-rows, and LBFGS a closure (a quadratic loss with its gradients) called by each ``step()``. Repeats are interleaved (torch, lrcourse, foreach, in rotating order)
+rows, and LBFGS a closure (a quadratic loss with its gradients) called by each ``step()``.
+Optimizers whose reference is another package (``REFERENCE_PACKAGES``) are timed against
+that package's class instead of torch's: its for-loop path (``foreach=False``, the form
+lrcourse mirrors) as the baseline, its ``foreach=True`` path in the third column; the
+schedule-free ones are put in train mode first. Repeats are interleaved (torch, lrcourse, foreach, in rotating order)
 so that load from other processes hits all three alike; the table reports medians, and
 the ratios are medians of per-trial (paired) ratios.
 
@@ -16,6 +20,7 @@ the ratios are medians of per-trial (paired) ratios.
 from __future__ import annotations
 
 import argparse
+import importlib
 import inspect
 import platform
 import statistics
@@ -47,7 +52,14 @@ CONFIGS = [  # (label, optimizer name, settings)
     ("Muon (2-D params)", "Muon", dict(lr=1e-3)),
     ("SparseAdam (sparse rows)", "SparseAdam", dict(lr=1e-3)),
     ("LBFGS (closure)", "LBFGS", dict(lr=1.0, max_iter=1)),
+    ("SGDScheduleFree (vs schedulefree)", "SGDScheduleFree", dict(lr=1e-3)),
+    ("AdamWScheduleFree (vs schedulefree)", "AdamWScheduleFree", dict(lr=1e-3, weight_decay=1e-2)),
+    ("Prodigy (vs prodigyopt)", "Prodigy", dict(lr=1.0)),
+    ("DAdaptAdam (vs dadaptation)", "DAdaptAdam", dict(lr=1.0)),
 ]
+# Optimizers checked against a package other than torch.optim: name -> the package.
+REFERENCE_PACKAGES = {"SGDScheduleFree": "schedulefree", "AdamWScheduleFree": "schedulefree",
+                      "Prodigy": "prodigyopt", "DAdaptAdam": "dadaptation"}
 
 LENET_SHAPES = [  # Conv(1,6,5), Conv(6,16,5), Linear(400,120), Linear(120,84), Linear(84,10)
     (6, 1, 5, 5), (6,), (16, 6, 5, 5), (16,), (120, 400), (120,), (84, 120), (84,), (10, 84), (10,),
@@ -80,17 +92,27 @@ def make_params(name: str, shapes, g: torch.Generator) -> list:
     return params
 
 
+def reference_class(name: str):
+    """The class lrcourse's ``name`` is checked against: torch.optim's or its reference package's."""
+    return getattr(importlib.import_module(REFERENCE_PACKAGES.get(name, "torch.optim")), name)
+
+
 def make_optimizer(kind: str, name: str, settings: dict, shapes, seed: int = 0):
     """Fresh parameters with fixed random gradients (identical for every kind) and an optimizer."""
     params = make_params(name, shapes, torch.Generator().manual_seed(seed))
     if kind == "lrcourse":
-        return getattr(lrcourse.optim, name)(params, **settings)
-    foreach = {"torch": {}, "torch foreach": {"foreach": True}}[kind]
-    return getattr(torch.optim, name)(params, **settings, **foreach)
+        opt = getattr(lrcourse.optim, name)(params, **settings)
+    else:
+        loop = {"foreach": False} if name in REFERENCE_PACKAGES and has_foreach(name) else {}
+        foreach = {"torch": loop, "torch foreach": {"foreach": True}}[kind]
+        opt = reference_class(name)(params, **settings, **foreach)
+    if hasattr(opt, "train"):  # schedule-free optimizers step in train mode only
+        opt.train()
+    return opt
 
 
 def has_foreach(name: str) -> bool:
-    return "foreach" in inspect.signature(getattr(torch.optim, name)).parameters
+    return "foreach" in inspect.signature(reference_class(name)).parameters
 
 
 def closure_for(opt):

@@ -41,6 +41,13 @@ def _as_array(values, name: str) -> np.ndarray:
         raise TypeError(f"{name} must be numbers (a sequence, array or tensor), got {values!r}") from err
 
 
+def ema_step(average, value, beta):
+    r"""One step of the average, :math:`\beta\, v + (1-\beta)\, x`, for numbers, arrays or
+    tensors alike (no checks: callers check ``beta`` once); :func:`ema`, :class:`EMA` and
+    :mod:`lrcourse.swa_utils` (the EMA of a model's weights) all step with it."""
+    return beta * average + (1 - beta) * value
+
+
 def ema(values, beta: float, *, bias_correction: bool = False) -> np.ndarray:
     r"""Exponential moving average of ``values`` along the first axis.
 
@@ -59,7 +66,7 @@ def ema(values, beta: float, *, bias_correction: bool = False) -> np.ndarray:
     out = np.empty_like(x)
     v = np.zeros_like(x[0]) if len(x) else 0.0
     for t, x_t in enumerate(x):
-        v = beta * v + (1 - beta) * x_t
+        v = ema_step(v, x_t, beta)
         out[t] = v
     if bias_correction:
         t = np.arange(1, len(x) + 1).reshape((-1,) + (1,) * (x.ndim - 1))
@@ -112,7 +119,7 @@ class EMA:
     def update(self, x):
         """Add :math:`x_t` (a number, array or tensor); return the new average."""
         x = _as_array(x, "x")
-        self._v = self.beta * self._v + (1 - self.beta) * x
+        self._v = ema_step(self._v, x, self.beta)
         self.count += 1
         return self.value
 

@@ -2,7 +2,7 @@
 
 Lowest first: one checks module; the pure pieces (schedules, optimizers, EMA, device,
 momentum theory); data and models; the scheduler classes; the catalog of names; what trains
-and measures (trainer, LR finder, landscapes, probes); what people use (widgets, CLI,
+and measures (trainer, LR finder, averaged weights, landscapes, probes); what people use (widgets, CLI,
 exercises, the notebook helpers). Every import counts, also one inside a function.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ LAYERS = [
     {"data", "models"},
     {"lr_scheduler"},
     {"catalog"},
-    {"landscapes", "train", "lr_finder", "orthogonalize", "probes", "quasi_newton"},
+    {"landscapes", "train", "lr_finder", "orthogonalize", "probes", "quasi_newton", "swa_utils"},
     {"widgets", "cli", "exercises", "notebook", "__main__", "__init__"},
 ]
 LAYER = {name: i for i, names in enumerate(LAYERS) for name in names}

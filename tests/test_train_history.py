@@ -1,14 +1,18 @@
-"""History: JSON/CSV round trips, plots (titles, labels, legends, log scales), the live plot."""
+"""History: JSON/CSV round trips, saving a run's four files, plots (titles, labels, legends, log
+scales), the live plot, and ``jsonable`` (what ``meta`` may hold)."""
 from __future__ import annotations
 
 import csv
+import json
 import math
 
 import matplotlib.pyplot as plt
 import pytest
+import torch
 
 from lrcourse.train import History, LivePlot, plot_histories
 from lrcourse.train import live as live_module
+from lrcourse.train.history import RUN_FILES, jsonable
 
 
 def sample(diverged=None, momentum=0.9) -> History:
@@ -45,11 +49,52 @@ def test_csv(tmp_path, target, epochs_name, steps_name):
     with open(written[0]) as f:
         rows = list(csv.DictReader(f))
     assert [float(r["test_acc"]) for r in rows] == h.test_acc
-    assert [float(r["epoch_lr"]) for r in rows] == h.epoch_lr and [int(r["epoch"]) for r in rows] == [0, 1]
+    # epochs counted from 1, as on the plot's x axis (epoch e's metrics drawn at x = e)
+    assert [float(r["epoch_lr"]) for r in rows] == h.epoch_lr and [int(r["epoch"]) for r in rows] == [1, 2]
+    assert list(h.plot().axes[1].get_lines()[0].get_xdata()) == [1, 2]
+    plt.close("all")
     with open(written[1]) as f:
         rows = list(csv.DictReader(f))
     assert [float(r["lr"]) for r in rows] == h.lr and [float(r["loss"]) for r in rows] == h.loss
     assert {r["momentum"] for r in rows} == {""}
+
+
+def test_save_writes_the_four_run_files(tmp_path):
+    h = sample()
+    written = h.save(tmp_path / "run", title="demo")
+    assert [p.name for p in written] == list(RUN_FILES) == ["history.json", "epochs.csv", "steps.csv", "history.png"]
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == sorted(RUN_FILES)  # no temporary files left
+    assert History.from_json(written[0]).to_json() == h.to_json()
+    assert written[3].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and not plt.get_fignums()
+
+
+def test_a_failed_save_leaves_the_previous_files(tmp_path, monkeypatch):
+    h = sample()
+    h.save(tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    other = sample(diverged="training diverged at step 5")
+
+    def broken_savefig(self, f, **kwargs):
+        f.write(b"half a picture")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(plt.Figure, "savefig", broken_savefig)
+    with pytest.raises(OSError, match="disk full"):
+        other.save(tmp_path)
+    assert (tmp_path / "history.png").read_bytes() == before["history.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(RUN_FILES)
+    assert not plt.get_fignums()
+
+
+@pytest.mark.parametrize("value, expected", [
+    ({"betas": (0.9, 0.999), "lr": 0.1, "nesterov": False, "foreach": None},
+     {"betas": [0.9, 0.999], "lr": 0.1, "nesterov": False, "foreach": None}),
+    ({"lr": torch.tensor(0.5)}, {"lr": 0.5}),
+    ({1: [("a", 2)]}, {"1": [["a", 2]]}),
+    ({"fn": len}, {"fn": "<built-in function len>"}),
+])
+def test_jsonable(value, expected):
+    assert jsonable(value) == expected and json.loads(json.dumps(jsonable(value))) == expected
 
 
 def test_validation_columns_appear_only_when_recorded(tmp_path):

@@ -119,6 +119,7 @@ def test_interrupt_mid_epoch_keeps_the_last_completed_epoch(tiny, tmp_path, monk
     h = info.value.history
     assert h.epochs == 1 and len(h.loss) == len(h.lr) == len(h.momentum) == 6  # the 7th step never finished
     assert h.loss == full.loss[:6] and h.test_acc == full.test_acc[:1]
+    assert h.epoch_lr == full.epoch_lr[:1]  # the unfinished epoch's record is dropped with it
     assert h.meta["stopped"] == f"{type(exc).__name__} in epoch 2, after 1 completed epoch"
     assert load_checkpoint(ckpt)["epoch"] == 1
     monkeypatch.undo()

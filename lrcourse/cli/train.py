@@ -11,31 +11,21 @@ writes ``history.json``, ``epochs.csv``, ``steps.csv`` and ``history.png`` into 
   command says ``--resume`` (continue it) or ``--overwrite`` (replace it).
 * Ctrl-C, an error or a divergence during training writes what was recorded so far (and the
   last completed epoch's checkpoint) before exiting (130 for Ctrl-C), with one line saying where.
-* ``history.json``'s ``meta["cli"]`` (also in the checkpoint) holds the run's whole configuration
-  (:func:`configuration`); ``--resume`` compares the command with it and refuses, in one line, the
-  first difference (:func:`resume_mismatch`), including a fixed-length schedule resumed past its end.
+* ``history.json``'s ``meta["cli"]`` (also in the checkpoint) holds the run's whole configuration;
+  ``--resume`` compares the command with it and refuses, in one line, the first difference,
+  including a fixed-length schedule resumed past its end (:mod:`lrcourse.cli.runs`).
 """
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import math
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from . import UsageError, parse_params
+from .runs import CHECKPOINT, check_out, configuration, default_out, read_resume, resume_mismatch
 
-CHECKPOINT = "checkpoint.pt"
-RUN_FILES = ("history.json", "epochs.csv", "steps.csv", "history.png", CHECKPOINT)
 PLATEAU_METRICS = ("val_loss", "val_acc", "test_loss", "test_acc")
-# settings compared one by one on --resume, with the flag that sets each
-FLAGS = {"scheduler_interval": "--scheduler-interval", "plateau_metric": "--plateau-metric",
-         "callable_convention": "--callable-convention", "batch_size": "--batch-size", "seed": "--seed",
-         "train_subset": "--train-subset", "test_subset": "--test-subset", "validation": "--validation"}
-
 EPILOG = """example:
   lrcourse train --optimizer sgd --lr 0.3 --schedule cosine --epochs 10 --validation 5000 \\
       --checkpoint-every 1 --out runs/cosine
@@ -181,159 +171,6 @@ def plateau_metric(args) -> str | None:
     return args.plateau_metric
 
 
-# ---- where the run goes ----------------------------------------------------------------------
-def default_out(choice: dict) -> Path:
-    """``runs/<optimizer>-<schedule>-lr<lr>-e<epochs>-seed<seed>-<hash>``: the hash covers every
-    setting in ``choice``, so runs that differ in any (a --param, the subsets, ...) differ here."""
-    digest = hashlib.sha1(json.dumps(_jsonable(choice), sort_keys=True).encode()).hexdigest()[:8]
-    return Path("runs") / (f"{choice['optimizer']}-{choice['schedule']}-lr{choice['lr']:g}-e{choice['epochs']}"
-                           f"-seed{choice['seed']}-{digest}")
-
-
-def check_out(out: Path, *, resume: str | None = None, overwrite: bool = False) -> list[str]:
-    """UsageError unless ``out`` can take this run; returns the run files already in it.
-
-    Refused: ``out`` is a file; a path below a file; a folder where no file can be created;
-    a folder holding a run (any of :data:`RUN_FILES`) unless ``overwrite``, or ``resume``
-    names the checkpoint in it (continuing that run). Creates nothing.
-    """
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out} is a file, not a folder: name a new folder (or one holding a run to --resume)")
-    base = out
-    while not base.exists() and base != base.parent:
-        base = base.parent
-    if not base.is_dir():
-        raise UsageError(f"--out {out} cannot be created: {base} is a file, not a folder")
-    if not os.access(base, os.W_OK | os.X_OK):
-        raise UsageError(f"--out {out}: cannot create files in {base} (permission denied)")
-    try:
-        fd, probe = tempfile.mkstemp(prefix=".lrcourse-probe-", dir=base)
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
-        raise UsageError(f"--out {out}: cannot create files in {base} ({exc.strerror or exc})") from None
-    held = [name for name in RUN_FILES if (out / name).exists()]
-    continuing = resume is not None and Path(resume).resolve().parent == out.resolve()
-    if held and not (overwrite or continuing):
-        go_on = (f"continue it with --resume {out / CHECKPOINT}" if CHECKPOINT in held else
-                 f"it has no {CHECKPOINT} to --resume from")
-        raise UsageError(f"--out {out} already holds a run ({', '.join(held)}): {go_on}, replace it with "
-                         "--overwrite, or pick another --out")
-    return held
-
-
-# ---- the configuration, and resuming it ------------------------------------------------------
-def _jsonable(value):
-    from ..train.history import jsonable
-
-    return jsonable(value)
-
-
-def configuration(args, *, optimizer_name: str, optimizer_settings: dict, schedule_name: str,
-                  schedule_settings: dict, params: dict, steps: int, metric: str | None) -> dict:
-    """Everything that makes the run what it is, as JSON values (``meta["cli"]``)."""
-    none = schedule_name == "none"
-    return _jsonable({
-        "optimizer": optimizer_name, "optimizer_settings": optimizer_settings,
-        "schedule": schedule_name, "schedule_settings": schedule_settings, "params": params,
-        "schedule_steps": None if none else steps,
-        "scheduler_interval": None if none else "epoch" if metric else args.scheduler_interval,
-        "plateau_metric": metric, "callable_convention": args.callable_convention,
-        "epochs": args.epochs, "batch_size": args.batch_size, "seed": args.seed,
-        "train_subset": args.train_subset, "test_subset": args.test_subset, "validation": args.validation,
-    })
-
-
-def _show(settings: dict, keys) -> str:
-    return ", ".join(f"{k}={settings.get(k, '(none)')}" for k in keys)
-
-
-def resume_mismatch(saved: dict, now: dict, done: int) -> str | None:
-    """The first way the command ``now`` differs from the checkpoint's ``saved`` configuration
-    (after ``done`` completed epochs), in words; None when it continues that run."""
-    a, b = saved["optimizer_settings"], now["optimizer_settings"]
-    keys = ["lr"] if saved["optimizer"] != now["optimizer"] else [
-        k for k in dict.fromkeys([*a, *b]) if a.get(k) != b.get(k)]
-    if keys:
-        return (f"the checkpoint trained optimizer {saved['optimizer']} ({_show(a, keys)}), this command asks for "
-                f"{now['optimizer']} ({_show(b, keys)})")
-    if saved["schedule"] != now["schedule"]:
-        return f"the checkpoint trained schedule {saved['schedule']}, this command asks for {now['schedule']}"
-    for key, flag in FLAGS.items():
-        if saved[key] != now[key]:
-            shown = lambda v: "(not given)" if v is None else v  # noqa: E731
-            return (f"the checkpoint was trained with {flag} {shown(saved[key])}, this command asks for "
-                    f"{flag} {shown(now[key])}")
-    if now["epochs"] <= done:
-        return f"the checkpoint already holds {done} epochs; ask for more with --epochs N (N > {done})"
-    return _schedule_mismatch(saved, now)
-
-
-def _schedule_mismatch(saved: dict, now: dict) -> str | None:
-    """Same schedule name: its settings must be the checkpoint's (the loaded scheduler keeps them)."""
-    name, a, b = now["schedule"], saved["schedule_settings"], now["schedule_settings"]
-    explicit = set(saved["params"]) | set(now["params"])
-    resized = saved["schedule_steps"] != now["schedule_steps"]
-    for key in dict.fromkeys([*a, *b]):
-        if a.get(key) == b.get(key):
-            continue
-        if key in explicit or not resized or key not in a:
-            return (f"the checkpoint's {name} has {_show(a, [key])}, this command's has {_show(b, [key])}: "
-                    f"pass --param {key}={json.dumps(a[key]) if key in a else '...'} to continue it as trained")
-        return _length_message(saved, now, key)
-    if resized and name != "none" and _length_shapes_it(saved, now):
-        return _length_message(saved, now, None)
-    return None
-
-
-def _length_shapes_it(saved: dict, now: dict) -> bool:
-    """Whether a schedule built from a recipe (warmup-cosine, ...) takes its shape from the run's
-    length beyond its settings: its first steps differ when sized to the other length."""
-    from .. import catalog
-
-    entry = catalog.schedule(now["schedule"])
-    if entry.build is None or entry.metric:
-        return False
-    lr, settings = now["optimizer_settings"]["lr"], saved["schedule_settings"]
-    old, new = saved["schedule_steps"], now["schedule_steps"]
-    first = catalog.simulate(now["schedule"], old, lr=lr, **settings).lr
-    second = catalog.simulate(now["schedule"], new, lr=lr, **settings).lr
-    n = min(old, new)
-    return bool((first[:n] != second[:n]).any())
-
-
-def _length_message(saved: dict, now: dict, key: str | None) -> str:
-    name, old, new = now["schedule"], saved["epochs"], now["epochs"]
-    if key is None:
-        return (f"{name} was sized to {old} epochs ({saved['schedule_steps']} steps); resuming to {new} epochs would "
-                f"change its shape: resume with --epochs {old}, or start a new run with --epochs {new}")
-    a, b = saved["schedule_settings"][key], now["schedule_settings"].get(key)
-    sized = f"{name} was sized to {old} epochs ({key}={a})"
-    if a == saved["schedule_steps"] and new > old:
-        effect = f"resuming to {new} epochs would run past its end"
-    else:
-        effect = f"resuming to {new} epochs asks for {key}={b}, while the checkpoint's scheduler keeps {key}={a}"
-    return (f"{sized}; {effect}: start a new run with --epochs {new}, or pass --param {key}={json.dumps(a)} "
-            "to continue it as trained")
-
-
-def read_resume(path: str) -> tuple[dict, dict]:
-    """The checkpoint at ``path`` and the command-line configuration in it (one-line UsageErrors)."""
-    from ..train.checkpoint import CheckpointError, load_checkpoint
-
-    try:
-        state = load_checkpoint(path)
-    except FileNotFoundError:
-        raise UsageError(f"--resume {path}: no such file") from None
-    except CheckpointError as exc:
-        raise UsageError(f"--resume {path}: not an lrcourse checkpoint ({exc.reason})") from None
-    saved = state["history"].get("meta", {}).get("cli")
-    if not isinstance(saved, dict):
-        raise UsageError(f"--resume {path}: written by train() in Python, not by lrcourse train (it holds no "
-                         "command-line settings to check this command against); resume it with train(..., resume=)")
-    return state, saved
-
-
 # ---- the run ---------------------------------------------------------------------------------
 def _check_counts(args) -> None:
     for flag, value in (("--threads", args.threads), ("--epochs", args.epochs), ("--batch-size", args.batch_size),
@@ -344,12 +181,17 @@ def _check_counts(args) -> None:
 
 def _kept(history, out: Path, why: str, title: str) -> str:
     """Save the partial ``history`` into ``out``; the one line saying what was kept and where."""
+    files = _listed(out, [path.name for path in history.save(out, title=title)])
+    return f"lrcourse train: {why}; kept what was recorded in {out}: {', '.join(files)}"
+
+
+def _listed(out: Path, names: list[str]) -> list[str]:
+    """``names`` plus the checkpoint in ``out`` (and its epoch), when there is one."""
     from ..train import load_checkpoint
 
-    files = [path.name for path in history.save(out, title=title)]
     if (out / CHECKPOINT).exists():
-        files.append(f"{CHECKPOINT} (epoch {load_checkpoint(out / CHECKPOINT)['epoch']})")
-    return f"lrcourse train: {why}; kept what was recorded in {out}: {', '.join(files)}"
+        names = names + [f"{CHECKPOINT} (epoch {load_checkpoint(out / CHECKPOINT)['epoch']})"]
+    return names
 
 
 def run(args) -> int:
@@ -363,8 +205,6 @@ def run(args) -> int:
     schedule = "none" if args.schedule.lower() == "none" else catalog.schedule(args.schedule).cli
     metric = plateau_metric(args)
     params = _plateau_mode(args, parse_params(args.param, args.schedule))
-    if schedule == "none" and params:
-        raise UsageError("--param needs a --schedule")
     lr = opt_entry.lr if args.lr is None else args.lr
     choice = {"optimizer": opt_entry.cli, "lr": lr, "momentum": args.momentum, "weight_decay": args.weight_decay,
               "schedule": schedule, "params": params, "scheduler_interval": args.scheduler_interval,
@@ -434,6 +274,7 @@ def run(args) -> int:
     print(history.summary())
     print("wrote " + ", ".join(str(p) for p in written))
     if history.diverged:
-        print(f"lrcourse train: {history.diverged}", file=sys.stderr)
+        print(f"lrcourse train: {history.diverged}; kept what was recorded in {out}: "
+              f"{', '.join(_listed(out, [p.name for p in written]))}", file=sys.stderr)
         return 1
     return 0

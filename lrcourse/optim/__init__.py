@@ -16,15 +16,19 @@ from .adafactor import Adafactor, adafactor_update
 from .adagrad import Adagrad, adagrad_update
 from .adam import Adam, AdamW, adam_update
 from .adamax import Adamax, adamax_update
+from .adamw_schedule_free import AdamWScheduleFree, adamw_schedule_free_update
 from .asgd import ASGD, asgd_update
+from .dadapt_adam import DAdaptAdam, dadapt_adam_d
 from .lbfgs import LBFGS, lbfgs_direction
 from .line_search import strong_wolfe
 from .muon import Muon, muon_update, newton_schulz
 from .nadam import NAdam, nadam_update
+from .prodigy import Prodigy, prodigy_d
 from .radam import RAdam, radam_update
 from .rmsprop import RMSprop, rmsprop_update
 from .rprop import Rprop, rprop_update
 from .sgd import SGD, sgd_update
+from .sgd_schedule_free import SGDScheduleFree, sgd_schedule_free_update
 from .sparse_adam import SparseAdam, sparse_adam_update
 from .state import state_bytes
 from .yogi import Yogi, yogi_update
@@ -46,6 +50,10 @@ __all__ = [
     "Yogi",
     "Adafactor",
     "Muon",
+    "SGDScheduleFree",
+    "AdamWScheduleFree",
+    "Prodigy",
+    "DAdaptAdam",
     "sgd_update",
     "adagrad_update",
     "rmsprop_update",
@@ -62,6 +70,10 @@ __all__ = [
     "yogi_update",
     "adafactor_update",
     "muon_update",
+    "sgd_schedule_free_update",
+    "adamw_schedule_free_update",
+    "prodigy_d",
+    "dadapt_adam_d",
     "newton_schulz",
     "state_bytes",
 ]

@@ -4,9 +4,12 @@
 :class:`History`; see :mod:`lrcourse.train.trainer` (the run), :mod:`lrcourse.train.loop` (one
 batch, one evaluation), :mod:`lrcourse.train.stepping` (when a schedule is applied) and
 :mod:`lrcourse.train.progress` (a progress bar that leaves one clean line in a saved notebook).
+Checkpoints (:mod:`lrcourse.train.checkpoint`), histories and figures are written atomically
+(:func:`atomic_write`); Ctrl-C or an error while training re-raises with ``exc.history``.
 """
 from ..device import resolve_device, seed_everything
-from .checkpoint import load_checkpoint, save_checkpoint
+from .atomic import atomic_write
+from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from .history import History, plot_histories
 from .live import LivePlot
 from .loop import batch_step, evaluate
@@ -14,6 +17,6 @@ from .progress import progress_bar
 from .stepping import is_plateau
 from .trainer import DivergenceError, train
 
-__all__ = ["DivergenceError", "History", "LivePlot", "batch_step", "evaluate", "is_plateau",
-           "load_checkpoint", "plot_histories", "progress_bar", "resolve_device", "save_checkpoint",
+__all__ = ["CheckpointError", "DivergenceError", "History", "LivePlot", "atomic_write", "batch_step", "evaluate",
+           "is_plateau", "load_checkpoint", "plot_histories", "progress_bar", "resolve_device", "save_checkpoint",
            "seed_everything", "train"]

@@ -39,7 +39,7 @@ from .. import __version__, checks
 from ..data import fashion_mnist
 from ..device import resolve_device, seed_everything, set_rng_state
 from .checkpoint import checkpoint_state, load_checkpoint, write_checkpoint
-from .history import History, jsonable
+from .history import EPOCH_FIELDS, History, jsonable
 from .live import LivePlot
 from ..lr_scheduler.base import group_momentum
 from .loop import batch_step, evaluate
@@ -217,10 +217,13 @@ def _run_epoch(run: _Run, epoch: int, history: History, bar) -> bool:
 
 
 def _keep(history: History, exc: BaseException, epoch: int, checkpoint, pending: dict | None) -> None:
-    """An exception stopped the run in ``epoch``: drop the lr/momentum of a step that never
-    finished, say why in ``history.meta["stopped"]``, write the last completed epoch's checkpoint
-    if it was not written yet, and attach the history to the exception as ``exc.history``."""
+    """An exception stopped the run in ``epoch``: drop the records of a step and an epoch that
+    never finished, say why in ``history.meta["stopped"]``, write the last completed epoch's
+    checkpoint if it was not written yet, and attach the history to the exception as ``exc.history``."""
     del history.lr[len(history.loss):], history.momentum[len(history.loss):]
+    done = len(history.time)  # an epoch's time is recorded last, once everything else is
+    for name in EPOCH_FIELDS:
+        del getattr(history, name)[done:]
     history.meta["stopped"] = (f"{type(exc).__name__} in epoch {epoch + 1}, after {history.epochs} "
                                f"completed epoch{'s' if history.epochs != 1 else ''}")
     if pending is not None:
