@@ -353,6 +353,7 @@ def test_resume_from_a_bad_checkpoint_is_one_line_naming_it(real_root, trained, 
                  "--resume", str(bad)]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and err.startswith(f"lrcourse train: error: --resume {bad}: " + reason), err
+    assert "miniz" not in err and "high likelihood" not in err, err  # the reason, not torch's advice
 
 
 BAD = [  # (argv after "train", message in the one stderr line)

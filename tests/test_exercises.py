@@ -9,6 +9,7 @@ write them (in place, loops, other but equal algebra), not taken from lrcourse o
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 import pytest
@@ -17,7 +18,7 @@ import torch
 from lrcourse import optim
 from lrcourse.data import FashionMNIST
 from lrcourse.exercises import (CheckResult, check_ema, check_optimizer, check_plateau, check_schedule,
-                                train_within_budget)
+                                check_schedule_free, train_within_budget)
 from lrcourse.exercises import hints
 from lrcourse.exercises.ema import SEQUENCES
 from lrcourse.exercises.optimizers import START, loss
@@ -151,6 +152,63 @@ class StudentRMSprop(torch.optim.Optimizer):
                 p -= group["lr"] * g / ((s + eps) ** 0.5 if self.mistake == "eps inside" else s ** 0.5 + eps)
 
 
+class StudentScheduleFree(torch.optim.Optimizer):
+    """Schedule-free SGD in place: x and z in state, y = lerp(z, x, β) written into p, counters per group
+    in a list; ``mistake`` switches on one classic slip."""
+
+    mistake = None
+
+    def __init__(self, params, lr=1.0, momentum=0.9, weight_decay=0, warmup_steps=0, r=0.0, weight_lr_power=2):
+        super().__init__(params, dict(lr=lr, momentum=momentum, weight_decay=weight_decay, warmup_steps=warmup_steps,
+                                      r=r, weight_lr_power=weight_lr_power))
+        self.counters = [dict(t=0, total=0.0, top=0.0) for _ in self.param_groups]
+
+    def _at(self, p, group, point):
+        st = self.state[p]
+        return st["x"] if point == "x" else torch.lerp(st["z"], st["x"], group["momentum"])
+
+    @torch.no_grad()
+    def _put(self, point):
+        for group in self.param_groups:
+            for p in (q for q in group["params"] if self.state[q]):
+                p.copy_(self._at(p, group, point))
+
+    def train(self):
+        self._put("x" if self.mistake in ("swapped", "at x") else "y")
+
+    def eval(self):
+        self._put({"swapped": "y", "eval is y": "y"}.get(self.mistake, "x"))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group, n in zip(self.param_groups, self.counters):
+            n["t"] += 1
+            lr = self.defaults["lr"] if self.mistake == "defaults lr" else group["lr"]
+            if group["warmup_steps"] and self.mistake != "no warmup":
+                lr *= min(1.0, n["t"] / group["warmup_steps"])
+            n["top"] = max(n["top"], lr)
+            w = 1.0 if self.mistake == "uniform" else n["t"] ** group["r"] * n["top"] ** group["weight_lr_power"]
+            n["total"] += w
+            for p in (q for q in group["params"] if q.grad is not None):
+                st = self.state[p]
+                if not st:
+                    st["z"], st["x"] = p.detach().clone(), p.detach().clone()
+                st["z"].add_(p.grad + group["weight_decay"] * p, alpha=-lr)
+                st["x"].lerp_(st["z"], w / n["total"] if n["total"] else 0.0)
+                p.copy_(self._at(p, group, "x" if self.mistake in ("swapped", "at x") else "y"))
+
+
+def schedule_free_hints_variant(**switches):
+    """hints.ScheduleFreeSGD with schedulefree's defaults, as a class the check can build."""
+    import schedulefree
+
+    class Variant(hints.ScheduleFreeSGD):
+        def __init__(self, params, **hyper):
+            defaults = schedulefree.SGDScheduleFree([torch.zeros(1)], foreach=False, **hyper).defaults
+            super().__init__(params, defaults, **switches)
+    return Variant
+
+
 def with_mistake(cls, mistake, **attrs):
     return type(f"{cls.__name__}_{mistake.replace(' ', '_')}", (cls,), {"mistake": mistake, **attrs})
 
@@ -236,6 +294,7 @@ def one_cycle(t, peak_at=29.0, last=99.0, start=0.02, floor=2e-6):
 ADAM = dict(lr=0.01, betas=(0.9, 0.99))
 WARMUP = dict(lr=0.3, steps=30, max_update=20, warmup_steps=5, final_lr=0.01, warmup_begin_lr=0.06)
 PLATEAU = dict(lr=0.1, patience=2, cooldown=1, threshold=0.01)
+SF = dict(lr=0.1, warmup_steps=5, r=1.0)  # warmup and r > 0: a missing warmup or a uniform average shows
 
 
 def variant(update):
@@ -276,6 +335,13 @@ CORRECT = [
                                          betas=(0.8, 0.99)), id="hints.adam is torch's"),
     pytest.param(lambda: check_optimizer(variant(hints.rmsprop), "RMSprop", lr=0.01, alpha=0.9,
                                          momentum=0.5, weight_decay=0.1), id="hints.rmsprop is torch's"),
+    pytest.param(lambda: check_schedule_free(StudentScheduleFree, **SF), id="schedule-free"),
+    pytest.param(lambda: check_schedule_free(StudentScheduleFree, lr=0.3, momentum=0.5, weight_decay=0.01,
+                                             warmup_steps=3, r=0.5, weight_lr_power=1.0), id="schedule-free, all set"),
+    pytest.param(lambda: check_schedule_free(StudentScheduleFree), id="schedule-free, defaults"),
+    pytest.param(lambda: check_schedule_free(optim.SGDScheduleFree, **SF), id="lrcourse SGDScheduleFree"),
+    pytest.param(lambda: check_schedule_free(schedule_free_hints_variant(), lr=0.2, momentum=0.8, weight_decay=0.1,
+                                             warmup_steps=4, r=2.0), id="hints.ScheduleFreeSGD is schedulefree's"),
     pytest.param(lambda: check_schedule(lambda t: 0.1 * 0.5 ** sum(1 for b in range(10, t + 1, 10)), "StepLR", lr=0.1,
                                         steps=40, step_size=10, gamma=0.5), id="StepLR by counting"),
     pytest.param(lambda: check_schedule(lambda t: 0.2 * 0.1 ** ((t >= 7) + (t >= 12)), "MultiStepLR", lr=0.2, steps=20,
@@ -349,6 +415,16 @@ WRONG = [
     ("lr saved in __init__", lambda: check_optimizer(with_mistake(StudentSGD, "lr saved in __init__"), "SGD", lr=0.2,
                                                      weight_decay=0.05), "group['lr']"),
     ("float32 state", lambda: check_optimizer(with_mistake(StudentAdam, "float32"), "Adam", **ADAM), "float32"),
+    ("schedule-free, x and y swapped", lambda: check_schedule_free(with_mistake(StudentScheduleFree, "swapped"), **SF),
+     "x and y are swapped"),
+    ("schedule-free, gradient at x", lambda: check_schedule_free(with_mistake(StudentScheduleFree, "at x"), **SF),
+     "the gradient is taken at x"),
+    ("schedule-free, uniform average", lambda: check_schedule_free(with_mistake(StudentScheduleFree, "uniform"), **SF),
+     "c_t = 1/t"),
+    ("schedule-free without warmup", lambda: check_schedule_free(with_mistake(StudentScheduleFree, "no warmup"), **SF),
+     "warmup is left out"),
+    ("schedule-free with one lr for all groups", lambda: check_schedule_free(
+        with_mistake(StudentScheduleFree, "defaults lr"), **SF), "group['lr']"),
     ("schedule in float32", lambda: check_schedule(lambda t: torch.tensor(0.1 * 0.9 ** t), "ExponentialLR", lr=0.1,
                                                    steps=10, gamma=0.9), "float32"),
     ("cosine shifted by one step", lambda: check_schedule(lambda t: 0.1 * (1 + math.cos(math.pi * (t + 1) / 39)) / 2,
@@ -497,6 +573,37 @@ def test_a_difference_names_step_parameter_and_values():
     assert f"expected {params['weight'][0, 0].item():.10g}, got " in result.message
 
 
+def test_schedule_free_is_compared_in_eval_mode_too():
+    """Would pass if only train mode were read: this student's y is right, its eval() leaves y in place
+    (step 1 cannot tell: c_1 = 1 makes x_1 = y_1 = z_1)."""
+    result = check_schedule_free(with_mistake(StudentScheduleFree, "eval is y"), **SF)
+    assert not result and "at step 2 of problem 'one group' in eval mode (x)" in result.message, str(result)
+    assert result.hint is None  # not one of the known mistakes
+
+
+def test_schedule_free_reference_is_schedulefree_without_foreach(monkeypatch):
+    import schedulefree
+
+    made = []
+
+    class Spy(schedulefree.SGDScheduleFree):
+        def __init__(self, params, **hyper):
+            made.append(hyper)
+            super().__init__(params, **hyper)
+    monkeypatch.setattr(schedulefree, "SGDScheduleFree", Spy)
+    assert check_schedule_free(StudentScheduleFree, **SF).message.startswith(
+        "StudentScheduleFree matches schedulefree.SGDScheduleFree(lr=0.1, warmup_steps=5, r=1.0) over 4 problems")
+    assert made and all(h == {**SF, "foreach": False} for h in made)
+
+
+def test_schedule_free_falls_back_to_lrcourse_without_the_package(monkeypatch):
+    monkeypatch.setitem(sys.modules, "schedulefree", None)  # import schedulefree now raises ImportError
+    ok = check_schedule_free(StudentScheduleFree, **SF)
+    assert ok and "matches lrcourse.optim.SGDScheduleFree(lr=0.1" in ok.message, str(ok)
+    wrong = check_schedule_free(with_mistake(StudentScheduleFree, "uniform"), **SF)
+    assert not wrong and "c_t = 1/t" in wrong.hint and "lrcourse.optim.SGDScheduleFree" in wrong.message
+
+
 def test_an_unknown_difference_has_no_hint():
     result = check_schedule(lambda t: 0.1 + t * 1e-3, "StepLR", lr=0.1, steps=20, step_size=5)
     assert not result and result.hint is None and str(result).endswith("got 0.101")
@@ -528,6 +635,13 @@ class NoneGrad(Skeleton):
                 p.data.add_(p.grad, alpha=-group["lr"])
 
 
+class SkeletonScheduleFree(Skeleton):
+    def train(self):
+        raise NotImplementedError
+
+    eval = train
+
+
 class NoPlateau:
     def __init__(self, lr, **settings):
         self.lr = lr
@@ -553,6 +667,13 @@ BROKEN = [
      "Skeleton(params, ...) (problem 'one group') raised TypeError"),
     ("not a class", lambda: check_optimizer(lambda params: None, "SGD"), "wrong type",
      "expected a torch.optim.Optimizer subclass"),
+    ("schedule-free skeleton", lambda: check_schedule_free(SkeletonScheduleFree, lr=0.1), "not implemented",
+     "not implemented yet: SkeletonScheduleFree.train() (problem 'one group') raised NotImplementedError"),
+    ("schedule-free without train()", lambda: check_schedule_free(Skeleton, lr=0.1), "error",
+     "Skeleton.train() (problem 'one group') raised AttributeError"),
+    ("schedule-free, step left out", lambda: check_schedule_free(type("NoStep", (SkeletonScheduleFree,), {
+        "train": lambda self: None, "eval": lambda self: None}), lr=0.1), "not implemented",
+     "not implemented yet: NoStep.step() left every parameter unchanged"),
     ("schedule skeleton", lambda: check_schedule(lambda t: None, "StepLR", lr=0.1, steps=5, step_size=2),
      "not implemented", "not implemented yet: fn(0) returned None"),
     ("schedule returns text", lambda: check_schedule(lambda t: "0.1", "StepLR", lr=0.1, steps=5, step_size=2),
@@ -640,6 +761,9 @@ ERRORS = [
     (lambda: check_optimizer(StudentSGD, 3), TypeError, ["reference", "3", "str"]),
     (lambda: check_optimizer(StudentSGD, "LBFGS"), ValueError, ["reference", "'LBFGS'", "needs a closure"]),
     (lambda: check_optimizer(StudentSGD, "SGD", lr=-1.0), ValueError, ["hyper", "'lr': -1.0", "torch.optim.SGD"]),
+    (lambda: check_schedule_free(StudentScheduleFree, momentum=1.0), ValueError,
+     ["hyper", "'momentum': 1.0", "schedulefree.SGDScheduleFree", "between 0 and 1"]),
+    (lambda: check_schedule_free(StudentScheduleFree, foreach=True), ValueError, ["foreach=True", "foreach=False"]),
     (lambda: check_schedule(abs, "Foo", lr=0.1, steps=3), ValueError,
      ["reference", "'Foo'", "StepLR", "CosineScheduler"]),
     (lambda: check_schedule(abs, "ReduceLROnPlateau", lr=0.1, steps=3), ValueError, ["reference", "check_plateau"]),

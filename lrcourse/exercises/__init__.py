@@ -2,6 +2,7 @@
 yourself, and get ✓ or the first difference from torch with a hint.
 
 * :func:`check_optimizer` — your ``torch.optim.Optimizer`` subclass against torch's class;
+* :func:`check_schedule_free` — your schedule-free SGD against ``schedulefree``'s, in train and eval mode;
 * :func:`check_schedule` — your ``lr(t)`` against a torch scheduler or one of
   :mod:`lrcourse.schedules`;
 * :func:`check_ema` — your moving averages against :func:`lrcourse.ema.ema`;
@@ -24,6 +25,8 @@ from .ema import check_ema
 from .optimizers import check_optimizer
 from .plateau import check_plateau
 from .result import CheckResult
+from .schedule_free import check_schedule_free
 from .schedules import check_schedule
 
-__all__ = ["check_optimizer", "check_schedule", "check_ema", "check_plateau", "train_within_budget", "CheckResult"]
+__all__ = ["check_optimizer", "check_schedule_free", "check_schedule", "check_ema", "check_plateau",
+           "train_within_budget", "CheckResult"]

@@ -244,3 +244,81 @@ def optimizer_variants(reference: str, hyper: dict):
     for m in OPTIMIZER_MISTAKES:
         if reference in m.references and m.applies(hyper):
             yield m.hint, partial(Variant, defaults=hyper, update=m.update)
+
+
+# ----------------------------------------------------------------------------- schedule-free SGD
+class ScheduleFreeSGD(torch.optim.Optimizer):
+    r"""Schedule-free SGD from the paper's equations, :math:`z` and :math:`x` stored; ``defaults`` as the reference's.
+
+    .. math::
+        \gamma_t = \eta\min(1, t/T_w),\quad z_t = z_{t-1} - \gamma_t(\nabla f(y_{t-1}) + \lambda y_{t-1}),\quad
+        x_t = (1-c_t)x_{t-1} + c_t z_t,\quad c_t = \frac{w_t}{\sum_{i\le t} w_i},\quad
+        w_t = t^r(\max_{i\le t}\gamma_i)^p,\quad y_t = (1-\beta)z_t + \beta x_t
+
+    With every switch off it equals ``schedulefree.SGDScheduleFree`` (``tests/test_exercises.py``
+    checks it). Switches: ``at_x``, the parameters hold :math:`x` in train mode too (the gradient
+    is taken at :math:`x`); ``swapped``, train mode holds :math:`x` and eval mode :math:`y`;
+    ``uniform``, :math:`c_t = 1/t`; ``warmup=False``, :math:`\gamma_t = \eta`.
+    """
+
+    def __init__(self, params, defaults: dict, *, at_x=False, swapped=False, uniform=False, warmup=True):
+        super().__init__(params, defaults)
+        self.at_x, self.swapped, self.uniform, self.warmup = at_x, swapped, uniform, warmup
+
+    def _put(self, point: str):
+        for group in self.param_groups:
+            for p in group["params"]:
+                if self.state[p]:
+                    p.copy_(self.state[p][point])
+
+    @torch.no_grad()
+    def train(self):
+        self._put("x" if self.at_x or self.swapped else "y")
+
+    @torch.no_grad()
+    def eval(self):
+        self._put("y" if self.swapped else "x")
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            t = group["t"] = group.get("t", 0) + 1
+            warm = self.warmup and t < group["warmup_steps"]
+            lr = group["lr"] * (t / group["warmup_steps"] if warm else 1.0)
+            top = group["top"] = max(lr, group.get("top", 0.0))
+            w = 1.0 if self.uniform else t ** group["r"] * top ** group["weight_lr_power"]
+            total = group["total"] = group.get("total", 0.0) + w
+            c, beta = w / total if total else 0.0, group["momentum"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                st = self.state[p]
+                if not st:
+                    st.update(z=p.clone(), x=p.clone())
+                st["z"] = st["z"] - lr * (p.grad + group["weight_decay"] * p)
+                st["x"] = (1 - c) * st["x"] + c * st["z"]
+                st["y"] = (1 - beta) * st["z"] + beta * st["x"]
+                p.copy_(st["x"] if self.at_x or self.swapped else st["y"])
+
+
+_Y = "y = (1 − β)z + βx"
+SCHEDULE_FREE_MISTAKES = (  # (applies to the settings, hint, switch)
+    (lambda h: True, f"x and y are swapped: train() puts the parameters at {_Y}, where the gradient is taken, "
+     "and eval() at x, the average; yours hold x while training and y in eval mode", dict(swapped=True)),
+    (lambda h: True, f"the gradient is taken at x, the average: in train mode the parameters hold {_Y} "
+     "(after each step and after train()); x is only for eval()", dict(at_x=True)),
+    (lambda h: h["r"] or (h["warmup_steps"] and h["weight_lr_power"]), "your average is uniform, c_t = 1/t; "
+     "schedule-free weights step t by w_t = t^r·(largest lr so far)^weight_lr_power: c_t = w_t / Σ_{i≤t} w_i",
+     dict(uniform=True)),
+    (lambda h: h["warmup_steps"] > 1, "warmup is left out: step t (counted from 1) uses γ_t = lr·min(1, "
+     "t/warmup_steps), in the step of z and in the weight w_t", dict(warmup=False)),
+)
+
+
+def schedule_free_variants(reference_cls, args: dict, hyper: dict):
+    """``(hint, make(groups))`` for every schedule-free SGD mistake that applies to ``hyper`` (the
+    reference's defaults, every argument filled in); ``reference_cls(groups, **args)`` is the reference."""
+    yield GROUP_LR_HINT, lambda groups: ignoring_group_lr(reference_cls)(groups, **args)
+    for applies, hint, switch in SCHEDULE_FREE_MISTAKES:
+        if applies(hyper):
+            yield hint, partial(ScheduleFreeSGD, defaults=hyper, **switch)

@@ -48,10 +48,13 @@ def _groups(problem: str, params: dict, lr) -> list:
     return [{"params": list(params.values())}]
 
 
-def run(make, problem: str, lr, what: str = "") -> np.ndarray:
+def run(make, problem: str, lr, what: str = "", modes: bool = False) -> np.ndarray:
     """All parameters, flattened, after each of ``STEPS`` steps of ``make(param_groups)``.
 
-    ``what`` names a student's class: its exceptions then become failed results.
+    ``what`` names a student's class: its exceptions then become failed results. ``modes``: a
+    schedule-free optimizer, put in train mode before the first step; after each step the
+    parameters are read in train mode (y), then after ``eval()`` in eval mode (x), then ``train()``
+    again: rows alternate y and x.
     """
     params = {n: torch.tensor(START[n], dtype=torch.float64, requires_grad=True) for n in _names(problem)}
     where = f" (problem '{problem}')"
@@ -59,7 +62,14 @@ def run(make, problem: str, lr, what: str = "") -> np.ndarray:
     def attempt(label, fn, *args):
         return call(f"{what}{label}{where}", fn, *args) if what else fn(*args)
 
+    def record(label):
+        if any(p.shape != torch.Size(np.shape(START[n])) for n, p in params.items()):
+            raise Failed(CheckResult("wrong type", f"{what}{label}{where} changed a parameter's shape"))
+        out.append(torch.cat([p.detach().flatten() for p in params.values()]).numpy().copy())
+
     opt = attempt("(params, ...)", make, _groups(problem, params, lr))
+    if modes:
+        attempt(".train()", lambda: opt.train())  # a class without train() fails in one line too
     out = []
     for k in range(STEPS):
         if problem == PROBLEMS[3]:
@@ -69,9 +79,11 @@ def run(make, problem: str, lr, what: str = "") -> np.ndarray:
             p.grad = None
         loss(params, k).backward()
         attempt(f".step() at step {k + 1}", opt.step)
-        if any(p.shape != torch.Size(np.shape(START[n])) for n, p in params.items()):
-            raise Failed(CheckResult("wrong type", f"{what}.step() at step {k + 1}{where} changed a parameter's shape"))
-        out.append(torch.cat([p.detach().flatten() for p in params.values()]).numpy().copy())
+        record(f".step() at step {k + 1}")
+        if modes:
+            attempt(f".eval() after step {k + 1}", lambda: opt.eval())
+            record(f".eval() after step {k + 1}")
+            attempt(f".train() after step {k + 1}", lambda: opt.train())
     return np.array(out)
 
 
@@ -79,12 +91,12 @@ def _labels(problem: str) -> list:
     return [f"{n}[{', '.join(map(str, i))}]" for n in _names(problem) for i in np.ndindex(np.shape(START[n]))]
 
 
-def _student_runs(cls, lr, hyper):
+def _student_runs(cls, lr, hyper, modes=False):
     """The student's trajectories per problem, or the :class:`Failed` that stopped one."""
     runs = {}
     for problem in PROBLEMS:
         try:
-            runs[problem] = run(lambda groups: cls(groups, **hyper), problem, lr, cls.__name__)
+            runs[problem] = run(lambda groups: cls(groups, **hyper), problem, lr, cls.__name__, modes)
         except Failed as failed:
             none_grad = problem == PROBLEMS[2] and "NoneType" in failed.result.message
             hint = "skip parameters whose .grad is None (torch leaves them unchanged)" if none_grad else (
@@ -93,15 +105,54 @@ def _student_runs(cls, lr, hyper):
     return runs
 
 
-def _hint(reference, hyper, lr, runs, expected):
-    for hint, make in optimizer_variants(reference, hyper):
+def _hint(variants, lr, runs, expected, modes=False):
+    for hint, make in variants:
         try:
-            if all(matches(runs[p], run(make, p, lr)) for p in PROBLEMS):
+            if all(matches(runs[p], run(make, p, lr, modes=modes)) for p in PROBLEMS):
                 return hint
         except Exception:  # a variant that cannot run these settings gives no hint
             continue
     return numeric_hint(np.concatenate([runs[p].ravel() for p in PROBLEMS]),
                         np.concatenate([expected[p].ravel() for p in PROBLEMS]), NON_FINITE_HINT)
+
+
+def compare(cls, label: str, make_reference, lr, hyper: dict, variants, modes: bool = False) -> CheckResult:
+    """``cls(groups, **hyper)`` against ``make_reference(groups)`` on every problem, every step.
+
+    ``variants()`` yields the ``(hint, make)`` of known mistakes, run only when a difference is found;
+    ``modes`` compares a schedule-free optimizer in train and eval mode (see :func:`run`).
+    """
+    name = cls.__name__
+    expected = {p: run(make_reference, p, lr, modes=modes) for p in PROBLEMS}
+    default_dtype = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)  # state made with torch.zeros(shape) is float64 too
+    try:
+        runs = _student_runs(cls, lr, hyper, modes)
+    finally:
+        torch.set_default_dtype(default_dtype)
+    start = np.concatenate([np.ravel(START[n]) for n in _names(PROBLEMS[0])])
+    first = runs[PROBLEMS[0]]
+    if not isinstance(first, Failed) and (first == start).all() and not (expected[PROBLEMS[0]] == start).all():
+        return CheckResult("not implemented", f"not implemented yet: {name}.step() left every parameter unchanged")
+    for problem in PROBLEMS:
+        got, exp = runs[problem], expected[problem]
+        if isinstance(got, Failed):
+            raise got
+        diff = first_difference(got, exp)
+        if diff is not None:
+            k, j = diff
+            crashed = any(isinstance(r, Failed) for r in runs.values())
+            hint = None if crashed else _hint(variants(), lr, runs, expected, modes)
+            step, mode = divmod(k, 2) if modes else (k, None)
+            in_mode = "" if mode is None else (" in train mode (y)", " in eval mode (x)")[mode]
+            where = f"step {step + 1} of problem '{problem}'{in_mode}, parameter {_labels(problem)[j]}"
+            return CheckResult("differs", f"{name} differs from {label} at {where}: "
+                               f"{expected_got(exp[k, j], got[k, j])}",
+                               (("reference", label), ("first difference", where), ("expected", number(exp[k, j])),
+                                ("got", number(got[k, j]))), hint)
+    both = " in train and eval mode" if modes else ""
+    return CheckResult("match", f"{name} matches {label} over {len(PROBLEMS)} problems × {STEPS} steps{both}",
+                       (("reference", label), ("problems", "; ".join(PROBLEMS))))
 
 
 @returns_failures
@@ -132,31 +183,5 @@ def check_optimizer(cls, reference: str, **hyper) -> CheckResult:
     if not (isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer)):
         return CheckResult("wrong type", f"expected a torch.optim.Optimizer subclass (a class), got {shown(cls)}")
     label = f"torch.optim.{reference}({', '.join(f'{k}={v!r}' for k, v in hyper.items())})"
-    lr, name = full["lr"], cls.__name__
-    expected = {p: run(lambda groups: torch_cls(groups, **hyper), p, lr) for p in PROBLEMS}
-    default_dtype = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)  # state made with torch.zeros(shape) is float64 too
-    try:
-        runs = _student_runs(cls, lr, hyper)
-    finally:
-        torch.set_default_dtype(default_dtype)
-    start = np.concatenate([np.ravel(START[n]) for n in _names(PROBLEMS[0])])
-    first = runs[PROBLEMS[0]]
-    if not isinstance(first, Failed) and (first == start).all() and not (expected[PROBLEMS[0]] == start).all():
-        return CheckResult("not implemented", f"not implemented yet: {name}.step() left every parameter unchanged")
-    for problem in PROBLEMS:
-        got, exp = runs[problem], expected[problem]
-        if isinstance(got, Failed):
-            raise got
-        diff = first_difference(got, exp)
-        if diff is not None:
-            k, j = diff
-            crashed = any(isinstance(r, Failed) for r in runs.values())
-            hint = None if crashed else _hint(reference, full, lr, runs, expected)
-            where = f"step {k + 1} of problem '{problem}', parameter {_labels(problem)[j]}"
-            return CheckResult("differs", f"{name} differs from {label} at {where}: "
-                               f"{expected_got(exp[k, j], got[k, j])}",
-                               (("reference", label), ("first difference", where), ("expected", number(exp[k, j])),
-                                ("got", number(got[k, j]))), hint)
-    return CheckResult("match", f"{name} matches {label} over {len(PROBLEMS)} problems × {STEPS} steps",
-                       (("reference", label), ("problems", "; ".join(PROBLEMS))))
+    return compare(cls, label, lambda groups: torch_cls(groups, **hyper), full["lr"], hyper,
+                   lambda: optimizer_variants(reference, full))

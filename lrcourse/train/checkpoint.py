@@ -75,7 +75,8 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
     try:
         state = torch.load(path, map_location="cpu", weights_only=False)
     except Exception as exc:  # truncated zip, random bytes, a pickle of classes not here: all unreadable
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        # the first sentence only: miniz appends a paragraph of advice to its one-line reason
+        first = str(exc).strip().splitlines()[0].split(". ")[0].rstrip(".") if str(exc).strip() else ""
         raise CheckpointError(path, f"{type(exc).__name__}: {first}" if first else type(exc).__name__) from exc
     if not isinstance(state, dict):
         raise CheckpointError(path, f"it holds a {type(state).__name__}, not a dict")
