@@ -604,6 +604,15 @@ def test_schedule_free_falls_back_to_lrcourse_without_the_package(monkeypatch):
     assert not wrong and "c_t = 1/t" in wrong.hint and "lrcourse.optim.SGDScheduleFree" in wrong.message
 
 
+def test_schedule_free_docstring_example_runs():
+    import doctest
+
+    from lrcourse.exercises import schedule_free
+
+    result = doctest.testmod(schedule_free, optionflags=doctest.ELLIPSIS)
+    assert result.attempted and not result.failed
+
+
 def test_an_unknown_difference_has_no_hint():
     result = check_schedule(lambda t: 0.1 + t * 1e-3, "StepLR", lr=0.1, steps=20, step_size=5)
     assert not result and result.hint is None and str(result).endswith("got 0.101")

@@ -138,6 +138,16 @@ def test_the_figure_changes_when_a_slider_moves():
     assert sweep(ex, samples=3) >= 9
 
 
+def test_docstring_example_runs():
+    import doctest
+
+    from lrcourse.widgets import schedule_free
+
+    result = doctest.testmod(schedule_free)
+    assert result.attempted and not result.failed
+    plt.close("all")
+
+
 @pytest.mark.parametrize("kwargs, exc, words", [
     (dict(beta=1.0), ValueError, ["beta", "[0, 1)", "1.0"]),
     (dict(beta=-0.1), ValueError, ["beta", "-0.1"]),
