@@ -176,6 +176,8 @@ def trajectory(optimizer: str | type, f: str | Landscape | Callable, x0: Sequenc
 
     Returns:
         An array of shape ``(steps + 1, dim)``; row 0 is ``x0``. Divergent runs give inf/nan.
+        A schedule-free optimizer (one with ``train()`` / ``eval()``) runs in train mode, so
+        its path is the :math:`y` sequence, where its gradients are taken.
     """
     cls, settings = resolve_optimizer(optimizer)
     func = get_landscape(f) if isinstance(f, str) else f
@@ -191,6 +193,8 @@ def trajectory(optimizer: str | type, f: str | Landscape | Callable, x0: Sequenc
         raise ValueError(f"x0 must be a flat sequence of {want} coordinates, got {x0!r}")
     x = torch.tensor(start, dtype=torch.float64, requires_grad=True)
     opt = cls([x], **{**settings, **hparams})
+    if callable(getattr(opt, "train", None)):  # schedule-free: step() runs in train mode only
+        opt.train()
     base_lrs = [g["lr"] for g in opt.param_groups]
     gen = torch.Generator().manual_seed(seed)
     path = np.empty((steps + 1, start.size))

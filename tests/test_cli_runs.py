@@ -57,7 +57,7 @@ def config(schedule="cosine", epochs=3, steps=None, settings=None, params=None, 
             "schedule_settings": settings or {}, "params": params or {}, "schedule_steps": steps or epochs,
             "scheduler_interval": "epoch", "plateau_metric": None, "callable_convention": "exact",
             "epochs": epochs, "batch_size": 256, "seed": 0, "train_subset": None, "test_subset": None,
-            "validation": None, **more}
+            "validation": None, "ema": None, **more}
 
 
 # (checkpoint's configuration, the command's, completed epochs, the words; None: it continues)
@@ -72,6 +72,8 @@ MISMATCHES = [
     (config(), config(seed=1), 2, "the checkpoint was trained with --seed 0, this command asks for --seed 1"),
     (config(), config(train_subset=512), 2, "the checkpoint was trained with --train-subset (not given), "
                                             "this command asks for --train-subset 512"),
+    (config(), config(ema=0.99), 2, "the checkpoint was trained with --ema (not given), this command asks for --ema 0.99"),
+    (config(ema=0.99), config(ema=0.9), 2, "the checkpoint was trained with --ema 0.99, this command asks for --ema 0.9"),
     (config(), config(scheduler_interval="step"), 2,
      "the checkpoint was trained with --scheduler-interval epoch, this command asks for --scheduler-interval step"),
     (config(epochs=3), config(epochs=3), 3, "the checkpoint already holds 3 epochs"),
@@ -123,9 +125,10 @@ def test_param_value_is_what_one_types(value, typed):
 
 def test_configuration_records_every_compared_key():
     args = argparse.Namespace(scheduler_interval="step", callable_convention="exact", epochs=2, batch_size=64,
-                              seed=0, train_subset=None, test_subset=None, validation=10)
+                              seed=0, train_subset=None, test_subset=None, validation=10, ema=0.99)
     cfg = runs.configuration(args, optimizer_name="adam", optimizer_settings={"betas": (0.9, 0.999)},
                              schedule_name="onecycle", schedule_settings={"total_steps": 8}, params={}, steps=8,
                              metric=None)
     assert tuple(cfg) == runs.CONFIGURATION and set(runs.FLAGS) <= set(cfg)
     assert cfg["optimizer_settings"] == {"betas": [0.9, 0.999]} and cfg["scheduler_interval"] == "step"
+    assert cfg["ema"] == 0.99

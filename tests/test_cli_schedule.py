@@ -126,8 +126,9 @@ def test_folder_with_one_existing_file_writes_neither(tmp_path, capsys):
 
 @pytest.mark.parametrize("existing", [None, "my notes\n"])
 def test_failed_write_leaves_no_file_and_keeps_the_old_one(tmp_path, capsys, monkeypatch, existing):
-    def half_then_fail(self, path):
-        Path(path).write_text("step,lr\n0,")
+    def half_then_fail(self, f):  # into the temporary file atomic_write hands it
+        f.write("step,lr\n0,")
+        f.flush()
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(Trace, "to_csv", half_then_fail)

@@ -1,7 +1,7 @@
 """The library's layers: no module imports a higher layer, and no two packages import each other.
 
 Lowest first: one checks module; the pure pieces (schedules, optimizers, EMA, device,
-momentum theory); data and models; the scheduler classes; the catalog of names; what trains
+momentum theory, gradient clipping, sharpness); data and models; the scheduler classes; the catalog of names; what trains
 and measures (trainer, LR finder, averaged weights, landscapes, probes); what people use (widgets, CLI,
 exercises, the notebook helpers). Every import counts, also one inside a function.
 """
@@ -16,7 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1] / "lrcourse"
 LAYERS = [
     {"checks", "config"},
-    {"schedules", "optim", "ema", "device", "momentum_theory"},
+    {"schedules", "optim", "ema", "device", "momentum_theory", "clip_grad", "sharpness"},
     {"data", "models"},
     {"lr_scheduler"},
     {"catalog"},

@@ -4,6 +4,14 @@ Adding an optimizer is one entry here (after its class in :mod:`lrcourse.optim`)
 ``lrcourse train --optimizer``, the training panel and the adaptive-optimizer view offer it.
 ``lr`` is a learning rate that trains LeNet on Fashion-MNIST reasonably in a few epochs;
 ``lr_range`` is where a learning-rate slider for it should reach.
+
+The last four train without a schedule (no torch twin; each equals its reference package in
+the tests): schedule-free SGD and AdamW at their ``schedulefree`` defaults, evaluated at their
+average :math:`x` (``optimizer.eval()``; the trainer switches them), and Prodigy and
+DAdaptAdam, whose lr multiplies a step size :math:`d` they estimate, at the references' lr 1.0.
+DAdaptAdam also uses bias correction: with ``dadaptation``'s default (none) its first steps
+on LeNet overshoot and the run stays at chance (5,000 images, batch 128, 3 epochs: test
+accuracy 0.10; with bias correction 0.78; lr 0.1 without it: 0.74).
 """
 from __future__ import annotations
 
@@ -30,6 +38,13 @@ _ENTRIES = [
     OptimizerEntry("Muon", optim.Muon, "Muon", ("muon",), lr=0.02, lr_range=(1e-3, 0.1), params="matrices"),
     OptimizerEntry("SparseAdam", optim.SparseAdam, "SparseAdam", ("sparse-adam", "sparseadam"), lr=1e-3,
                    lr_range=(1e-4, 0.1), params="sparse"),
+    OptimizerEntry("SGDScheduleFree", optim.SGDScheduleFree, None, ("sgd-schedulefree", "sgd-sf"), lr=1.0,
+                   lr_range=(1e-2, 3.0)),
+    OptimizerEntry("AdamWScheduleFree", optim.AdamWScheduleFree, None, ("adamw-schedulefree", "adamw-sf"),
+                   lr=0.0025, lr_range=(1e-4, 0.1)),
+    OptimizerEntry("Prodigy", optim.Prodigy, None, ("prodigy",), lr=1.0, lr_range=(0.1, 3.0)),
+    OptimizerEntry("DAdaptAdam", optim.DAdaptAdam, None, ("dadapt-adam",), lr=1.0, lr_range=(0.1, 3.0),
+                   settings={"use_bias_correction": True}),
 ]
 
 OPTIMIZERS: dict[str, OptimizerEntry] = {e.name: e for e in _ENTRIES}

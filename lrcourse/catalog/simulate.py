@@ -48,20 +48,27 @@ class Trace:
     def steps(self) -> int:
         return len(self.lr)
 
-    def to_csv(self, path) -> Path:
-        """Write ``step, lr[, lr_group1, ...][, momentum]`` rows; returns the path."""
+    def to_csv(self, path):
+        """Write ``step, lr[, lr_group1, ...][, momentum]`` rows to ``path``, or into a text file
+        open for writing (opened with ``newline=""``); returns the path (or the file)."""
+        if hasattr(path, "write"):
+            self._write_csv(path)
+            return path
         path = Path(path)
+        with path.open("w", newline="") as fh:
+            self._write_csv(fh)
+        return path
+
+    def _write_csv(self, fh) -> None:
         header = ["step", "lr"] + [f"lr_group{i}" for i in range(1, self.lrs.shape[1])]
         header += ["momentum"] if self.momentum is not None else []
-        with path.open("w", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(header)
-            for i in range(self.steps):
-                row = [i, *(repr(float(v)) for v in self.lrs[i])]
-                if self.momentum is not None:
-                    row.append(repr(float(self.momentum[i])))
-                w.writerow(row)
-        return path
+        w = csv.writer(fh)
+        w.writerow(header)
+        for i in range(self.steps):
+            row = [i, *(repr(float(v)) for v in self.lrs[i])]
+            if self.momentum is not None:
+                row.append(repr(float(self.momentum[i])))
+            w.writerow(row)
 
 
 def scripted_metric(steps: int = 100, mode: str = "min", noise: float = 0.01, seed: int = 0) -> np.ndarray:

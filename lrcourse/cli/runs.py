@@ -26,10 +26,13 @@ RUN_FILES = ("history.json", "epochs.csv", "steps.csv", "history.png", CHECKPOIN
 # what configuration() records; settings compared one by one on --resume, with the flag that sets each
 CONFIGURATION = ("optimizer", "optimizer_settings", "schedule", "schedule_settings", "params", "schedule_steps",
                  "scheduler_interval", "plateau_metric", "callable_convention", "epochs", "batch_size", "seed",
-                 "train_subset", "test_subset", "validation")
+                 "train_subset", "test_subset", "validation", "ema")
+# settings added after checkpoints were first written, with the value such a checkpoint trained with
+ADDED = {"ema": None}
 FLAGS = {"scheduler_interval": "--scheduler-interval", "plateau_metric": "--plateau-metric",
          "callable_convention": "--callable-convention", "batch_size": "--batch-size", "seed": "--seed",
-         "train_subset": "--train-subset", "test_subset": "--test-subset", "validation": "--validation"}
+         "train_subset": "--train-subset", "test_subset": "--test-subset", "validation": "--validation",
+         "ema": "--ema"}
 
 
 # ---- where the run goes ----------------------------------------------------------------------
@@ -92,6 +95,7 @@ def configuration(args, *, optimizer_name: str, optimizer_settings: dict, schedu
         "plateau_metric": metric, "callable_convention": args.callable_convention,
         "epochs": args.epochs, "batch_size": args.batch_size, "seed": args.seed,
         "train_subset": args.train_subset, "test_subset": args.test_subset, "validation": args.validation,
+        "ema": args.ema,
     })
 
 
@@ -194,8 +198,8 @@ def read_resume(path: str) -> tuple[dict, dict]:
     if not isinstance(saved, dict):
         raise UsageError(f"--resume {path}: written by train() in Python, not by lrcourse train (it holds no "
                          "command-line settings to check this command against); resume it with train(..., resume=)")
-    missing = [k for k in CONFIGURATION if k not in saved]
+    missing = [k for k in CONFIGURATION if k not in saved and k not in ADDED]
     if missing:
         raise UsageError(f"--resume {path}: written by another version of lrcourse train (its settings lack "
                          f"{', '.join(missing)}); start a new run")
-    return state, saved
+    return state, {**ADDED, **saved}

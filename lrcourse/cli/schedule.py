@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 from pathlib import Path
 
 from . import UsageError, parse_params
@@ -119,20 +118,7 @@ def targets(out: str, name: str, overwrite: bool = False) -> list[Path]:
     return files
 
 
-def _atomically(target: Path, write) -> None:
-    """``write(tmp)`` a temp file beside ``target``, then rename it into place (never half a file)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def _save_png(trace, log: bool, path: str) -> None:
+def _save_png(trace, log: bool, f) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -143,20 +129,23 @@ def _save_png(trace, log: bool, path: str) -> None:
     ax = plot_schedule(trace, log=log)
     try:
         ax.figure.tight_layout()
-        ax.figure.savefig(path, dpi=100, format="png")
+        ax.figure.savefig(f, dpi=100, format="png")
     finally:
         plt.close(ax.figure)
 
 
 def write(trace, files: list[Path], log: bool) -> list[Path]:
-    """Write ``trace`` to each of ``files`` (from :func:`targets`), each atomically."""
-    if files:
-        files[0].parent.mkdir(parents=True, exist_ok=True)
+    """Write ``trace`` to each of ``files`` (from :func:`targets`), each atomically
+    (:func:`lrcourse.train.atomic_write`: the old file or the new one, never half of either)."""
+    from ..train.atomic import atomic_write
+
     for target in files:
         if target.suffix.lower() == ".csv":
-            _atomically(target, trace.to_csv)
+            with atomic_write(target, "w", newline="") as f:
+                trace.to_csv(f)
         else:
-            _atomically(target, lambda tmp: _save_png(trace, log, tmp))
+            with atomic_write(target, "wb") as f:
+                _save_png(trace, log, f)
     return files
 
 

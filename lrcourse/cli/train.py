@@ -84,6 +84,10 @@ def add_parser(subparsers):
     p.add_argument("--resume", default=None, metavar="CHECKPOINT",
                    help="continue the run of this checkpoint: repeat its command (settings that differ are "
                         "refused), with --epochs the total to reach")
+    p.add_argument("--ema", type=float, default=None, metavar="DECAY",
+                   help="also evaluate an exponential moving average of the weights, decay DECAY in (0, 1) "
+                        "(e.g. 0.99), after every epoch beside the raw weights: ema_test_loss/ema_test_acc in the "
+                        "outputs, dashed in the plot (default: none)")
     p.add_argument("--on-divergence", choices=("stop", "raise"), default="stop",
                    help="a NaN/inf loss: 'stop' saves what was recorded and exits 1; 'raise' saves it and "
                         "exits 2 with the error (default: %(default)s)")
@@ -177,6 +181,8 @@ def _check_counts(args) -> None:
                         ("--checkpoint-every", args.checkpoint_every), ("--validation", args.validation)):
         if value is not None and value < 1:
             raise UsageError(f"{flag} must be >= 1, got {value}")
+    if args.ema is not None and not 0 < args.ema < 1:
+        raise UsageError(f"--ema must be a decay in (0, 1), e.g. 0.99, got {args.ema}")
 
 
 def _kept(history, out: Path, why: str, title: str) -> str:
@@ -210,7 +216,8 @@ def run(args) -> int:
               "schedule": schedule, "params": params, "scheduler_interval": args.scheduler_interval,
               "plateau_metric": metric, "callable_convention": args.callable_convention, "epochs": args.epochs,
               "batch_size": args.batch_size, "seed": args.seed, "train_subset": args.train_subset,
-              "test_subset": args.test_subset, "validation": args.validation}
+              "test_subset": args.test_subset, "validation": args.validation,
+              **({} if args.ema is None else {"ema": args.ema})}  # without --ema: the folder names of before
     out = Path(args.out) if args.out else Path(args.resume).parent if args.resume else default_out(choice)
     held = check_out(out, resume=args.resume, overwrite=args.overwrite)
     state, saved = read_resume(args.resume) if args.resume else (None, None)
@@ -249,7 +256,7 @@ def run(args) -> int:
         for name in held:
             if not (args.resume and (out / name).resolve() == Path(args.resume).resolve()):
                 (out / name).unlink()
-    title = f"LeNet, {opt_entry.cli} lr={lr:g}, {schedule}"
+    title = f"LeNet, {opt_entry.cli} lr={lr:g}, {schedule}" + ("" if args.ema is None else f", EMA {args.ema:g}")
     try:
         history = train(model, optimizer, data, epochs=args.epochs, batch_size=args.batch_size,
                         scheduler=scheduler, scheduler_interval=None if scheduler is None else args.scheduler_interval,
@@ -257,7 +264,7 @@ def run(args) -> int:
                         device=device, seed=args.seed, progress=not args.no_progress, live=False,
                         checkpoint=out / CHECKPOINT if args.checkpoint_every else None,
                         checkpoint_every=args.checkpoint_every or 1, resume=args.resume,
-                        on_divergence=args.on_divergence, channels_last=args.channels_last,
+                        on_divergence=args.on_divergence, channels_last=args.channels_last, ema=args.ema,
                         meta={"cli": config})
     except KeyboardInterrupt as exc:
         if not hasattr(exc, "history"):

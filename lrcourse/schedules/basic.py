@@ -22,7 +22,7 @@ from bisect import bisect_right
 from typing import Callable
 
 from .. import checks
-from .shapes import anneal_cos, anneal_linear
+from .shapes import anneal_cos, anneal_linear, anneal_poly
 
 Schedule = Callable[[float], float]
 
@@ -197,6 +197,6 @@ def polynomial(total_iters: int = 5, power: float = 1.0, lr: float = 1.0) -> Sch
     def schedule(t):
         if t < 0:
             _check_step(t)
-        return lr * (1.0 - _ramp(t, T)) ** p
+        return lr * anneal_poly(1.0, 0.0, _ramp(t, T), p)
 
     return schedule

@@ -207,25 +207,29 @@ def one_cycle(total_steps: int, max_lr: float = 1.0, pct_start: float = 0.3,
 
 
 # ----------------------------------------------------------------------------- restarts
-def restart_position(t: float, first: float, mult: float) -> tuple[int, float, float]:
-    r"""``(cycle index n, steps into the cycle, cycle length)`` for cycles of length
-    $T_0, T_0 m, T_0 m^2, \dots$: cycle n starts at $T_0 (m^n - 1)/(m - 1)$ ($n T_0$ when m = 1).
+def restart_start(n: int, first: float, mult: float) -> float:
+    r"""The step where cycle n starts, for cycles of length $T_0, T_0 m, T_0 m^2, \dots$:
+    $T_0 (m^n - 1)/(m - 1)$ ($n T_0$ when m = 1)."""
+    return first * n if mult == 1 else first * (mult ** n - 1) / (mult - 1)
 
-    The index from the logarithm is corrected by one either way, so exact cycle starts
-    restart even where a float logarithm rounds down (torch's ``step(epoch)`` does not).
+
+def restart_position(t: float, first: float, mult: float, exact: bool = True) -> tuple[int, float, float]:
+    r"""``(cycle index n, steps into the cycle, cycle length)`` for cycles of length
+    $T_0, T_0 m, T_0 m^2, \dots$ (cycle n starts at :func:`restart_start`).
+
+    With ``exact`` (the default) the index from the logarithm is corrected by one either way,
+    so exact cycle starts restart even where a float logarithm rounds down; ``exact=False``
+    keeps the floor of the float logarithm, as torch's ``step(epoch)`` and timm do (for
+    m = 3 the start of cycle 5 is then the end of cycle 4).
     """
     if mult == 1:
         return int(t // first), t % first, first
     n = int(math.log(t / first * (mult - 1) + 1, mult))
-
-    def start(k):
-        return first * (mult ** k - 1) / (mult - 1)
-
-    while n > 0 and start(n) > t:
+    while exact and n > 0 and restart_start(n, first, mult) > t:
         n -= 1
-    while start(n + 1) <= t:
+    while exact and restart_start(n + 1, first, mult) <= t:
         n += 1
-    return n, t - start(n), first * mult ** n
+    return n, t - restart_start(n, first, mult), first * mult ** n
 
 
 def cosine_restarts(T_0: int, T_mult: int = 1, lr: float = 1.0, eta_min: float = 0.0) -> Schedule:

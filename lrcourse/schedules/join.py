@@ -71,34 +71,36 @@ def anneal(start: float, end: float, steps: int, shape: str = "cos") -> Schedule
     return join([lambda t: curve(start, end, t / n), constant(end)], [n])
 
 
-def warmup_factor(steps: float, kind: str = "linear", start: float = 0.0) -> Schedule:
-    r"""The warmup factor alone: $s + (1-s)\min(1, \frac{t+1}{W})$ (linear) or
-    $s + (1-s)(1 - e^{-(t+1)/W})$ (exponential, Ma & Yarats 2019).
+def warmup_factor(steps: float, kind: str = "linear", start: float = 0.0, offset: float = 1.0) -> Schedule:
+    r"""The warmup factor alone: $s + (1-s)\min(1, \frac{t+o}{W})$ (linear) or
+    $s + (1-s)(1 - e^{-(t+o)/W})$ (exponential, Ma & Yarats 2019).
 
-    The ``t + 1`` makes the first step train at a small lr rather than 0 (a step at lr 0 is
-    wasted).
+    The default $o = 1$ makes the first step train at a small lr rather than 0 (a step at
+    lr 0 is wasted); $o = 0$ is the other convention, transformers' $t / W$ (step 0 at $s$).
 
     Args:
         steps: W, warmup length in steps, >= 0 (0: no warmup, the factor is 1; see
             :func:`adam_warmup_steps`).
         kind: "linear" or "exponential" (default "linear").
         start: s, the factor the ramp starts from, in [0, 1) (default 0.0).
+        offset: o, where step 0 sits on the ramp, in [0, 1] (default 1.0).
     """
     W = checks.nonnegative("steps", steps)
     checks.choice("kind", kind, WARMUP_KINDS)
     s = checks.real("start", start, low=0.0, high=1.0, high_open=True)
+    o = checks.real("offset", offset, low=0.0, high=1.0)
     if W == 0:
         return constant()
     if kind == "linear":
         def factor(t):
             if t < 0:
                 _check_step(t)
-            return anneal_linear(s, 1.0, min(1.0, (t + 1) / W))
+            return anneal_linear(s, 1.0, min(1.0, (t + o) / W))
     else:
         def factor(t):
             if t < 0:
                 _check_step(t)
-            return anneal_linear(s, 1.0, 1 - math.exp(-(t + 1) / W))
+            return anneal_linear(s, 1.0, 1 - math.exp(-(t + o) / W))
     return factor
 
 

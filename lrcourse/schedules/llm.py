@@ -15,10 +15,10 @@ durations" (2024) for WSD and the 1-sqrt cooldown; timm ``scheduler/cosine_lr.py
 from __future__ import annotations
 
 from .. import checks
-from .basic import Schedule, _check_step, constant, exponential
-from .cyclic import restart_position
+from .basic import Schedule, constant
 from .join import anneal, join, warmup_factor
 from .shapes import anneal_cos, rsqrt
+from .timm import cycles
 
 DECAY_SHAPES = ("linear", "cosine", "1-sqrt")
 
@@ -77,7 +77,8 @@ def cosine_cycles(cycle_steps: float, lr: float = 1.0, lr_min: float = 0.0, cycl
                   cycle_decay: float = 1.0, cycle_limit: int = 1) -> Schedule:
     r"""timm's cosine with restarts: cycle $i$ lasts $T_0 m^i$ steps and peaks at $\eta d^i$;
     $\eta_t = \eta_{min} + (\eta d^i - \eta_{min})\frac{1 + \cos(\pi t_{cur}/T_i)}{2}$; after
-    ``cycle_limit`` cycles the value stays at $\eta_{min}$.
+    ``cycle_limit`` cycles the value stays at $\eta_{min}$. It is :func:`lrcourse.schedules.timm.cycles`
+    of ``anneal_cos`` restarting at exact cycle starts, where timm's float logarithm may not.
 
     Args:
         cycle_steps: T_0, length of the first cycle, > 0.
@@ -87,16 +88,7 @@ def cosine_cycles(cycle_steps: float, lr: float = 1.0, lr_min: float = 0.0, cycl
         cycle_decay: d, peak decay per cycle, in (0, 1] (default 1.0).
         cycle_limit: number of cycles, int >= 1 (default 1).
     """
-    T0 = checks.positive("cycle_steps", cycle_steps)
-    lr_min = checks.nonnegative("lr_min", lr_min)
-    m = checks.real("cycle_mul", cycle_mul, low=1.0)
-    peak = exponential(checks.real("cycle_decay", cycle_decay, low=0.0, high=1.0, low_open=True), lr)
-    limit = checks.integer("cycle_limit", cycle_limit, low=1)
-
-    def schedule(t):
-        if t < 0:
-            _check_step(t)
-        i, t_cur, t_i = restart_position(t, T0, m)
-        return lr_min if i >= limit else anneal_cos(peak(i), lr_min, t_cur / t_i)
-
-    return schedule
+    checks.real("cycle_mul", cycle_mul, low=1.0)
+    checks.real("cycle_decay", cycle_decay, low=0.0, high=1.0, low_open=True)
+    checks.integer("cycle_limit", cycle_limit, low=1)
+    return cycles(anneal_cos, cycle_steps, lr, lr_min, cycle_mul, cycle_decay, cycle_limit, exact_restarts=True)

@@ -6,11 +6,14 @@ An *anneal* goes from ``start`` to ``end`` as its progress $p$ goes from 0 to 1:
   annealing, SGDR, one-cycle, SWA, WSD's cosine cooldown, d2l's ``CosineScheduler``);
 * :func:`anneal_linear`: a straight line, $s + (e - s)\,p$ (``LinearLR``, warmup ramps,
   cyclic triangles, one-cycle's linear phases);
-* :func:`anneal_1_sqrt`: $e + (s - e)(1 - \sqrt p)$ (the WSD "1-sqrt" cooldown).
+* :func:`anneal_1_sqrt`: $e + (s - e)(1 - \sqrt p)$ (the WSD "1-sqrt" cooldown), and with any
+  power :func:`anneal_1_pow`;
+* :func:`anneal_poly` $(1 - p)^k$, :func:`anneal_exp` (geometric) and :func:`anneal_tanh` (timm's
+  poly, WSD "exp" and tanh schedules), each from ``start`` to ``end``.
 
 Two more shapes are functions of the step itself: :func:`triangle` (the cyclic wave) and
 :func:`rsqrt` ($\sqrt{W/t}$, the Transformer's decay). The geometric decay $\gamma^t$ is
-:func:`lrcourse.schedules.exponential` and $(1 - p)^k$ is :func:`lrcourse.schedules.polynomial`.
+:func:`lrcourse.schedules.exponential`.
 
 >>> anneal_cos(1.0, 0.0, 0.5), anneal_linear(1.0, 0.0, 0.25), triangle(0.75, 0.5)
 (0.5, 0.75, 0.5)
@@ -33,6 +36,26 @@ def anneal_linear(start: float, end: float, pct: float) -> float:
 def anneal_1_sqrt(start: float, end: float, pct: float) -> float:
     r"""$e + (s - e)(1 - \sqrt p)$: fast at first, flat at the end (Hägele et al. 2024)."""
     return end + (start - end) * (1 - math.sqrt(pct))
+
+
+def anneal_1_pow(start: float, end: float, pct: float, power: float) -> float:
+    r"""$e + (s - e)(1 - p^a)$: 1-sqrt for $a = 1/2$, a line for $a = 1$ (timm WSD's "power" cooldown)."""
+    return end + (start - end) * (1 - pct ** power)
+
+
+def anneal_poly(start: float, end: float, pct: float, power: float) -> float:
+    r"""$e + (s - e)(1 - p)^k$: polynomial decay (torch ``PolynomialLR``, timm ``PolyLRScheduler``)."""
+    return end + (start - end) * (1 - pct) ** power
+
+
+def anneal_exp(start: float, end: float, pct: float, ratio: float) -> float:
+    r"""$e + (s - e)\frac{r^p - r}{1 - r}$: geometric decay to a fraction r, rescaled to end at $e$ (timm WSD's "exp")."""
+    return end + (start - end) * ((ratio ** pct - ratio) / (1. - ratio))
+
+
+def anneal_tanh(start: float, end: float, pct: float, lb: float = -7.0, ub: float = 3.0) -> float:
+    r"""$e + \frac{s - e}{2}(1 - \tanh(l(1 - p) + u p))$: a tanh from ``lb`` to ``ub`` (Hsueh et al. 2019; timm)."""
+    return end + 0.5 * (start - end) * (1 - math.tanh(lb * (1. - pct) + ub * pct))
 
 
 # "cos" is torch's name (OneCycleLR, SWALR), "cosine" the WSD literature's.

@@ -1,4 +1,4 @@
-"""Checkpoints: model, optimizer, scheduler, RNG state, history and epoch in one file.
+"""Checkpoints: model, optimizer, scheduler, RNG state, history, epoch (and the EMA of the weights) in one file.
 
 Written atomically (:func:`lrcourse.train.atomic.atomic_write`), so an interrupted save leaves
 the previous checkpoint intact. The file is a pickle made by ``torch.save`` (it holds numpy's
@@ -28,14 +28,15 @@ class CheckpointError(ValueError):
         self.path, self.reason = path, reason
 
 
-def checkpoint_state(*, model, optimizer, scheduler, history, epoch: int, config: dict) -> dict:
+def checkpoint_state(*, model, optimizer, scheduler, history, epoch: int, config: dict, ema=None) -> dict:
     """A copy of everything needed to continue after ``epoch`` completed epochs (training on
     afterwards leaves it unchanged)."""
-    return copy.deepcopy(_state(model, optimizer, scheduler, history, epoch, config))
+    return copy.deepcopy(_state(model, optimizer, scheduler, history, epoch, config, ema))
 
 
-def _state(model, optimizer, scheduler, history, epoch: int, config: dict) -> dict:
-    """The checkpoint's dict; the model's and optimizer's tensors are the live ones, not copies."""
+def _state(model, optimizer, scheduler, history, epoch: int, config: dict, ema=None) -> dict:
+    """The checkpoint's dict; the model's and optimizer's tensors are the live ones, not copies.
+    ``ema``: None, or what keeps an average of the weights (its ``state_dict()`` goes in)."""
     return {
         "epoch": epoch,
         "config": dict(config),
@@ -44,6 +45,7 @@ def _state(model, optimizer, scheduler, history, epoch: int, config: dict) -> di
         "scheduler": scheduler.state_dict() if hasattr(scheduler, "state_dict") else None,
         "rng": rng_state(),
         "history": history.to_dict(),
+        "ema": None if ema is None else ema.state_dict(),
     }
 
 
@@ -56,9 +58,9 @@ def write_checkpoint(path: str | os.PathLike, state: dict) -> Path:
 
 
 def save_checkpoint(path: str | os.PathLike, *, model, optimizer, scheduler, history, epoch: int,
-                    config: dict) -> Path:
+                    config: dict, ema=None) -> Path:
     """Save everything needed to continue after ``epoch`` completed epochs; returns the path."""
-    return write_checkpoint(path, _state(model, optimizer, scheduler, history, epoch, config))
+    return write_checkpoint(path, _state(model, optimizer, scheduler, history, epoch, config, ema))
 
 
 def load_checkpoint(path: str | os.PathLike) -> dict:

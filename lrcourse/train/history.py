@@ -6,6 +6,8 @@ neither) and the mini-batch loss. Per epoch :math:`e`: the lr at the start of th
 training loss and accuracy *averaged over the epoch's batches while training* (as d2l prints
 them), the validation loss and accuracy after the epoch (only when the data holds a ``"val"``
 split), the test loss and accuracy after the epoch, and the epoch's wall time in seconds.
+A run with an EMA of the weights (``train(..., ema=DECAY)``) also records the averaged
+weights' ``ema_val_*`` and ``ema_test_*`` loss and accuracy after each epoch.
 
 Epochs are counted from 1 wherever a reader sees them: ``epochs.csv``'s ``epoch`` column and
 the plots' x axes (epoch :math:`e` ends at :math:`x = e`); steps keep their list index
@@ -31,7 +33,9 @@ from typing import Iterable, Mapping
 from .atomic import atomic_write
 
 STEP_FIELDS = ("lr", "momentum", "loss")
-EPOCH_FIELDS = ("epoch_lr", "train_loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc", "time")
+EPOCH_FIELDS = ("epoch_lr", "train_loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc",
+                "ema_val_loss", "ema_val_acc", "ema_test_loss", "ema_test_acc", "time")
+OPTIONAL = ("val_", "ema_val_", "ema_test_")  # columns present only in runs that record them
 RUN_FILES = ("history.json", "epochs.csv", "steps.csv", "history.png")
 
 
@@ -75,24 +79,35 @@ class History:
     meta: dict = field(default_factory=dict)
     val_loss: list = field(default_factory=list)
     val_acc: list = field(default_factory=list)
+    ema_val_loss: list = field(default_factory=list)
+    ema_val_acc: list = field(default_factory=list)
+    ema_test_loss: list = field(default_factory=list)
+    ema_test_acc: list = field(default_factory=list)
 
     @property
     def epochs(self) -> int:
         """Completed epochs."""
         return len(self.train_loss)
 
+    def recorded(self, name: str) -> bool:
+        """Whether the per-epoch field ``name`` belongs to this run (validation and EMA fields
+        only when recorded)."""
+        prefix = next((p for p in OPTIONAL if name.startswith(p)), None)
+        return prefix is None or bool(getattr(self, prefix + "loss"))
+
     def final(self) -> dict:
         """The last epoch's numbers (NaN when no epoch finished)."""
         last = lambda xs: xs[-1] if xs else math.nan  # noqa: E731
-        keys = ("train_loss", "train_acc") + (("val_loss", "val_acc") if self.val_loss else ()) + \
-            ("test_loss", "test_acc")
-        return {k: last(getattr(self, k)) for k in keys}
+        return {k: last(getattr(self, k)) for k in EPOCH_FIELDS[1:-1] if self.recorded(k)}
 
     def summary(self) -> str:
         f = self.final()
         val = f"val loss {f['val_loss']:.3f}, val acc {f['val_acc']:.3f}, " if "val_loss" in f else ""
         text = (f"{self.epochs} epochs: train loss {f['train_loss']:.3f}, train acc {f['train_acc']:.3f}, "
-                f"{val}test loss {f['test_loss']:.3f}, test acc {f['test_acc']:.3f}, {sum(self.time):.1f} s")
+                f"{val}test loss {f['test_loss']:.3f}, test acc {f['test_acc']:.3f}")
+        if "ema_test_loss" in f:
+            text += f", EMA test loss {f['ema_test_loss']:.3f}, EMA test acc {f['ema_test_acc']:.3f}"
+        text += f", {sum(self.time):.1f} s"
         return text + (f" (diverged: {self.diverged})" if self.diverged else "")
 
     # ---- saving -------------------------------------------------------------------------
@@ -129,7 +144,7 @@ class History:
         else:
             p.mkdir(parents=True, exist_ok=True)
             epochs, steps = p / "epochs.csv", p / "steps.csv"
-        fields = [k for k in EPOCH_FIELDS if self.val_loss or not k.startswith("val_")]
+        fields = [k for k in EPOCH_FIELDS if self.recorded(k)]
         with atomic_write(epochs, newline="") as f:
             w = csv.writer(f)
             w.writerow(["epoch"] + fields)
@@ -162,7 +177,9 @@ class History:
 
     # ---- plotting -----------------------------------------------------------------------
     def plot(self, fig=None, title: str | None = None):
-        """Loss (log scale), accuracy and learning-rate panels against epochs; returns the Figure."""
+        """Loss (log scale), accuracy and learning-rate panels against epochs; returns the Figure.
+        The EMA's curves, when recorded, are drawn dashed and thick in the colour of the raw
+        weights' curve they go with."""
         import matplotlib.pyplot as plt
 
         if fig is None:
@@ -174,15 +191,18 @@ class History:
         x_epochs = list(range(1, self.epochs + 1))
         ax_loss.plot(x_steps, self.loss, color="0.75", lw=0.7, label="train loss (per batch)")
         ax_loss.plot(x_epochs, self.train_loss, "o-", label="train loss (epoch mean)")
-        if self.val_loss:
-            ax_loss.plot(x_epochs, self.val_loss, "^:", label="val loss")
-        ax_loss.plot(x_epochs, self.test_loss, "s--", label="test loss")
-        _log_if_positive(ax_loss, self.loss + self.train_loss + self.val_loss + self.test_loss)
+        for ax, metric in ((ax_loss, "loss"), (ax_acc, "acc")):
+            if metric == "acc":
+                ax.plot(x_epochs, self.train_acc, "o-", label="train acc")
+            for split, style in (("val", "^:"), ("test", "s--")):
+                if self.recorded(f"{split}_{metric}"):
+                    (raw,) = ax.plot(x_epochs, getattr(self, f"{split}_{metric}"), style, label=f"{split} {metric}")
+                if self.recorded(f"ema_{split}_{metric}"):
+                    ax.plot(x_epochs, getattr(self, f"ema_{split}_{metric}"), "--", color=raw.get_color(), lw=2.5,
+                            alpha=0.6, label=f"EMA {split} {metric}")
+        _log_if_positive(ax_loss, self.loss + self.train_loss + self.val_loss + self.test_loss + self.ema_val_loss +
+                         self.ema_test_loss)
         ax_loss.set(title="Loss", xlabel="epoch", ylabel="cross-entropy")
-        ax_acc.plot(x_epochs, self.train_acc, "o-", label="train acc")
-        if self.val_acc:
-            ax_acc.plot(x_epochs, self.val_acc, "^:", label="val acc")
-        ax_acc.plot(x_epochs, self.test_acc, "s--", label="test acc")
         ax_acc.set(title="Accuracy", xlabel="epoch", ylabel="accuracy")
         ax_lr.plot([t / spe for t in range(len(self.lr))], self.lr, label="lr")
         ax_lr.set(title="Learning rate (per step)", xlabel="epoch", ylabel="learning rate")

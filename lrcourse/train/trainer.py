@@ -5,6 +5,9 @@ each, :math:`\\theta \\leftarrow \\mathrm{opt}(\\theta, \\nabla_\\theta \\ell)` 
 schedule sets (see :mod:`lrcourse.train.stepping` for when each kind of schedule is applied),
 then the model is evaluated in batches under ``torch.inference_mode`` on the validation split
 (when the data holds one: ``fashion_mnist(..., validation=N)``) and on the test split.
+A schedule-free optimizer is switched to train mode (parameters at :math:`y`) before each
+epoch's steps and to eval mode (at :math:`x`) before evaluating; with ``ema=DECAY`` an EMA of
+the weights is evaluated beside them (:mod:`lrcourse.train.averaging`).
 
 :func:`train` reads as its parts: :func:`_check_arguments`; :func:`_place` (device and data);
 :func:`_start` (seed a fresh run, or load a checkpoint); then per epoch :func:`_run_epoch`
@@ -38,6 +41,7 @@ from torch import nn
 from .. import __version__, checks
 from ..data import fashion_mnist
 from ..device import resolve_device, seed_everything, set_rng_state
+from .averaging import WeightEMA, check_decay, set_mode
 from .checkpoint import checkpoint_state, load_checkpoint, write_checkpoint
 from .history import EPOCH_FIELDS, History, jsonable
 from .live import LivePlot
@@ -70,6 +74,7 @@ class _Run:
     seed: int
     channels_last: bool
     eval_batch_size: int
+    ema: WeightEMA | None = None
 
 
 def _check_arguments(model, optimizer, *, channels_last, on_divergence, progress, **counts) -> None:
@@ -128,12 +133,15 @@ def _start(run: _Run, resume, config: dict, history: History, epochs: int, meta:
         return history, 0
     state = load_checkpoint(resume)
     _check_optimizer(resume, state, run.optimizer, config)
+    saved = {"ema": None, **state["config"]}  # a checkpoint from before ema existed had none
     for key, value in config.items():
-        if key in state["config"] and state["config"][key] != value:
-            raise ValueError(f"resume: {resume} was written with {key}={state['config'][key]!r}, "
+        if key in saved and saved[key] != value:
+            raise ValueError(f"resume: {resume} was written with {key}={saved[key]!r}, "
                              f"this run has {key}={value!r}")
     run.model.load_state_dict(state["model"])
-    run.optimizer.load_state_dict(state["optimizer"])
+    run.optimizer.load_state_dict(state["optimizer"])  # written in eval mode: the model holds x
+    if run.ema is not None:
+        run.ema.load_state_dict(state["ema"])
     if state["scheduler"] is not None and hasattr(run.stepper.scheduler, "load_state_dict"):
         run.stepper.scheduler.load_state_dict(state["scheduler"])
     set_rng_state(state["rng"])
@@ -142,9 +150,17 @@ def _start(run: _Run, resume, config: dict, history: History, epochs: int, meta:
     return history, state["epoch"]
 
 
+def _settings(optimizer) -> dict:
+    """The settings the optimizer was built with: ``optimizer.defaults``, less what torch adds
+    to ``defaults`` alone later (``load_state_dict`` adds ``differentiable`` to an optimizer whose
+    constructor did not set it, and to none of its groups)."""
+    group = optimizer.param_groups[0]
+    return {k: v for k, v in optimizer.defaults.items() if k in group}
+
+
 def _check_optimizer(resume, state: dict, optimizer, config: dict) -> None:
     """ValueError unless the checkpoint was trained by the same optimizer class with the same
-    settings (``optimizer.defaults``); its groups must hold every hyperparameter this one reads
+    settings (:func:`_settings`); its groups must hold every hyperparameter this one reads
     (torch's ``load_state_dict`` would otherwise load SGD's groups into Adam, which then fails
     on its first step looking for ``betas``)."""
     saved = state["config"]
@@ -153,7 +169,7 @@ def _check_optimizer(resume, state: dict, optimizer, config: dict) -> None:
         raise ValueError(f"resume: {resume} was trained with {saved['optimizer']}, this run has {name}: "
                          f"build the optimizer the checkpoint was trained with")
     groups = state["optimizer"].get("param_groups") or [{}]
-    missing = [k for k in optimizer.defaults if k not in groups[0]]
+    missing = [k for k in _settings(optimizer) if k not in groups[0]]
     if missing:
         raise ValueError(f"resume: {resume} holds an optimizer state without {', '.join(missing)}, which "
                          f"{name} needs: it was written by another optimizer")
@@ -170,6 +186,7 @@ def _train_epoch(run: _Run, epoch: int, history: History, bar) -> tuple[float, f
     (mean training loss, training accuracy), or None when the loss diverged."""
     nb = run.data.num_batches("train", run.batch_size)
     run.model.train()
+    set_mode(run.optimizer, training=True)  # schedule-free: the parameters go to y
     correct = torch.zeros((), dtype=torch.int64, device=run.data.device)
     loss_sum = 0.0
     for i, (x, y) in enumerate(run.data.batches("train", run.batch_size, shuffle=True, seed=run.seed, epoch=epoch)):
@@ -186,6 +203,8 @@ def _train_epoch(run: _Run, epoch: int, history: History, bar) -> tuple[float, f
                 f"at lr={group['lr']:g}. Lower the learning rate (e.g. lr={group['lr'] / 10:g}) "
                 "or add a warmup")
             return None
+        if run.ema is not None:
+            run.ema.update(run.model)
         run.stepper.after_step()
         loss_sum += value * len(y)
         correct += (out.detach().argmax(1) == y).sum()
@@ -203,10 +222,15 @@ def _run_epoch(run: _Run, epoch: int, history: History, bar) -> bool:
     if trained is None:
         return False
     metrics = {"train_loss": trained[0], "train_acc": trained[1]}
-    for split in ("val", "test"):
-        if split in getattr(run.data, "splits", ("train", "test")):
-            metrics[f"{split}_loss"], metrics[f"{split}_acc"] = evaluate(
-                run.model, run.data, split, run.eval_batch_size, run.loss_fn, run.channels_last)
+    set_mode(run.optimizer, training=False)  # schedule-free: evaluate (and checkpoint) at x
+    splits = [s for s in ("val", "test") if s in getattr(run.data, "splits", ("train", "test"))]
+    for split in splits:
+        metrics[f"{split}_loss"], metrics[f"{split}_acc"] = evaluate(
+            run.model, run.data, split, run.eval_batch_size, run.loss_fn, run.channels_last)
+    if run.ema is not None:
+        metrics.update(run.ema.evaluate(run.data, splits, batch_size=run.batch_size,
+                                        eval_batch_size=run.eval_batch_size, loss_fn=run.loss_fn,
+                                        channels_last=run.channels_last))
     run.stepper.after_epoch(epoch, metrics)
     for key, value in metrics.items():
         getattr(history, key).append(value)
@@ -242,12 +266,18 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, data=None, *, epoc
           plateau_metric: str | None = None, callable_convention: str = "exact", loss_fn=None,
           device=None, seed: int = 0, progress: bool | str = True, live="auto", checkpoint=None,
           checkpoint_every: int = 1, resume=None, on_divergence: str = "raise",
-          eval_batch_size: int = 1000, channels_last: bool | None = None, meta: dict | None = None) -> History:
+          eval_batch_size: int = 1000, channels_last: bool | None = None, ema: float | None = None,
+          meta: dict | None = None) -> History:
     """Train ``model`` with ``optimizer`` for ``epochs`` epochs and return its :class:`History`.
 
     Args:
         model: any ``nn.Module`` mapping images to logits; moved to ``device``.
         optimizer: any ``torch.optim.Optimizer`` over the model's parameters (torch's or lrcourse's).
+            One with ``train()`` / ``eval()`` (schedule-free: ``SGDScheduleFree``,
+            ``AdamWScheduleFree``) is put in train mode before each epoch's steps and in eval
+            mode before each evaluation, so the metrics and the checkpoints are those of
+            :math:`x`, the average; it is left in eval mode, the model at :math:`x`, when
+            ``train`` returns (call ``optimizer.train()`` before stepping it yourself).
         data: a :class:`lrcourse.data.FashionMNIST` (default: all of Fashion-MNIST on ``device``).
         epochs: total epochs (a resumed run continues up to this number).
         batch_size: training batch size (default 256).
@@ -286,6 +316,13 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, data=None, *, epoc
             the numbers differ from ``channels_last=False`` in the last bits (about 1e-4 after
             30 steps), while runs stay bit-identical from run to run and across resume. The
             model is left in channels-last layout (same values, same ``state_dict``).
+        ema: None (default), or a decay :math:`\\beta \\in (0, 1)`: keep an EMA of the weights,
+            :math:`\\bar\\theta_t = \\beta\\,\\bar\\theta_{t-1} + (1-\\beta)\\,\\theta_t` after every
+            step (``lrcourse.swa_utils.AveragedModel`` with ``get_ema_multi_avg_fn(ema)``), and
+            evaluate it after every epoch beside the raw weights: ``history.ema_test_loss``,
+            ``ema_test_acc`` (and ``ema_val_*``). A model with BatchNorm gets its averaged copy's
+            statistics recomputed over the training batches first (``update_bn``; why:
+            :mod:`lrcourse.train.averaging`). Checkpoints hold the EMA; a resume needs the same ``ema``.
         meta: extra entries for ``history.meta`` (made JSON-safe: tuples become lists, other
             objects their repr), saved with the history in checkpoints; ``lrcourse train`` puts
             its whole command-line configuration there. ``history.meta`` also records the
@@ -306,19 +343,20 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, data=None, *, epoc
     _check_arguments(model, optimizer, channels_last=channels_last, on_divergence=on_divergence, progress=progress,
                      epochs=epochs, batch_size=batch_size, checkpoint_every=checkpoint_every,
                      eval_batch_size=eval_batch_size)
+    ema = check_decay(ema)
     stepper = Stepper(optimizer, scheduler, scheduler_interval, _plateau_metric(plateau_metric, data),
                       callable_convention)
     liveplot = LivePlot(live, title=f"{type(optimizer).__name__}, {stepper.name}")
     data, device, channels_last = _place(model, data, device, channels_last)
     run = _Run(model, optimizer, data, stepper, loss_fn or nn.CrossEntropyLoss(), batch_size, seed,
-               channels_last, eval_batch_size)
+               channels_last, eval_batch_size, None if ema is None else WeightEMA(model, ema))
     nb = data.num_batches("train", batch_size)
     config = {"batch_size": batch_size, "seed": seed, "steps_per_epoch": nb,
               "examples": {split: data.num_examples(split) for split in getattr(data, "splits", ("train", "test"))},
-              "optimizer": type(optimizer).__name__, "optimizer_settings": jsonable(optimizer.defaults),
+              "optimizer": type(optimizer).__name__, "optimizer_settings": jsonable(_settings(optimizer)),
               "scheduler": "callable" if stepper.kind == "callable" else stepper.name,
               "scheduler_interval": stepper.interval, "callable_convention": callable_convention,
-              "plateau_metric": stepper.metric if stepper.kind == "plateau" else None}
+              "plateau_metric": stepper.metric if stepper.kind == "plateau" else None, "ema": ema}
     meta = jsonable(meta or {})
     versions = {"lrcourse": __version__, "torch": torch.__version__, "python": platform.python_version()}
     first = {**config, "epochs": epochs, "device": str(device), "channels_last": channels_last,
@@ -335,7 +373,7 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, data=None, *, epoc
             liveplot.update(history)
             if checkpoint is not None:  # a copy, so that a Ctrl-C during the write can write it again
                 pending = checkpoint_state(model=model, optimizer=optimizer, scheduler=scheduler,
-                                           history=history, epoch=epoch + 1, config=config)
+                                           history=history, epoch=epoch + 1, config=config, ema=run.ema)
                 if (epoch + 1) % checkpoint_every == 0 or epoch + 1 == epochs:
                     write_checkpoint(checkpoint, pending)
                     pending = None
@@ -344,6 +382,7 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, data=None, *, epoc
         raise
     finally:
         bar.close()
+        set_mode(optimizer, training=False)  # schedule-free: leave the model at x, however the run ended
     if pending is not None:  # diverged between two checkpoints: keep the last completed epoch
         write_checkpoint(checkpoint, pending)
     liveplot.close(history)
