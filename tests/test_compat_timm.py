@@ -4,6 +4,8 @@ schedule and past its end, every param group's lr compared after every call; a r
 the state dict mid-run (ours and timm's); noise; get_cycle_length; the errors timm raises."""
 from __future__ import annotations
 
+import doctest
+import importlib
 import math
 import types
 
@@ -320,3 +322,9 @@ def test_schedulers_by_timms_names():
         "cosine": "CosineLRScheduler", "tanh": "TanhLRScheduler", "poly": "PolyLRScheduler",
         "step": "StepLRScheduler", "multistep": "MultiStepLRScheduler", "wsd": "WSDLRScheduler"}
     assert set(NAMES) <= set(dir(ref))
+
+
+@pytest.mark.parametrize("module", ["lrcourse.schedules.timm", "lrcourse.compat.timm"])
+def test_docstring_examples_run(module):
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted and not result.failed

@@ -1,7 +1,8 @@
 """The library's layers: no module imports a higher layer, and no two packages import each other.
 
 Lowest first: one checks module; the pure pieces (schedules, optimizers, EMA, device,
-momentum theory, gradient clipping, sharpness); data and models; the scheduler classes; the catalog of names; what trains
+momentum theory, gradient clipping, sharpness); data and models; the scheduler classes; the catalog of names
+and the drop-ins for other libraries' schedulers (compat); what trains
 and measures (trainer, LR finder, averaged weights, landscapes, probes); what people use (widgets, CLI,
 exercises, the notebook helpers). Every import counts, also one inside a function.
 """
@@ -19,7 +20,7 @@ LAYERS = [
     {"schedules", "optim", "ema", "device", "momentum_theory", "clip_grad", "sharpness"},
     {"data", "models"},
     {"lr_scheduler"},
-    {"catalog"},
+    {"catalog", "compat"},
     {"landscapes", "train", "lr_finder", "orthogonalize", "probes", "quasi_newton", "swa_utils"},
     {"widgets", "cli", "exercises", "notebook", "__main__", "__init__"},
 ]

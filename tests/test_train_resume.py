@@ -12,6 +12,8 @@ import torch
 from torch.optim import lr_scheduler as tls
 
 import lrcourse.train.trainer as trainer
+from lrcourse import optim
+from lrcourse.models import LeNet
 from lrcourse.train import load_checkpoint, save_checkpoint, train
 from lrcourse.train.checkpoint import CheckpointError
 from test_train import BATCH, EPOCHS, STEPS_PER_EPOCH, fresh, one_thread, quiet, tiny  # noqa: F401
@@ -220,3 +222,20 @@ def test_resume_errors(tiny, tmp_path):
     torch.save({"weights": 1}, tmp_path / "other.pt")
     with pytest.raises(ValueError, match=r"other.pt is not an lrcourse checkpoint"):
         train(model, opt, tiny, epochs=2, resume=tmp_path / "other.pt", progress=False)
+
+
+@pytest.mark.parametrize("cls", [torch.optim.Adam, optim.Adam], ids=["torch", "lrcourse"])
+def test_resume_twice_with_the_same_optimizer_equals_one_run(tiny, tmp_path, cls):
+    """Epoch by epoch through the checkpoint, one optimizer object throughout (as the training
+    panel does): torch's ``load_state_dict`` adds ``differentiable`` to the ``defaults`` of an
+    optimizer whose constructor did not set it (lrcourse's), and the second resume must not take
+    that for a setting the checkpoint lacks."""
+    torch.manual_seed(0)
+    model = LeNet()
+    full = train(model, cls(model.parameters(), lr=3e-3), tiny, epochs=3, seed=7, **quiet())
+    torch.manual_seed(0)
+    model = LeNet()
+    opt, ckpt = cls(model.parameters(), lr=3e-3), tmp_path / "ckpt.pt"
+    for e in range(3):
+        h = train(model, opt, tiny, epochs=e + 1, seed=7, checkpoint=ckpt, resume=ckpt if e else None, **quiet())
+    assert (h.loss, h.test_loss, h.test_acc) == (full.loss, full.test_loss, full.test_acc)

@@ -46,13 +46,14 @@ WSD_SHAPES = ("linear", "cosine", "1-sqrt")
 
 
 # ----------------------------------------------------------------------- pure factors
-def _steps(name: str, value) -> int:
-    return checks.integer(name, value)
-
-
 def _ramp(W: int) -> Schedule:
     """transformers' linear warmup, $t / W$ (step 0 at 0)."""
     return warmup_factor(W, offset=0.0)
+
+
+def _lengths(num_warmup_steps, num_training_steps) -> tuple[int, int]:
+    return (checks.integer("num_warmup_steps", num_warmup_steps),
+            checks.integer("num_training_steps", num_training_steps))
 
 
 def _min_lr_rate(lr_init: float, min_lr, min_lr_rate) -> float:
@@ -67,12 +68,12 @@ def _min_lr_rate(lr_init: float, min_lr, min_lr_rate) -> float:
 
 def constant_with_warmup_factor(num_warmup_steps: int) -> Schedule:
     r"""$t/W$ for $t < W$, then 1."""
-    return _ramp(_steps("num_warmup_steps", num_warmup_steps))
+    return _ramp(checks.integer("num_warmup_steps", num_warmup_steps))
 
 
 def linear_factor(num_warmup_steps: int, num_training_steps: int) -> Schedule:
     r"""$t/W$, then $1 - p$ down to 0 at $T$, then 0."""
-    W, T = _steps("num_warmup_steps", num_warmup_steps), _steps("num_training_steps", num_training_steps)
+    W, T = _lengths(num_warmup_steps, num_training_steps)
     return join([_ramp(W), anneal(1.0, 0.0, max(0, T - W), "linear")], [W])
 
 
@@ -80,7 +81,7 @@ def cosine_factor(num_warmup_steps: int, num_training_steps: int, num_cycles: fl
                   min_lr_rate: float = 0.0, shift: int = 0, warmup: Schedule | None = None) -> Schedule:
     r"""$t/W$, then $r + (1 - r)\frac{1 + \cos(2\pi c\,p)}{2}$ with $p = (t - W + \text{shift})/\max(1, T - W)$
     (``cosine``, ``cosine_with_min_lr``; ``cosine_warmup_with_min_lr`` is shift 1 with its own warmup)."""
-    W, T = _steps("num_warmup_steps", num_warmup_steps), _steps("num_training_steps", num_training_steps)
+    W, T = _lengths(num_warmup_steps, num_training_steps)
     waves = 2 * checks.nonnegative("num_cycles", num_cycles)
     r = checks.nonnegative("min_lr_rate", min_lr_rate)
     n = max(1, T - W)
@@ -90,7 +91,7 @@ def cosine_factor(num_warmup_steps: int, num_training_steps: int, num_cycles: fl
 def cosine_restarts_factor(num_warmup_steps: int, num_training_steps: int, num_cycles: float = 1) -> Schedule:
     r"""$t/W$, then $c$ half cosines from 1 to 0, each restarting at 1: $\frac{1 + \cos(\pi\,(c\,p \bmod 1))}{2}$;
     0 from $p = 1$ on."""
-    W, T = _steps("num_warmup_steps", num_warmup_steps), _steps("num_training_steps", num_training_steps)
+    W, T = _lengths(num_warmup_steps, num_training_steps)
     c = checks.nonnegative("num_cycles", num_cycles)
     n = max(1, T - W)
     return join([_ramp(W), lambda u: anneal_cos(1.0, 0.0, (c * (u / n)) % 1.0), constant(0.0)], [W, W + n])
@@ -100,7 +101,7 @@ def polynomial_factor(num_warmup_steps: int, num_training_steps: int, lr_init: f
                       power: float = 1.0) -> Schedule:
     r"""$t/W$, then $\big(e + (\eta_0 - e)(1 - p)^k\big)/\eta_0$ (:func:`~lrcourse.schedules.polynomial`
     rescaled from 1..0 to $\eta_0$..e), then $e/\eta_0$ after $T$."""
-    W, T = _steps("num_warmup_steps", num_warmup_steps), _steps("num_training_steps", num_training_steps)
+    W, T = _lengths(num_warmup_steps, num_training_steps)
     if not lr_init > lr_end:
         raise ValueError(f"lr_end ({lr_end}) must be smaller than initial lr ({lr_init})")
     end = checks.nonnegative("lr_end", lr_end)
@@ -115,17 +116,17 @@ def polynomial_factor(num_warmup_steps: int, num_training_steps: int, lr_init: f
 def inverse_sqrt_factor(num_warmup_steps: int, timescale: float | None = None) -> Schedule:
     r"""$t/W$, then $\sqrt{\tau / (t - W + \tau)}$ (:func:`~lrcourse.schedules.shapes.rsqrt`);
     $\tau$ defaults to W, or 10000 when W = 0."""
-    W = _steps("num_warmup_steps", num_warmup_steps)
+    W = checks.integer("num_warmup_steps", num_warmup_steps)
     tau = checks.positive("timescale", (W or 10_000) if timescale is None else timescale)
     return join([_ramp(W), lambda u: rsqrt(u + tau, tau)], [W])
 
 
 def wsd_factor(num_warmup_steps: int, num_decay_steps: int, num_stable_steps: int, warmup_type: str = "linear",
                decay_type: str = "cosine", min_lr_ratio: float = 0.0, num_cycles: float = 0.5) -> Schedule:
-    r"""Warmup-stable-decay: from r up to 1 over W steps (the warmup shape backwards), 1 for S steps,
+    r"""Warmup-stable-decay: from r up to 1 over W steps (the warmup_type shape played backwards), 1 for S steps,
     down to r over D steps ($r + (1 - r)\,g(p)$, the cosine with $2c\,p$), then r."""
-    W, D = _steps("num_warmup_steps", num_warmup_steps), _steps("num_decay_steps", num_decay_steps)
-    S = _steps("num_stable_steps", num_stable_steps)
+    W, D = checks.integer("num_warmup_steps", num_warmup_steps), checks.integer("num_decay_steps", num_decay_steps)
+    S = checks.integer("num_stable_steps", num_stable_steps)
     up = ANNEAL[checks.choice("warmup_type", warmup_type, WSD_SHAPES)]
     down = ANNEAL[checks.choice("decay_type", decay_type, WSD_SHAPES)]
     r = checks.nonnegative("min_lr_ratio", min_lr_ratio)
@@ -192,7 +193,7 @@ def get_cosine_with_min_lr_schedule_with_warmup_lr_rate(optimizer, num_warmup_st
     r""":func:`cosine_factor` one step ahead ($p = (t - W + 1)/\max(1, T - W)$) after the warmup
     $(t + 1)/W$, or with ``warmup_lr_rate`` $w$: $w + (1 - w)\,t/\max(1, W - 1)$."""
     r = _min_lr_rate(optimizer.defaults["lr"], min_lr, min_lr_rate)
-    W = _steps("num_warmup_steps", num_warmup_steps)
+    W = checks.integer("num_warmup_steps", num_warmup_steps)
     if warmup_lr_rate is None:
         warm = warmup_factor(W)
     else:
@@ -214,8 +215,8 @@ def get_wsd_schedule(optimizer, num_warmup_steps, num_decay_steps, num_training_
     if decay_type not in WSD_SHAPES:
         raise ValueError(f"Unknown decay type: {decay_type}, expected 'linear', 'cosine' or '1-sqrt'")
     if num_stable_steps is None:
-        T = _steps("num_training_steps", num_training_steps)
-        W, D = _steps("num_warmup_steps", num_warmup_steps), _steps("num_decay_steps", num_decay_steps)
+        T = checks.integer("num_training_steps", num_training_steps)
+        W, D = checks.integer("num_warmup_steps", num_warmup_steps), checks.integer("num_decay_steps", num_decay_steps)
         if W + D > T:
             raise ValueError(f"num_warmup_steps + num_decay_steps must be <= num_training_steps={T} "
                              f"(the stable phase T - W - D would be < 0), got {W} + {D} = {W + D}")
