@@ -3,7 +3,8 @@ r"""Sharpness: the largest eigenvalue of the loss's Hessian, by power iteration.
 Gradient descent with step :math:`\eta` on a quadratic is stable only while every Hessian
 eigenvalue satisfies :math:`\lambda < 2/\eta`; Cohen et al. (2021) found that under
 full-batch gradient descent a network's top eigenvalue :math:`\lambda_{\max}` ("sharpness")
-rises until it hovers at :math:`2/\eta`, the edge of stability. This module measures it.
+rises until it hovers at :math:`2/\eta`, the edge of stability. This module measures it, and
+:func:`gd_with_sharpness` runs that experiment (full-batch GD, the sharpness every few steps).
 
 The Hessian is never formed. A Hessian-vector product is the gradient of a dot product
 with the gradient (Pearlmutter 1994), one extra backward pass through the graph of the
@@ -41,7 +42,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from . import checks
@@ -153,3 +156,73 @@ def top_eigenvalue(closure: Callable, params, iters: int = 100, tol: float = 1e-
         mu, v = _power_iteration(shifted, _random_unit(params, generator), iters, tol)
         lam = mu + lam
     return (lam, v) if return_vector else lam
+
+
+@dataclass
+class GDRun:
+    """What :func:`gd_with_sharpness` recorded.
+
+    ``lr[t]``: the lr of step t; ``loss[t]``: the loss before step t (one more entry: the loss after
+    the last step); ``sharpness[i]``: :math:`\\lambda_{\\max}` before step ``sharpness_steps[i]``;
+    ``diverged``: the step whose loss was NaN or inf (the run stopped there, its loss the last
+    entry), or None.
+    """
+
+    lr: np.ndarray
+    loss: np.ndarray
+    sharpness_steps: np.ndarray
+    sharpness: np.ndarray
+    diverged: int | None = None
+
+
+def gd_with_sharpness(closure: Callable, params, lr, steps: int, *, every: int = 50, iters: int = 20,
+                      tol: float = 1e-4, seed: int = 0) -> GDRun:
+    r"""Full-batch gradient descent :math:`\theta \leftarrow \theta - \eta_t \nabla L(\theta)`, with the
+    loss at every step and the sharpness :math:`\lambda_{\max}` (:func:`top_eigenvalue`) every ``every``
+    steps: the experiment of Cohen et al. (2021), where :math:`\lambda_{\max}` rises to :math:`2/\eta`.
+
+    Args:
+        closure: the full-batch loss at the current ``params`` (a function of no arguments).
+        params: the tensors trained, in place (e.g. ``model.parameters()``).
+        lr: :math:`\eta`, a float >= 0, or a schedule ``t -> lr`` (e.g. a warmup).
+        steps: gradient steps, int >= 1.
+        every: measure :math:`\lambda_{\max}` before steps 0, every, 2 every, ... (and after the last
+            step when ``steps`` is a multiple), int >= 1. Default 50.
+        iters, tol, seed: passed to :func:`top_eigenvalue` (default 20 products, tol 1e-4, seed 0:
+            the same start vector each time).
+
+    Returns:
+        GDRun: lr, loss, sharpness_steps, sharpness, diverged.
+
+    Example:
+        >>> x = torch.tensor([1.0, 1.0], dtype=torch.float64, requires_grad=True)
+        >>> run = gd_with_sharpness(lambda: 0.5 * (3 * x[0] ** 2 + x[1] ** 2), [x], 0.5, 4, every=2)
+        >>> run.loss.round(6).tolist(), run.sharpness.round(3).tolist()   # 2/eta = 4 > 3: it converges
+        ([2.0, 0.5, 0.125, 0.03125, 0.007812], [3.0, 3.0, 3.0])
+    """
+    params = _params(params)
+    schedule = lr if callable(lr) else (lambda t, value=checks.nonnegative("lr", lr): value)
+    steps = checks.integer("steps", steps, low=1)
+    every = checks.integer("every", every, low=1)
+    lrs, losses, at, sharp, diverged = [], [], [], [], None
+    for t in range(steps + 1):
+        if t % every == 0:
+            at.append(t)
+            sharp.append(top_eigenvalue(closure, params, iters=iters, tol=tol, seed=seed))
+        with torch.enable_grad():
+            loss = closure()
+        losses.append(float(loss.detach()))
+        if not math.isfinite(losses[-1]):
+            diverged = t
+            break
+        if t == steps:
+            break
+        eta = float(schedule(t))
+        if not (math.isfinite(eta) and eta >= 0):
+            raise ValueError(f"lr({t}) must be a finite number >= 0, got {eta}")
+        lrs.append(eta)
+        grads = torch.autograd.grad(loss, params, allow_unused=True, materialize_grads=True)
+        with torch.no_grad():
+            for p, g in zip(params, grads):
+                p.sub_(g, alpha=eta)
+    return GDRun(np.array(lrs), np.array(losses), np.array(at), np.array(sharp), diverged)

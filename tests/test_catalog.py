@@ -7,8 +7,11 @@ import subprocess
 import sys
 import types
 
+import dadaptation
 import numpy as np
+import prodigyopt
 import pytest
+import schedulefree
 import torch
 import torch.optim.lr_scheduler as torch_lr_scheduler
 from torch.optim.swa_utils import SWALR as TorchSWALR
@@ -40,6 +43,12 @@ LOOKUPS = [  # (lookup, what a user types, the entry it names)
     ("optimizer", "sgd_momentum", "SGD + momentum"),
     ("optimizer", "ADAMW", "AdamW"),
     ("optimizer", "yogi", "Yogi"),
+    ("optimizer", "sgd-sf", "SGDScheduleFree"),
+    ("optimizer", "sgd_schedulefree", "SGDScheduleFree"),
+    ("optimizer", "adamw-sf", "AdamWScheduleFree"),
+    ("optimizer", "AdamW schedule-free", "AdamWScheduleFree"),
+    ("optimizer", "prodigy", "Prodigy"),
+    ("optimizer", "dadapt-adam", "DAdaptAdam"),
 ]
 
 
@@ -83,22 +92,35 @@ def test_errors(call, exc, words):
 
 # ------------------------------------------------------------------ optimizers equal torch's
 
+# the reference package each optimizer without a torch twin equals (proven step by step in its own tests)
+REFERENCES = {
+    "SGDScheduleFree": lambda params, **kw: schedulefree.SGDScheduleFree(params, foreach=False, **kw),
+    "AdamWScheduleFree": lambda params, **kw: schedulefree.AdamWScheduleFree(params, foreach=False, **kw),
+    "Prodigy": prodigyopt.Prodigy,
+    "DAdaptAdam": dadaptation.DAdaptAdam,
+}
+
+
 @pytest.mark.parametrize("name", list(catalog.OPTIMIZERS))
 def test_optimizer_entry_equals_torch(name):
-    """Each entry builds its class with its settings, equal to torch's twin on a parameter
-    of the kind it takes (a matrix for Muon, sparse gradients for SparseAdam), stepped with
-    a closure (LBFGS needs one; the others evaluate it once)."""
+    """Each entry builds its class with its settings, equal to torch's twin (or, where torch has
+    none, to its reference package) on a parameter of the kind it takes (a matrix for Muon,
+    sparse gradients for SparseAdam), stepped with a closure (LBFGS needs one; the others
+    evaluate it once); a schedule-free one in train mode, compared at x (eval mode)."""
     entry = catalog.OPTIMIZERS[name]
     if entry.torch_name is None:  # only where torch truly has no such class
         assert not hasattr(torch.optim, entry.cls.__name__)
-        return
-    torch_cls = getattr(torch.optim, entry.torch_name)
+        if name not in REFERENCES:  # Yogi: d2l's, in no package
+            return
+    twin = REFERENCES[name] if entry.torch_name is None else getattr(torch.optim, entry.torch_name)
     shape = (4, 3) if entry.params == "matrices" else (5,)
     start = torch.randn(shape, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
     paths = []
-    for make in (lambda p: catalog.build_optimizer(name, [p]), lambda p: torch_cls([p], lr=entry.lr, **entry.settings)):
+    for make in (lambda p: catalog.build_optimizer(name, [p]), lambda p: twin([p], lr=entry.lr, **entry.settings)):
         p = start.clone().requires_grad_(True)
         opt = make(p)
+        if hasattr(opt, "train"):
+            opt.train()
 
         def closure():
             opt.zero_grad()
@@ -110,8 +132,11 @@ def test_optimizer_entry_equals_torch(name):
 
         for _ in range(5):
             opt.step(closure)
+        if hasattr(opt, "eval"):
+            opt.eval()
         paths.append(p.detach().clone())
-    assert entry.cls.__name__ == entry.torch_name
+    assert entry.cls.__name__ == (entry.torch_name or name)
+    assert not torch.equal(paths[0], start)  # it moved
     torch.testing.assert_close(paths[0], paths[1], rtol=1e-9, atol=1e-12)
 
 

@@ -72,8 +72,10 @@ MISMATCHES = [
     (config(), config(seed=1), 2, "the checkpoint was trained with --seed 0, this command asks for --seed 1"),
     (config(), config(train_subset=512), 2, "the checkpoint was trained with --train-subset (not given), "
                                             "this command asks for --train-subset 512"),
-    (config(), config(ema=0.99), 2, "the checkpoint was trained with --ema (not given), this command asks for --ema 0.99"),
-    (config(ema=0.99), config(ema=0.9), 2, "the checkpoint was trained with --ema 0.99, this command asks for --ema 0.9"),
+    (config(), config(ema=0.99), 2,
+     "the checkpoint was trained with --ema (not given), this command asks for --ema 0.99"),
+    (config(ema=0.99), config(ema=0.9), 2,
+     "the checkpoint was trained with --ema 0.99, this command asks for --ema 0.9"),
     (config(), config(scheduler_interval="step"), 2,
      "the checkpoint was trained with --scheduler-interval epoch, this command asks for --scheduler-interval step"),
     (config(epochs=3), config(epochs=3), 3, "the checkpoint already holds 3 epochs"),

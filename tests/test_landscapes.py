@@ -120,6 +120,27 @@ def test_closure_optimizer_equals_torch_stepped_by_hand():
     assert not np.allclose(rows[1], rows[0])
 
 
+@pytest.mark.parametrize("name, reference", [("sgd-sf", "SGDScheduleFree"), ("adamw-sf", "AdamWScheduleFree")])
+def test_schedule_free_path_is_y_as_the_reference_in_train_mode(name, reference):
+    """A schedule-free optimizer steps in train mode only: its path is the y sequence, where the
+    gradients are taken, as the reference's parameters hold it between steps."""
+    import schedulefree
+
+    land = get_landscape("ill-conditioned")
+    x = torch.tensor(land.start, dtype=torch.float64, requires_grad=True)
+    opt = getattr(schedulefree, reference)([x], lr=0.1, foreach=False)
+    opt.train()
+    rows = [x.detach().numpy().copy()]
+    for _ in range(8):
+        opt.zero_grad()
+        land(x).backward()
+        opt.step()
+        rows.append(x.detach().numpy().copy())
+    np.testing.assert_allclose(trajectory(name, land, None, 8, lr=0.1), rows, rtol=1e-12)
+    opt.eval()  # x, the average, is elsewhere
+    assert not np.allclose(x.detach().numpy(), rows[-1])
+
+
 def test_heavy_ball_matches_direct_recurrence():
     land, lr, beta = get_landscape("banana"), 0.01, 0.9
     x, b, rows = np.array(land.start), np.zeros(2), [np.array(land.start)]

@@ -47,3 +47,30 @@ def test_lenet_shape_and_size():
 def test_lenet_bad_num_classes(bad):
     with pytest.raises(ValueError, match=rf"num_classes must be an int >= 2, got {bad!r}"):
         LeNet(num_classes=bad)
+
+
+def test_batch_norm_lenet_is_d2ls_bn_lenet_with_relu():
+    """A BatchNorm after each convolution and each hidden linear layer, before its ReLU (d2l's
+    "Batch Normalization" chapter); the other layers are LeNet's, drawing the same initial weights."""
+    torch.manual_seed(0)
+    plain = LeNet()
+    torch.manual_seed(0)
+    bn = LeNet(batch_norm=True)
+    kinds = [type(m).__name__ for m in bn]
+    assert kinds == ["Conv2d", "BatchNorm2d", "ReLU", "MaxPool2d", "Conv2d", "BatchNorm2d", "ReLU", "MaxPool2d",
+                     "Flatten", "Linear", "BatchNorm1d", "ReLU", "Linear", "BatchNorm1d", "ReLU", "Linear"]
+    assert [m.num_features for m in bn if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d))] == [6, 16, 120, 84]
+    assert [type(m) for m in bn if not isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d))] == [type(m) for m in plain]
+    weights = [p for m in bn if isinstance(m, (nn.Conv2d, nn.Linear)) for p in m.parameters()]
+    assert all(torch.equal(a, b) for a, b in zip(weights, plain.parameters(), strict=True))
+    assert sum(p.numel() for p in bn.parameters()) == 61706 + 2 * (6 + 16 + 120 + 84)
+    x = torch.rand(5, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    assert bn(x).shape == (5, 10) and bn.eval()(x[:1]).shape == (1, 10)  # eval: one image is a batch
+
+
+def test_default_lenet_is_unchanged():
+    net = LeNet(batch_norm=False)
+    assert list(net.state_dict()) == list(chapter_net_fn().state_dict()) == list(LeNet().state_dict())
+    assert not any("running" in name for name in net.state_dict())
+    with pytest.raises(TypeError, match=r"batch_norm must be True or False, got 1 of type int"):
+        LeNet(batch_norm=1)

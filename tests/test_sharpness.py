@@ -14,7 +14,7 @@ import pytest
 import torch
 
 import lrcourse.sharpness
-from lrcourse.sharpness import hessian_vector_product, top_eigenvalue
+from lrcourse.sharpness import gd_with_sharpness, hessian_vector_product, top_eigenvalue
 
 F64 = torch.float64
 
@@ -246,3 +246,60 @@ def test_bad_arguments_are_refused_in_one_line(call, error, start):
 
 def test_docstring_examples():
     assert doctest.testmod(lrcourse.sharpness).failed == 0
+
+
+# ----------------------------------------------------------------------------- gd_with_sharpness
+def test_gd_with_sharpness_is_gradient_descent_on_a_quadratic():
+    """x <- x - eta (Ax + b), step by step in closed form; the sharpness is eigvalsh's top value."""
+    eigenvalues = [4.0, 1.5, 0.5, 0.1]
+    loss, (x0,) = quadratic(eigenvalues, seed=5)
+    x = x0.clone().requires_grad_(True)
+    a = torch.autograd.functional.hessian(lambda v: loss([v]), x0)
+    etas = [0.3 - 0.01 * t for t in range(12)]
+    run = gd_with_sharpness(lambda: loss([x]), [x], lambda t: etas[t], 12, every=5, iters=200, tol=1e-14)
+    want, ref = [], x0.clone()
+    for t in range(13):
+        want.append(float(loss([ref])))
+        if t < 12:
+            g = torch.autograd.functional.jacobian(lambda v: loss([v]), ref)
+            ref = ref - etas[t] * g
+    assert run.lr.tolist() == etas and run.diverged is None
+    assert run.loss == pytest.approx(want, rel=1e-12, abs=1e-14)
+    assert torch.allclose(x.detach(), ref, rtol=1e-12, atol=1e-14)
+    assert run.sharpness_steps.tolist() == [0, 5, 10]
+    top = torch.linalg.eigvalsh(a).max().item()
+    assert top == pytest.approx(4.0, rel=1e-12) and run.sharpness == pytest.approx([top] * 3, rel=1e-9)
+
+
+def test_gd_with_sharpness_stops_where_the_loss_diverges():
+    """eta = 100 / lambda_max: x[0] grows 99x per step, the loss 99^(2t) > 1.8e308 (float64's max) from t = 78."""
+    x = torch.ones(2, dtype=F64, requires_grad=True)
+    run = gd_with_sharpness(lambda: 0.5 * (2.0 * x[0] ** 2 + x[1] ** 2), [x], 50.0, 1000, every=1000)
+    assert run.diverged == 78
+    assert len(run.loss) == run.diverged + 1 and not torch.isfinite(torch.tensor(run.loss[-1]))
+    assert len(run.lr) == run.diverged and all(torch.isfinite(torch.tensor(run.loss[:-1])))
+    assert run.sharpness_steps.tolist() == [0]
+
+
+def test_gd_with_sharpness_counts_every_step_and_measures_the_last():
+    x = torch.ones(2, dtype=F64, requires_grad=True)
+    run = gd_with_sharpness(lambda: (x ** 2).sum(), [x], 0.1, 10, every=5)
+    assert len(run.lr) == 10 and len(run.loss) == 11 and run.sharpness_steps.tolist() == [0, 5, 10]
+    assert run.loss[-1] == pytest.approx(2 * 0.8 ** 20, rel=1e-12)  # x_t = 0.8^t, loss 2 x_t^2
+
+
+GD_BAD = [
+    (lambda: gd_with_sharpness(_sq, [_x()], -0.1, 5), ValueError, "lr must be a number in [0, inf), got -0.1"),
+    (lambda: gd_with_sharpness(_sq, [_x()], 0.1, 0), ValueError, "steps must be an int >= 1, got 0"),
+    (lambda: gd_with_sharpness(_sq, [_x()], 0.1, 5, every=0), ValueError, "every must be an int >= 1, got 0"),
+    (lambda: gd_with_sharpness(_sq, [_x()], lambda t: -1.0, 5), ValueError,
+     "lr(0) must be a finite number >= 0, got -1.0"),
+    (lambda: gd_with_sharpness(_sq, [torch.ones(2)], 0.1, 5), ValueError, "params[0] must require grad"),
+]
+
+
+@pytest.mark.parametrize("call, error, start", GD_BAD, ids=[b[2][:40] for b in GD_BAD])
+def test_gd_with_sharpness_refuses_in_one_line(call, error, start):
+    with pytest.raises(error) as info:
+        call()
+    assert str(info.value).startswith(start) and "\n" not in str(info.value)

@@ -115,6 +115,38 @@ def test_validation_columns_appear_only_when_recorded(tmp_path):
     plt.close("all")
 
 
+def test_ema_columns_curves_and_summary_appear_only_when_recorded(tmp_path):
+    h = sample()
+    h.val_loss, h.val_acc = [1.7, 1.0], [0.35, 0.62]
+    h.ema_test_loss, h.ema_test_acc, h.ema_val_loss, h.ema_val_acc = [1.8, 0.9], [0.38, 0.7], [1.75, 0.95], [0.3, 0.66]
+    with open(h.to_csv(tmp_path / "ema")[0]) as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["epoch", "epoch_lr", "train_loss", "train_acc", "val_loss", "val_acc", "test_loss",
+                             "test_acc", "ema_val_loss", "ema_val_acc", "ema_test_loss", "ema_test_acc", "time"]
+    for name in ("ema_test_loss", "ema_test_acc", "ema_val_loss", "ema_val_acc"):
+        assert [float(r[name]) for r in rows] == getattr(h, name)
+        assert History.from_json(h.to_json()).to_dict()[name] == getattr(h, name)
+    assert h.final()["ema_test_acc"] == 0.7 and "EMA test loss 0.900, EMA test acc 0.700" in h.summary()
+    fig = h.plot()
+    for ax, metric in zip(fig.axes[:2], ("loss", "acc")):
+        lines = {line.get_label(): line for line in ax.get_lines()}
+        for split in ("val", "test"):
+            raw, ema = lines[f"{split} {metric}"], lines[f"EMA {split} {metric}"]
+            assert list(ema.get_ydata()) == getattr(h, f"ema_{split}_{metric}")
+            assert ema.get_linestyle() == "--" and ema.get_color() == raw.get_color()  # dashed, beside its curve
+    plt.close(fig)
+    plain = sample()  # a run without an EMA (or saved before EMAs existed): no EMA column, curve or words
+    with open(plain.to_csv(tmp_path / "plain")[0]) as f:
+        assert "ema" not in f.readline()
+    assert not any("EMA" in line.get_label() for ax in plain.plot().axes for line in ax.get_lines())
+    assert "EMA" not in plain.summary() and "ema_test_acc" not in plain.final()
+    old = plain.to_dict()
+    for name in ("ema_test_loss", "ema_test_acc", "ema_val_loss", "ema_val_acc"):
+        del old[name]
+    assert History.from_dict(old).ema_test_acc == []
+    plt.close("all")
+
+
 def test_plot_has_titles_labels_legends_and_log_scales():
     h = sample()
     h.momentum = [0.9, 0.85, 0.8, 0.85, 0.9, 0.95]

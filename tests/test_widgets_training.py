@@ -26,6 +26,10 @@ OPTIMIZER_CASES = [  # menu name, lrcourse class, hyperparameters it must carry
     ("Adagrad", optim.Adagrad, {}),
     ("Adadelta", optim.Adadelta, {"rho": 0.9}),
     ("Yogi", optim.Yogi, {"eps": 1e-3}),
+    ("SGDScheduleFree", optim.SGDScheduleFree, {"momentum": 0.9, "train_mode": False}),
+    ("AdamWScheduleFree", optim.AdamWScheduleFree, {"betas": (0.9, 0.999), "warmup_steps": 0}),
+    ("Prodigy", optim.Prodigy, {"d": 1e-6, "d_coef": 1.0}),
+    ("DAdaptAdam", optim.DAdaptAdam, {"d": 1e-6, "use_bias_correction": True}),
 ]
 
 
@@ -173,13 +177,16 @@ def test_train_run_follows_the_schedule(data, optimizer, schedule):
     assert all(0 <= a <= 1 for a in h.test_acc)
 
 
-def test_epoch_by_epoch_equals_one_run(data):
+@pytest.mark.parametrize("optimizer, lr", [("Adam", 0.003), ("AdamWScheduleFree", 0.003), ("Prodigy", 1.0)])
+def test_epoch_by_epoch_equals_one_run(data, optimizer, lr):
+    """One optimizer object resumed twice through the checkpoint (a schedule-free one switched
+    to x and back at each epoch's end, Prodigy's d in its groups) gives the uninterrupted run."""
     seen = []
     kwargs = dict(test_subset=64, batch_size=64, data=data, seed=3)
-    one = T.train_run("Adam", "step", 0.003, 3, 192, **kwargs)
-    split = T.train_run("Adam", "step", 0.003, 3, 192, on_epoch=lambda h: seen.append(h.epochs), **kwargs)
+    one = T.train_run(optimizer, "step", lr, 3, 192, **kwargs)
+    split = T.train_run(optimizer, "step", lr, 3, 192, on_epoch=lambda h: seen.append(h.epochs), **kwargs)
     assert seen == [1, 2, 3]
-    assert (one.loss, one.lr, one.test_acc) == (split.loss, split.lr, split.test_acc)
+    assert (one.loss, one.lr, one.test_loss, one.test_acc) == (split.loss, split.lr, split.test_loss, split.test_acc)
 
 
 def test_train_run_is_seeded(data):

@@ -149,7 +149,8 @@ class OptimizerEntry:
     Attributes:
         name: the name shown in menus, e.g. ``"SGD + momentum"``.
         cls: the ``lrcourse.optim`` class.
-        torch_name: the ``torch.optim`` class it equals, or None where torch has none (Yogi).
+        torch_name: the ``torch.optim`` class it equals, or None where torch has none (Yogi;
+            the schedule-free and learning-rate-free ones, equal to their reference packages).
         aliases: other names; the first is its name on the command line.
         lr: a sensible learning rate for LeNet on Fashion-MNIST (``build_optimizer``'s default).
         lr_range: (low, high), where a learning-rate slider for it should reach.

@@ -6,6 +6,8 @@ batch, one evaluation), :mod:`lrcourse.train.stepping` (when a schedule is appli
 :mod:`lrcourse.train.progress` (a progress bar that leaves one clean line in a saved notebook).
 Checkpoints (:mod:`lrcourse.train.checkpoint`), histories and figures are written atomically
 (:func:`atomic_write`); Ctrl-C or an error while training re-raises with ``exc.history``.
+Schedule-free optimizers are trained at y and evaluated at x, and ``train(..., ema=DECAY)``
+evaluates an EMA of the weights beside them: :mod:`lrcourse.train.averaging`.
 """
 from ..device import resolve_device, seed_everything
 from .atomic import atomic_write

@@ -10,9 +10,9 @@ epoch's steps and to eval mode (at :math:`x`) before evaluating; with ``ema=DECA
 the weights is evaluated beside them (:mod:`lrcourse.train.averaging`).
 
 :func:`train` reads as its parts: :func:`_check_arguments`; :func:`_place` (device and data);
-:func:`_start` (seed a fresh run, or load a checkpoint); then per epoch :func:`_run_epoch`
-(:func:`_train_epoch` over :func:`lrcourse.train.loop.batch_step`, evaluation, the epoch's
-schedule step, the records), the live plot and the checkpoint.
+:func:`lrcourse.train.resume.start_run` (seed a fresh run, or load a checkpoint); then per
+epoch :func:`_run_epoch` (:func:`_train_epoch` over :func:`lrcourse.train.loop.batch_step`,
+evaluation, the epoch's schedule step, the records), the live plot and the checkpoint.
 
 Example:
     >>> import torch
@@ -40,14 +40,15 @@ from torch import nn
 
 from .. import __version__, checks
 from ..data import fashion_mnist
-from ..device import resolve_device, seed_everything, set_rng_state
+from ..device import resolve_device
 from .averaging import WeightEMA, check_decay, set_mode
-from .checkpoint import checkpoint_state, load_checkpoint, write_checkpoint
+from .checkpoint import checkpoint_state, write_checkpoint
 from .history import EPOCH_FIELDS, History, jsonable
 from .live import LivePlot
 from ..lr_scheduler.base import group_momentum
 from .loop import batch_step, evaluate
 from .progress import progress_bar
+from .resume import optimizer_settings, start_run
 from .stepping import Stepper
 
 DIVERGENCE_MODES = ("raise", "stop")
@@ -124,61 +125,6 @@ def _plateau_metric(plateau_metric: str | None, data) -> str:
         raise ValueError(f"plateau_metric={plateau_metric!r} needs a validation split: load the data "
                          "with fashion_mnist(..., validation=N), or use 'test_loss' / 'test_acc'")
     return plateau_metric
-
-
-def _start(run: _Run, resume, config: dict, history: History, epochs: int, meta: dict) -> tuple[History, int]:
-    """Seed every RNG for a fresh run, or load the checkpoint ``resume``: (history, first epoch)."""
-    if resume is None:
-        seed_everything(run.seed)
-        return history, 0
-    state = load_checkpoint(resume)
-    _check_optimizer(resume, state, run.optimizer, config)
-    saved = {"ema": None, **state["config"]}  # a checkpoint from before ema existed had none
-    for key, value in config.items():
-        if key in saved and saved[key] != value:
-            raise ValueError(f"resume: {resume} was written with {key}={saved[key]!r}, "
-                             f"this run has {key}={value!r}")
-    run.model.load_state_dict(state["model"])
-    run.optimizer.load_state_dict(state["optimizer"])  # written in eval mode: the model holds x
-    if run.ema is not None:
-        run.ema.load_state_dict(state["ema"])
-    if state["scheduler"] is not None and hasattr(run.stepper.scheduler, "load_state_dict"):
-        run.stepper.scheduler.load_state_dict(state["scheduler"])
-    set_rng_state(state["rng"])
-    history = History.from_dict(state["history"])
-    history.meta.update(meta, epochs=epochs)
-    return history, state["epoch"]
-
-
-def _settings(optimizer) -> dict:
-    """The settings the optimizer was built with: ``optimizer.defaults``, less what torch adds
-    to ``defaults`` alone later (``load_state_dict`` adds ``differentiable`` to an optimizer whose
-    constructor did not set it, and to none of its groups)."""
-    group = optimizer.param_groups[0]
-    return {k: v for k, v in optimizer.defaults.items() if k in group}
-
-
-def _check_optimizer(resume, state: dict, optimizer, config: dict) -> None:
-    """ValueError unless the checkpoint was trained by the same optimizer class with the same
-    settings (:func:`_settings`); its groups must hold every hyperparameter this one reads
-    (torch's ``load_state_dict`` would otherwise load SGD's groups into Adam, which then fails
-    on its first step looking for ``betas``)."""
-    saved = state["config"]
-    name = config["optimizer"]
-    if "optimizer" in saved and saved["optimizer"] != name:
-        raise ValueError(f"resume: {resume} was trained with {saved['optimizer']}, this run has {name}: "
-                         f"build the optimizer the checkpoint was trained with")
-    groups = state["optimizer"].get("param_groups") or [{}]
-    missing = [k for k in _settings(optimizer) if k not in groups[0]]
-    if missing:
-        raise ValueError(f"resume: {resume} holds an optimizer state without {', '.join(missing)}, which "
-                         f"{name} needs: it was written by another optimizer")
-    old, new = saved.get("optimizer_settings"), config["optimizer_settings"]
-    for key in (old or {}):
-        if key in new and old[key] != new[key]:
-            raise ValueError(f"resume: {resume} was trained with {name}({key}={old[key]!r}), this run has "
-                             f"{name}({key}={new[key]!r}): the checkpoint's settings would replace this "
-                             "optimizer's, so build it with the same ones")
 
 
 def _train_epoch(run: _Run, epoch: int, history: History, bar) -> tuple[float, float] | None:
@@ -353,7 +299,7 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, data=None, *, epoc
     nb = data.num_batches("train", batch_size)
     config = {"batch_size": batch_size, "seed": seed, "steps_per_epoch": nb,
               "examples": {split: data.num_examples(split) for split in getattr(data, "splits", ("train", "test"))},
-              "optimizer": type(optimizer).__name__, "optimizer_settings": jsonable(_settings(optimizer)),
+              "optimizer": type(optimizer).__name__, "optimizer_settings": jsonable(optimizer_settings(optimizer)),
               "scheduler": "callable" if stepper.kind == "callable" else stepper.name,
               "scheduler_interval": stepper.interval, "callable_convention": callable_convention,
               "plateau_metric": stepper.metric if stepper.kind == "plateau" else None, "ema": ema}
@@ -361,7 +307,7 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, data=None, *, epoc
     versions = {"lrcourse": __version__, "torch": torch.__version__, "python": platform.python_version()}
     first = {**config, "epochs": epochs, "device": str(device), "channels_last": channels_last,
              "versions": versions, **meta}
-    history, start = _start(run, resume, config, History(steps_per_epoch=nb, meta=first), epochs, meta)
+    history, start = start_run(run, resume, config, History(steps_per_epoch=nb, meta=first), epochs, meta)
     bar = progress_bar(epochs * nb, f"{type(optimizer).__name__} {stepper.name}", bool(progress), start * nb,
                        leave=progress is True)
     pending = None  # the last completed epoch's checkpoint while it is not written yet
