@@ -57,7 +57,7 @@ def config(schedule="cosine", epochs=3, steps=None, settings=None, params=None, 
             "schedule_settings": settings or {}, "params": params or {}, "schedule_steps": steps or epochs,
             "scheduler_interval": "epoch", "plateau_metric": None, "callable_convention": "exact",
             "epochs": epochs, "batch_size": 256, "seed": 0, "train_subset": None, "test_subset": None,
-            "validation": None, "ema": None, **more}
+            "validation": None, "ema": None, "clip_grad_norm": None, **more}
 
 
 # (checkpoint's configuration, the command's, completed epochs, the words; None: it continues)
@@ -76,6 +76,8 @@ MISMATCHES = [
      "the checkpoint was trained with --ema (not given), this command asks for --ema 0.99"),
     (config(ema=0.99), config(ema=0.9), 2,
      "the checkpoint was trained with --ema 0.99, this command asks for --ema 0.9"),
+    (config(clip_grad_norm=1.0), config(), 2,
+     "the checkpoint was trained with --clip-grad-norm 1.0, this command asks for --clip-grad-norm (not given)"),
     (config(), config(scheduler_interval="step"), 2,
      "the checkpoint was trained with --scheduler-interval epoch, this command asks for --scheduler-interval step"),
     (config(epochs=3), config(epochs=3), 3, "the checkpoint already holds 3 epochs"),
@@ -127,10 +129,11 @@ def test_param_value_is_what_one_types(value, typed):
 
 def test_configuration_records_every_compared_key():
     args = argparse.Namespace(scheduler_interval="step", callable_convention="exact", epochs=2, batch_size=64,
-                              seed=0, train_subset=None, test_subset=None, validation=10, ema=0.99)
+                              seed=0, train_subset=None, test_subset=None, validation=10, ema=0.99,
+                              clip_grad_norm=2.5)
     cfg = runs.configuration(args, optimizer_name="adam", optimizer_settings={"betas": (0.9, 0.999)},
                              schedule_name="onecycle", schedule_settings={"total_steps": 8}, params={}, steps=8,
                              metric=None)
     assert tuple(cfg) == runs.CONFIGURATION and set(runs.FLAGS) <= set(cfg)
     assert cfg["optimizer_settings"] == {"betas": [0.9, 0.999]} and cfg["scheduler_interval"] == "step"
-    assert cfg["ema"] == 0.99
+    assert cfg["ema"] == 0.99 and cfg["clip_grad_norm"] == 2.5

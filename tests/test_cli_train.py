@@ -144,6 +144,27 @@ def test_ema_is_evaluated_written_and_resumed(real_root, tmp_path, capsys):
         assert [float(row["ema_test_acc"]) for row in csv.DictReader(f)] == full.ema_test_acc
 
 
+def test_clip_grad_norm_is_recorded_written_and_resumed(real_root, tmp_path, capsys):
+    """--clip-grad-norm 0.3: the pre-clip norm per step in steps.csv, the fraction of steps where
+    clipping bit per epoch in epochs.csv, how often it bit in the summary; 2 epochs resumed to 3
+    are the 3-epoch run; meta records C."""
+    args = ["--clip-grad-norm", "0.3", "--momentum", "0.9", "--lr", "0.5"]
+    assert train_cli(real_root, tmp_path / "full", "--epochs", "3", *args) == 0
+    full = History.from_json(tmp_path / "full" / "history.json")
+    bit = sum(n > 0.3 for n in full.grad_norm) / len(full.grad_norm)
+    assert 0 < bit < 1 and f"clipping (gradient norm > 0.3) bit in {bit:.0%} of steps" in capsys.readouterr().out
+    assert train_cli(real_root, tmp_path / "part", "--epochs", "2", "--checkpoint-every", "1", *args) == 0
+    assert train_cli(real_root, tmp_path / "resumed", "--epochs", "3", *args,
+                     "--resume", str(tmp_path / "part" / "checkpoint.pt")) == 0
+    resumed = History.from_json(tmp_path / "resumed" / "history.json")
+    assert full.meta["cli"]["clip_grad_norm"] == full.meta["clip_grad_norm"] == 0.3 and len(full.grad_norm) == 12
+    assert (full.loss, full.grad_norm, full.clip_fraction) == (resumed.loss, resumed.grad_norm, resumed.clip_fraction)
+    with open(tmp_path / "full" / "steps.csv") as f:
+        assert [float(row["grad_norm"]) for row in csv.DictReader(f)] == full.grad_norm
+    with open(tmp_path / "full" / "epochs.csv") as f:
+        assert [float(row["clip_fraction"]) for row in csv.DictReader(f)] == full.clip_fraction
+
+
 @pytest.mark.parametrize("extra, metric, warned", [
     (["--validation", "64"], "val_loss", False),  # the default with a validation split
     (["--validation", "64", "--plateau-metric", "val_acc"], "val_acc", False),
@@ -344,6 +365,8 @@ RESUME_REFUSED = [
      "continue it as trained"),
     ({"--epochs": "2"}, "--resume: the checkpoint already holds 2 epochs; ask for more with --epochs N (N > 2)"),
     ({"--ema": "0.9"}, "--resume: the checkpoint was trained with --ema (not given), this command asks for --ema 0.9"),
+    ({"--clip-grad-norm": "1"},
+     "--resume: the checkpoint was trained with --clip-grad-norm (not given), this command asks for --clip-grad-norm 1.0"),
 ]
 
 
@@ -431,6 +454,12 @@ BAD = [  # (argv after "train", message in the one stderr line)
     (["--ema", "0"], "--ema must be a decay in (0, 1), e.g. 0.99, got 0.0"),
     (["--ema", "-0.5"], "--ema must be a decay in (0, 1), e.g. 0.99, got -0.5"),
     (["--ema", "nan"], "--ema must be a decay in (0, 1), e.g. 0.99, got nan"),
+    (["--clip-grad-norm", "0"], "--clip-grad-norm must be a norm > 0, e.g. 1.0 (inf: record the norms, clip nothing), "
+                                "got 0.0"),
+    (["--clip-grad-norm", "-1"], "--clip-grad-norm must be a norm > 0, e.g. 1.0 (inf: record the norms, clip "
+                                 "nothing), got -1.0"),
+    (["--clip-grad-norm", "nan"], "--clip-grad-norm must be a norm > 0, e.g. 1.0 (inf: record the norms, clip "
+                                  "nothing), got nan"),
     (["--train-subset", "0"], "train_subset must be between 1 and 60000"),
     (["--device", "tpu"], "device must be 'cpu', 'cuda', 'cuda:N', 'mps' or None, got 'tpu'"),
     (["--resume", "/nonexistent/ckpt.pt"], "--resume /nonexistent/ckpt.pt: no such file"),

@@ -279,6 +279,18 @@ class NanAtCuts(student_plateau()):
         return after if after == before else math.nan
 
 
+TF_WSD = dict(lr=1e-3, steps=40, num_warmup_steps=5, num_training_steps=30, num_decay_steps=8, decay_type="1-sqrt",
+              min_lr_ratio=0.1)
+
+
+def tf_wsd(t, first=0, W=5, T=30, D=8, r=0.1):
+    """transformers' warmup_stable_decay by hand: r + (1 - r) t/W up (from ``first``), flat, r + (1 - r)(1 - sqrt(p)) down."""
+    if t < W:
+        return 1e-3 * (r + (1 - r) * (t + first) / W)
+    p = min(1.0, max(0.0, (t - (T - D)) / D))
+    return 1e-3 * (r + (1 - r) * (1 - math.sqrt(p)))
+
+
 def d2l_warmup_cosine(t, floor=0.01, begin=0.06):
     if t < 5:
         return begin + (0.3 - begin) * t / 5
@@ -360,6 +372,7 @@ CORRECT = [
     pytest.param(lambda: check_schedule(d2l_warmup_cosine, "CosineScheduler", **WARMUP), id="d2l CosineScheduler"),
     pytest.param(lambda: check_schedule(lambda t: 0.5 * min((t + 1) / 4, math.sqrt(4 / max(t, 1))), "inverse_sqrt",
                                         lr=0.5, steps=20, warmup_steps=4), id="pure inverse_sqrt"),
+    pytest.param(lambda: check_schedule(tf_wsd, "transformers:warmup_stable_decay", **TF_WSD), id="transformers WSD"),
     pytest.param(lambda: check_ema(lambda xs: ema_loop(xs, 0.9), 0.9, bias_correction=True), id="EMA loop"),
     pytest.param(lambda: check_ema(lambda xs: ema_closed_form(xs, 0.7, True), 0.7, bias_correction=True),
                  id="EMA closed form"),
@@ -463,6 +476,9 @@ WRONG = [
                                             bias_correction=True), "v₁ = x₁"),
     ("EMA with beta swapped", lambda: check_ema(lambda xs: ema_loop(xs, 0.9, mistake="swapped"), 0.9,
                                                 bias_correction=True), "swapped"),
+    ("transformers WSD warmup from 1", lambda: check_schedule(lambda t: tf_wsd(t, first=1),
+                                                              "transformers:warmup_stable_decay", **TF_WSD),
+     "warmup is counted from 1"),
     ("plateau cuts at patience", lambda: check_plateau(student_plateau("patience >="), **PLATEAU), "bad > patience"),
     ("plateau without cooldown", lambda: check_plateau(student_plateau("no cooldown"), **PLATEAU), "cooldown"),
     ("plateau without threshold", lambda: check_plateau(student_plateau("threshold ignored"), **PLATEAU),

@@ -14,7 +14,8 @@ import pytest
 import test_optim_conformance as conformance
 import torch
 import torch.nn.functional as F
-from test_optim_conformance import ATOL, RTOL, STEPS, Case, assert_same_state, check_against_torch, checkpoint, grid
+from test_optim_conformance import (ATOL, RTOL, STEPS, Case, assert_same_state, check_against_torch, checkpoint, grid,
+                                    train_step)
 
 import lrcourse.optim
 from lrcourse.optim import ASGD, Rprop, SparseAdam
@@ -112,20 +113,7 @@ def run_sparse(case: Case, first, second=None):
             saved = checkpoint(opt.state_dict())
             opt = build(second)
             opt.load_state_dict(saved)
-
-        def closure():
-            opt.zero_grad()
-            loss = sparse_loss(tables, active, idx)
-            loss.backward()
-            return loss
-
-        if s == "closure":
-            losses.append(opt.step(closure))
-        else:
-            closure()
-            opt.step()
-        if scheduler is not None:
-            scheduler.step()
+        train_step(opt, scheduler, s, lambda: sparse_loss(tables, active, idx), losses)
         trajectory.append([p.detach().clone() for p in params])
     return trajectory, losses, opt, params
 

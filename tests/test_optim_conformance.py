@@ -86,6 +86,25 @@ def make_scheduler(opt, case: Case):
     return None
 
 
+def train_step(opt, scheduler, scenario: str, loss, losses: list, set_to_none: bool = True) -> None:
+    """One step as the scenarios take it: zero the gradients, ``loss()`` and its backward, then
+    ``opt.step()``; in "closure" all of that inside ``opt.step(closure)``, whose loss joins
+    ``losses``. Then ``scheduler.step()``, if there is one."""
+    def closure():
+        opt.zero_grad(set_to_none=set_to_none)
+        value = loss()
+        value.backward()
+        return value
+
+    if scenario == "closure":
+        losses.append(opt.step(closure))
+    else:
+        closure()
+        opt.step()
+    if scheduler is not None:
+        scheduler.step()
+
+
 @dataclass(frozen=True)
 class Problem:
     """What the optimizers minimise: ``params(case)`` makes the starting parameters (the last
@@ -119,20 +138,7 @@ def run(module, case: Case, resume_at: int | None = None, problem: Problem = DEF
             "grad_none": all_but_last,  # the last parameter never gets a gradient
             "zero_grad_keep": everything if t == 0 else all_but_last,  # later: zero grads, not None
         }.get(s, everything)
-
-        def closure():
-            opt.zero_grad(set_to_none=s != "zero_grad_keep")
-            loss = loss_fn(params, active)
-            loss.backward()
-            return loss
-
-        if s == "closure":
-            losses.append(opt.step(closure))
-        else:
-            closure()
-            opt.step()
-        if scheduler is not None:
-            scheduler.step()
+        train_step(opt, scheduler, s, lambda: loss_fn(params, active), losses, set_to_none=s != "zero_grad_keep")
         if s == "add_param_group" and t == 9:
             opt.add_param_group({"params": params[2:], "lr": kwargs["lr"] * 2})
         if t == resume_at:  # a fresh optimizer continues from a checkpoint

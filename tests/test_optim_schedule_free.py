@@ -18,7 +18,8 @@ import schedulefree
 import torch
 
 import lrcourse.optim
-from test_optim_conformance import ATOL, DEFAULT, RTOL, STEPS, Case, assert_same_state, checkpoint, grid, make_scheduler
+from test_optim_conformance import (ATOL, DEFAULT, RTOL, STEPS, Case, assert_same_state, checkpoint, grid,
+                                    make_scheduler, train_step)
 
 NAMES = ["SGDScheduleFree", "AdamWScheduleFree"]
 
@@ -46,19 +47,7 @@ def run(module, case: Case, resume_at: int | None = None, resume_in=None):
     everything = range(len(params))
     active = range(len(params) - 1) if case.scenario == "grad_none" else everything
     for t in range(STEPS):
-        def closure():
-            opt.zero_grad()
-            loss = DEFAULT.loss(params, active)
-            loss.backward()
-            return loss
-
-        if case.scenario == "closure":
-            losses.append(opt.step(closure))
-        else:
-            closure()
-            opt.step()
-        if scheduler is not None:
-            scheduler.step()
+        train_step(opt, scheduler, case.scenario, lambda: DEFAULT.loss(params, active), losses)
         ys.append([p.detach().clone() for p in params])
         opt.eval()
         xs.append([p.detach().clone() for p in params])

@@ -26,13 +26,13 @@ RUN_FILES = ("history.json", "epochs.csv", "steps.csv", "history.png", CHECKPOIN
 # what configuration() records; settings compared one by one on --resume, with the flag that sets each
 CONFIGURATION = ("optimizer", "optimizer_settings", "schedule", "schedule_settings", "params", "schedule_steps",
                  "scheduler_interval", "plateau_metric", "callable_convention", "epochs", "batch_size", "seed",
-                 "train_subset", "test_subset", "validation", "ema")
+                 "train_subset", "test_subset", "validation", "ema", "clip_grad_norm")
 # settings added after checkpoints were first written, with the value such a checkpoint trained with
-ADDED = {"ema": None}
+ADDED = {"ema": None, "clip_grad_norm": None}
 FLAGS = {"scheduler_interval": "--scheduler-interval", "plateau_metric": "--plateau-metric",
          "callable_convention": "--callable-convention", "batch_size": "--batch-size", "seed": "--seed",
          "train_subset": "--train-subset", "test_subset": "--test-subset", "validation": "--validation",
-         "ema": "--ema"}
+         "ema": "--ema", "clip_grad_norm": "--clip-grad-norm"}
 
 
 # ---- where the run goes ----------------------------------------------------------------------
@@ -95,7 +95,7 @@ def configuration(args, *, optimizer_name: str, optimizer_settings: dict, schedu
         "plateau_metric": metric, "callable_convention": args.callable_convention,
         "epochs": args.epochs, "batch_size": args.batch_size, "seed": args.seed,
         "train_subset": args.train_subset, "test_subset": args.test_subset, "validation": args.validation,
-        "ema": args.ema,
+        "ema": args.ema, "clip_grad_norm": args.clip_grad_norm,
     })
 
 

@@ -88,6 +88,10 @@ def add_parser(subparsers):
                    help="also evaluate an exponential moving average of the weights, decay DECAY in (0, 1) "
                         "(e.g. 0.99), after every epoch beside the raw weights: ema_test_loss/ema_test_acc in the "
                         "outputs, dashed in the plot (default: none)")
+    p.add_argument("--clip-grad-norm", type=float, default=None, metavar="C",
+                   help="clip the gradient to norm C (> 0) before every optimizer step; steps.csv records each "
+                        "step's norm before clipping, epochs.csv the fraction of steps where clipping bit "
+                        "(inf: record the norms, clip nothing) (default: no clipping)")
     p.add_argument("--on-divergence", choices=("stop", "raise"), default="stop",
                    help="a NaN/inf loss: 'stop' saves what was recorded and exits 1; 'raise' saves it and "
                         "exits 2 with the error (default: %(default)s)")
@@ -183,6 +187,9 @@ def _check_counts(args) -> None:
             raise UsageError(f"{flag} must be >= 1, got {value}")
     if args.ema is not None and not 0 < args.ema < 1:
         raise UsageError(f"--ema must be a decay in (0, 1), e.g. 0.99, got {args.ema}")
+    if args.clip_grad_norm is not None and not args.clip_grad_norm > 0:
+        raise UsageError(f"--clip-grad-norm must be a norm > 0, e.g. 1.0 (inf: record the norms, clip nothing), "
+                         f"got {args.clip_grad_norm}")
 
 
 def _kept(history, out: Path, why: str, title: str) -> str:
@@ -217,7 +224,8 @@ def run(args) -> int:
               "plateau_metric": metric, "callable_convention": args.callable_convention, "epochs": args.epochs,
               "batch_size": args.batch_size, "seed": args.seed, "train_subset": args.train_subset,
               "test_subset": args.test_subset, "validation": args.validation,
-              **({} if args.ema is None else {"ema": args.ema})}  # without --ema: the folder names of before
+              **({} if args.ema is None else {"ema": args.ema}),  # without them: the folder names of before
+              **({} if args.clip_grad_norm is None else {"clip_grad_norm": args.clip_grad_norm})}
     out = Path(args.out) if args.out else Path(args.resume).parent if args.resume else default_out(choice)
     held = check_out(out, resume=args.resume, overwrite=args.overwrite)
     state, saved = read_resume(args.resume) if args.resume else (None, None)
@@ -256,7 +264,8 @@ def run(args) -> int:
         for name in held:
             if not (args.resume and (out / name).resolve() == Path(args.resume).resolve()):
                 (out / name).unlink()
-    title = f"LeNet, {opt_entry.cli} lr={lr:g}, {schedule}" + ("" if args.ema is None else f", EMA {args.ema:g}")
+    title = (f"LeNet, {opt_entry.cli} lr={lr:g}, {schedule}" + ("" if args.ema is None else f", EMA {args.ema:g}")
+             + ("" if args.clip_grad_norm is None else f", clip {args.clip_grad_norm:g}"))
     try:
         history = train(model, optimizer, data, epochs=args.epochs, batch_size=args.batch_size,
                         scheduler=scheduler, scheduler_interval=None if scheduler is None else args.scheduler_interval,
@@ -265,7 +274,7 @@ def run(args) -> int:
                         checkpoint=out / CHECKPOINT if args.checkpoint_every else None,
                         checkpoint_every=args.checkpoint_every or 1, resume=args.resume,
                         on_divergence=args.on_divergence, channels_last=args.channels_last, ema=args.ema,
-                        meta={"cli": config})
+                        clip_grad_norm=args.clip_grad_norm, meta={"cli": config})
     except KeyboardInterrupt as exc:
         if not hasattr(exc, "history"):
             raise

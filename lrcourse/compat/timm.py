@@ -208,10 +208,10 @@ class PolyLRScheduler(_Cycles):
                       self.cycle_limit, self.warmup_t, self.warmup_lr_init, self.warmup_prefix, self.k_decay)
 
 
-class StepLRScheduler(Scheduler):
-    r"""timm's step decay $\eta\,r^{\lfloor t / k \rfloor}$ after a warmup (:func:`lrcourse.schedules.timm.step`)."""
+class _Decays(Scheduler):
+    """The settings of timm's step and multi-step decays (``decay_t``: a step count or the milestones)."""
 
-    def __init__(self, optimizer, decay_t: float, decay_rate: float = 1., warmup_t: int = 0,
+    def __init__(self, optimizer, decay_t: float | list[int], decay_rate: float = 1., warmup_t: int = 0,
                  warmup_lr_init: float = 0., warmup_prefix: bool = True, t_in_epochs: bool = True,
                  noise_range_t=None, noise_pct: float = 0.67, noise_std: float = 1.0, noise_seed: int = 42,
                  initialize: bool = True) -> None:
@@ -219,24 +219,20 @@ class StepLRScheduler(Scheduler):
         self.warmup_t, self.warmup_lr_init, self.warmup_prefix = warmup_t, warmup_lr_init, warmup_prefix
         super().__init__(optimizer, "lr", t_in_epochs, noise_range_t, noise_pct=noise_pct, noise_std=noise_std,
                          noise_seed=noise_seed, initialize=initialize)
+
+
+class StepLRScheduler(_Decays):
+    r"""timm's step decay $\eta\,r^{\lfloor t / k \rfloor}$ after a warmup (:func:`lrcourse.schedules.timm.step`);
+    ``decay_t`` is k, a step count > 0."""
 
     def _schedule(self, base):
         return cached(T.step, self.decay_t, base, self.decay_rate, self.warmup_t, self.warmup_lr_init,
                       self.warmup_prefix)
 
 
-class MultiStepLRScheduler(Scheduler):
-    r"""timm's multi-step decay after a warmup; a milestone m applies from $t = m - 1$, one step
-    before torch's ``MultiStepLR`` (:func:`lrcourse.schedules.timm.multistep`)."""
-
-    def __init__(self, optimizer, decay_t: list[int], decay_rate: float = 1., warmup_t: int = 0,
-                 warmup_lr_init: float = 0., warmup_prefix: bool = True, t_in_epochs: bool = True,
-                 noise_range_t=None, noise_pct: float = 0.67, noise_std: float = 1.0, noise_seed: int = 42,
-                 initialize: bool = True) -> None:
-        self.decay_t, self.decay_rate = decay_t, decay_rate
-        self.warmup_t, self.warmup_lr_init, self.warmup_prefix = warmup_t, warmup_lr_init, warmup_prefix
-        super().__init__(optimizer, "lr", t_in_epochs, noise_range_t, noise_pct=noise_pct, noise_std=noise_std,
-                         noise_seed=noise_seed, initialize=initialize)
+class MultiStepLRScheduler(_Decays):
+    r"""timm's multi-step decay after a warmup; ``decay_t`` is the list of milestones, and a milestone
+    m applies from $t = m - 1$, one step before torch's ``MultiStepLR`` (:func:`lrcourse.schedules.timm.multistep`)."""
 
     def _schedule(self, base):
         return cached(T.multistep, tuple(checks.milestones("decay_t", self.decay_t)), base, self.decay_rate,

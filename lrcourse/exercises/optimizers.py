@@ -155,6 +155,22 @@ def compare(cls, label: str, make_reference, lr, hyper: dict, variants, modes: b
                        (("reference", label), ("problems", "; ".join(PROBLEMS))))
 
 
+def check_against(cls, reference: str, make_reference, hyper: dict, variants, modes: bool = False) -> CheckResult:
+    """:func:`compare` ``cls`` with the optimizer ``make_reference(groups)`` builds, named ``reference``.
+
+    First the reference's full settings (``ValueError`` naming ``reference`` where it refuses
+    ``hyper``), then ``cls`` must be an optimizer class; ``variants(full)`` yields the known mistakes.
+    """
+    try:
+        full = make_reference([torch.zeros(1, dtype=torch.float64)]).defaults
+    except Exception as err:
+        raise ValueError(f"hyper {hyper} is refused by {reference}: {err}") from err
+    if not (isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer)):
+        return CheckResult("wrong type", f"expected a torch.optim.Optimizer subclass (a class), got {shown(cls)}")
+    label = f"{reference}({', '.join(f'{k}={v!r}' for k, v in hyper.items())})"
+    return compare(cls, label, make_reference, full["lr"], hyper, lambda: variants(full), modes)
+
+
 @returns_failures
 def check_optimizer(cls, reference: str, **hyper) -> CheckResult:
     """Run ``cls`` and ``torch.optim.<reference>`` with ``hyper`` on the same problems; compare every step.
@@ -176,12 +192,5 @@ def check_optimizer(cls, reference: str, **hyper) -> CheckResult:
         why = f" ({EXCLUDED[reference]})" if reference in EXCLUDED else ""
         raise ValueError(f"reference must be one of {', '.join(ACCEPTED)}, got {reference!r}{why}")
     torch_cls = getattr(torch.optim, reference)
-    try:
-        full = torch_cls([torch.zeros(1, dtype=torch.float64)], **hyper).defaults
-    except Exception as err:
-        raise ValueError(f"hyper {hyper} is refused by torch.optim.{reference}: {err}") from err
-    if not (isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer)):
-        return CheckResult("wrong type", f"expected a torch.optim.Optimizer subclass (a class), got {shown(cls)}")
-    label = f"torch.optim.{reference}({', '.join(f'{k}={v!r}' for k, v in hyper.items())})"
-    return compare(cls, label, lambda groups: torch_cls(groups, **hyper), full["lr"], hyper,
-                   lambda: optimizer_variants(reference, full))
+    return check_against(cls, f"torch.optim.{reference}", lambda groups: torch_cls(groups, **hyper), hyper,
+                         lambda full: optimizer_variants(reference, full))

@@ -17,11 +17,9 @@ it at every step in both modes (``tests/test_optim_schedule_free.py``).
 """
 from __future__ import annotations
 
-import torch
-
 from .hints import schedule_free_variants
-from .optimizers import compare
-from .result import CheckResult, returns_failures, shown
+from .optimizers import check_against
+from .result import CheckResult, returns_failures
 
 
 def reference():
@@ -58,12 +56,5 @@ def check_schedule_free(cls, **hyper) -> CheckResult:
         raise ValueError(f"hyper must not set foreach (got foreach={hyper['foreach']!r}): the reference runs "
                          "with foreach=False, and the student's class needs no such argument")
     args = {**hyper, **extra}
-    try:
-        full = ref_cls([torch.zeros(1, dtype=torch.float64)], **args).defaults
-    except Exception as err:
-        raise ValueError(f"hyper {hyper} is refused by {ref_name}: {err}") from err
-    if not (isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer)):
-        return CheckResult("wrong type", f"expected a torch.optim.Optimizer subclass (a class), got {shown(cls)}")
-    label = f"{ref_name}({', '.join(f'{k}={v!r}' for k, v in hyper.items())})"
-    return compare(cls, label, lambda groups: ref_cls(groups, **args), full["lr"], hyper,
-                   lambda: schedule_free_variants(ref_cls, args, full), modes=True)
+    return check_against(cls, ref_name, lambda groups: ref_cls(groups, **args), hyper,
+                         lambda full: schedule_free_variants(ref_cls, args, full), modes=True)

@@ -1,9 +1,14 @@
-"""check_schedule: a student's ``lr(t)`` against torch's scheduler, or one of lrcourse's pure schedules.
+"""check_schedule: a student's ``lr(t)`` against torch's scheduler, one of lrcourse's pure schedules,
+or a transformers schedule.
 
 Torch's lr at step t is read from the optimizer before the t-th ``scheduler.step()`` (t = 0:
 the lr of the first step), as a training loop sees it. For schedules torch lacks, the
 reference can name a schedule in :mod:`lrcourse.schedules` (e.g. d2l's ``CosineScheduler``
-with warmup), called with ``lr`` as its ``lr`` (or ``base_lr`` / ``max_lr``).
+with warmup), called with ``lr`` as its ``lr`` (or ``base_lr`` / ``max_lr``), or
+``"transformers:NAME"``, transformers' ``get_scheduler(NAME, ...)`` as
+:mod:`lrcourse.compat.transformers` builds it (equal to transformers at every step), stepped
+like torch's, with ``num_warmup_steps``, ``num_training_steps`` and the schedule's own
+arguments as settings.
 
 >>> print(check_schedule(lambda t: 0.1 * 0.5 ** (t // 10), "StepLR", lr=0.1, steps=40, step_size=10, gamma=0.5))
 ✓ fn matches torch.optim.lr_scheduler.StepLR(step_size=10, gamma=0.5) with lr=0.1 over 40 steps
@@ -18,6 +23,7 @@ from torch.optim import lr_scheduler
 
 from .. import schedules
 from .. import checks
+from ..compat import transformers as compat_transformers
 from .hints import first_match, numeric_hint
 from .result import (CheckResult, as_float, call, expected_got, first_difference, name_of, number, returns_failures,
                      shown)
@@ -28,6 +34,7 @@ TORCH = tuple(n for n in lr_scheduler.__all__
 PURE = ("constant", "linear", "step", "multistep", "exponential", "cosine", "polynomial", "cyclic", "one_cycle",
         "cosine_restarts", "inverse_sqrt", "wsd", "cosine_cycles",
         "SquareRootScheduler", "FactorScheduler", "CosineScheduler")
+TRANSFORMERS = tuple(f"transformers:{n}" for n in compat_transformers.SCHEDULER_NAMES if n != "reduce_lr_on_plateau")
 LR_NAMES = ("lr", "base_lr", "max_lr")
 
 
@@ -53,7 +60,7 @@ def torch_lrs(cls, lr: float, settings: dict, n: int) -> list:
 
 def _lr_key(reference: str, settings: dict) -> str | None:
     """The argument a pure schedule takes its lr as (None for torch's schedulers)."""
-    if reference in TORCH:
+    if reference in TORCH + TRANSFORMERS:
         return None
     key = next(k for k in LR_NAMES if k in inspect.signature(getattr(schedules, reference)).parameters)
     if key in settings:
@@ -65,6 +72,14 @@ def _lr_key(reference: str, settings: dict) -> str | None:
 def _reference(reference: str, lr: float, settings: dict, key: str | None):
     """``(label, settings with defaults, values(n))`` for the reference schedule."""
     args = ", ".join(f"{k}={v!r}" for k, v in settings.items())
+    if reference in TRANSFORMERS:
+        name = reference.split(":", 1)[1]
+
+        def build(opt, num_warmup_steps=None, num_training_steps=None, **kwargs):
+            return compat_transformers.get_scheduler(name, opt, num_warmup_steps, num_training_steps, kwargs or None)
+        build(torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr), **settings)  # refused settings raise here
+        return (f"transformers' get_scheduler({name!r}, {args}) with lr={lr:g}", dict(settings),
+                lambda n: torch_lrs(build, lr, settings, n))
     if key is None:
         cls = getattr(lr_scheduler, reference)
         return (f"torch.optim.lr_scheduler.{reference}({args}) with lr={lr:g}", with_defaults(cls, settings),
@@ -82,7 +97,8 @@ def check_schedule(fn, reference: str, *, lr: float, steps: int, **settings) -> 
     Args:
         fn: the student's function ``t -> lr`` (t counts from 0).
         reference: a scheduler in ``torch.optim.lr_scheduler`` (``TORCH``, e.g. ``"StepLR"``,
-            ``"OneCycleLR"``), or a schedule in :mod:`lrcourse.schedules` (``PURE``, e.g. ``"CosineScheduler"``).
+            ``"OneCycleLR"``), a schedule in :mod:`lrcourse.schedules` (``PURE``, e.g. ``"CosineScheduler"``),
+            or a transformers schedule (``TRANSFORMERS``, e.g. ``"transformers:warmup_stable_decay"``).
         lr: the optimizer's lr for torch's schedulers; the schedule's ``lr``/``base_lr``/``max_lr`` for lrcourse's.
         steps: how many steps to compare, int >= 1.
         **settings: the scheduler's other arguments (e.g. ``step_size=10, gamma=0.5``).
@@ -93,9 +109,9 @@ def check_schedule(fn, reference: str, *, lr: float, steps: int, **settings) -> 
         lr, and a hint when the numbers are those of a known mistake (shifted by one step, the
         floor left out, warmup from 0, ...; nan or inf: a division by t at t = 0, ...).
     """
-    if not isinstance(reference, str) or reference not in TORCH + PURE:
+    if not isinstance(reference, str) or reference not in TORCH + PURE + TRANSFORMERS:
         raise (ValueError if isinstance(reference, str) else TypeError)(
-            f"reference must be one of {', '.join(TORCH + PURE)}, got {reference!r}"
+            f"reference must be one of {', '.join(TORCH + PURE + TRANSFORMERS)}, got {reference!r}"
             + (" (use check_plateau)" if reference == "ReduceLROnPlateau" else ""))
     lr = checks.positive("lr", lr)
     steps = checks.integer("steps", steps, low=1)

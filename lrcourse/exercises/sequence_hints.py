@@ -62,6 +62,11 @@ def schedule_variants(reference: str, lr: float, s: dict, ref: list):
         T, end = s["total_iters"], s["end_factor"]
         yield (_WARMUP.format("lr·start_factor") + ": lr·(start_factor + (end_factor − start_factor)·min(t, T)/T)",
                lambda t: lr * end * min(T, t) / T)
+    if reference.startswith("transformers:") and s.get("num_warmup_steps"):
+        W = s["num_warmup_steps"]
+        yield (f"the warmup is counted from 1: transformers ramps t/W, so step 0 trains at lr 0 and the peak comes "
+               f"at t = W = {W} (lrcourse's warmup_factor and torch's LinearLR use (t+1)/W)",
+               lambda t: ref[t + 1] if t < W else ref[t])
     if reference in ("OneCycleLR", "one_cycle") and not s["three_phase"]:
         yield _WARMUP.format("max_lr/div_factor"), _one_cycle(s, start=0.0)
         yield ("the last phase ends at max_lr/(div_factor·final_div_factor), not 0 (the floor is left out)",

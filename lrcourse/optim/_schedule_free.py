@@ -13,6 +13,7 @@ from __future__ import annotations
 import torch
 from torch.optim import Optimizer
 
+from .. import checks
 from ._loop import dense_grad, evaluate
 
 
@@ -114,3 +115,18 @@ class ScheduleFree(Optimizer):
                 self.update(p, dense_grad(p, type(self).__name__), state, group, lr, c)
             group["k"] = k + 1
         return loss
+
+
+def schedule_free_defaults(lr, weight_decay, warmup_steps, r, weight_lr_power, **own) -> dict:
+    """The param-group defaults of a schedule-free optimizer: the shared settings, checked here,
+    its ``own`` (checked by the caller), the :attr:`ScheduleFree.COUNTERS` and ``foreach=False``."""
+    return dict(
+        lr=checks.lr(lr),
+        **own,
+        r=checks.nonnegative("r", r),
+        **ScheduleFree.COUNTERS,
+        warmup_steps=checks.integer("warmup_steps", warmup_steps, type_error=False),
+        weight_lr_power=checks.nonnegative("weight_lr_power", weight_lr_power),
+        weight_decay=checks.nonnegative("weight_decay", weight_decay),
+        foreach=False,
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 
 from .. import checks
-from ._schedule_free import ScheduleFree, y_z_step
+from ._schedule_free import ScheduleFree, schedule_free_defaults, y_z_step
 
 
 def adamw_schedule_free_update(y, grad, state, *, lr, betas, eps, weight_decay, k, c):
@@ -81,17 +81,8 @@ class AdamWScheduleFree(ScheduleFree):
                  weight_lr_power=2.0):
         beta1, beta2 = checks.betas(betas)
         checks.real("betas[0]", beta1, low=0.0, high=1.0, low_open=True, high_open=True)  # eval() divides by it
-        defaults = dict(
-            lr=checks.lr(lr),
-            betas=(beta1, beta2),
-            eps=checks.nonnegative("eps", eps),
-            r=checks.nonnegative("r", r),
-            **self.COUNTERS,
-            warmup_steps=checks.integer("warmup_steps", warmup_steps, type_error=False),
-            weight_lr_power=checks.nonnegative("weight_lr_power", weight_lr_power),
-            weight_decay=checks.nonnegative("weight_decay", weight_decay),
-            foreach=False,
-        )
+        defaults = schedule_free_defaults(lr, weight_decay, warmup_steps, r, weight_lr_power,
+                                          betas=(beta1, beta2), eps=checks.nonnegative("eps", eps))
         super().__init__(checks.params(params), defaults)
 
     def beta(self, group):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 
 from .. import checks
-from ._schedule_free import ScheduleFree, y_z_step
+from ._schedule_free import ScheduleFree, schedule_free_defaults, y_z_step
 
 
 def sgd_schedule_free_update(y, grad, state, *, lr, momentum, weight_decay, c):
@@ -65,16 +65,9 @@ class SGDScheduleFree(ScheduleFree):
     """
 
     def __init__(self, params, lr=1.0, momentum=0.9, weight_decay=0, warmup_steps=0, r=0.0, weight_lr_power=2):
-        defaults = dict(
-            lr=checks.lr(lr),
-            momentum=checks.real("momentum", momentum, low=0.0, high=1.0, low_open=True, high_open=True),
-            r=checks.nonnegative("r", r),
-            **self.COUNTERS,
-            warmup_steps=checks.integer("warmup_steps", warmup_steps, type_error=False),
-            weight_lr_power=checks.nonnegative("weight_lr_power", weight_lr_power),
-            weight_decay=checks.nonnegative("weight_decay", weight_decay),
-            foreach=False,
-        )
+        defaults = schedule_free_defaults(
+            lr, weight_decay, warmup_steps, r, weight_lr_power,
+            momentum=checks.real("momentum", momentum, low=0.0, high=1.0, low_open=True, high_open=True))
         super().__init__(checks.params(params), defaults)
 
     def beta(self, group):

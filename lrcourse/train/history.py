@@ -7,7 +7,10 @@ training loss and accuracy *averaged over the epoch's batches while training* (a
 them), the validation loss and accuracy after the epoch (only when the data holds a ``"val"``
 split), the test loss and accuracy after the epoch, and the epoch's wall time in seconds.
 A run with an EMA of the weights (``train(..., ema=DECAY)``) also records the averaged
-weights' ``ema_val_*`` and ``ema_test_*`` loss and accuracy after each epoch.
+weights' ``ema_val_*`` and ``ema_test_*`` loss and accuracy after each epoch. A run with
+gradient clipping (``train(..., clip_grad_norm=C)``) also records, per step, the gradient's
+norm before clipping (``grad_norm``; NaN for a step whose loss was not finite) and, per
+epoch, the fraction of its steps where clipping bit, :math:`\\|g\\| > C` (``clip_fraction``).
 
 Epochs are counted from 1 wherever a reader sees them: ``epochs.csv``'s ``epoch`` column and
 the plots' x axes (epoch :math:`e` ends at :math:`x = e`); steps keep their list index
@@ -32,10 +35,12 @@ from typing import Iterable, Mapping
 
 from .atomic import atomic_write
 
-STEP_FIELDS = ("lr", "momentum", "loss")
+STEP_FIELDS = ("lr", "momentum", "loss", "grad_norm")
 EPOCH_FIELDS = ("epoch_lr", "train_loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc",
-                "ema_val_loss", "ema_val_acc", "ema_test_loss", "ema_test_acc", "time")
-OPTIONAL = ("val_", "ema_val_", "ema_test_")  # columns present only in runs that record them
+                "ema_val_loss", "ema_val_acc", "ema_test_loss", "ema_test_acc", "clip_fraction", "time")
+# columns present only in runs that record them: by the prefix of a (loss, acc) pair, or by name
+OPTIONAL = ("val_", "ema_val_", "ema_test_")
+CLIPPING = ("grad_norm", "clip_fraction")
 RUN_FILES = ("history.json", "epochs.csv", "steps.csv", "history.png")
 
 
@@ -83,6 +88,8 @@ class History:
     ema_val_acc: list = field(default_factory=list)
     ema_test_loss: list = field(default_factory=list)
     ema_test_acc: list = field(default_factory=list)
+    grad_norm: list = field(default_factory=list)
+    clip_fraction: list = field(default_factory=list)
 
     @property
     def epochs(self) -> int:
@@ -90,8 +97,10 @@ class History:
         return len(self.train_loss)
 
     def recorded(self, name: str) -> bool:
-        """Whether the per-epoch field ``name`` belongs to this run (validation and EMA fields
+        """Whether the field ``name`` belongs to this run (validation, EMA and clipping fields
         only when recorded)."""
+        if name in CLIPPING:
+            return bool(self.grad_norm)
         prefix = next((p for p in OPTIONAL if name.startswith(p)), None)
         return prefix is None or bool(getattr(self, prefix + "loss"))
 
@@ -107,6 +116,10 @@ class History:
                 f"{val}test loss {f['test_loss']:.3f}, test acc {f['test_acc']:.3f}")
         if "ema_test_loss" in f:
             text += f", EMA test loss {f['ema_test_loss']:.3f}, EMA test acc {f['ema_test_acc']:.3f}"
+        if self.clip_fraction:  # every epoch has the same number of steps: the mean is the run's fraction
+            bit = sum(self.clip_fraction) / len(self.clip_fraction)
+            limit = self.meta.get("clip_grad_norm")
+            text += f", clipping{'' if limit is None else f' (gradient norm > {limit:g})'} bit in {bit:.0%} of steps"
         text += f", {sum(self.time):.1f} s"
         return text + (f" (diverged: {self.diverged})" if self.diverged else "")
 
@@ -150,10 +163,11 @@ class History:
             w.writerow(["epoch"] + fields)
             for e in range(self.epochs):
                 w.writerow([e + 1] + [getattr(self, k)[e] for k in fields])
+        columns = [k for k in STEP_FIELDS if self.recorded(k)]
         with atomic_write(steps, newline="") as f:
             w = csv.writer(f)
-            w.writerow(("step",) + STEP_FIELDS)
-            for t, row in enumerate(zip(*(getattr(self, k) for k in STEP_FIELDS))):
+            w.writerow(["step"] + columns)
+            for t, row in enumerate(zip(*(getattr(self, k) for k in columns))):
                 w.writerow([t] + ["" if v is None else v for v in row])
         return [epochs, steps]
 

@@ -4,6 +4,13 @@ r"""The two pieces every training loop here is built from: one batch step, one e
 on one mini-batch, skipped when the loss is NaN or inf (so a diverged run keeps its last finite
 weights). Every optimizer gets a closure, so LBFGS trains too. :func:`train` and :func:`lrcourse.lr_finder.lr_range_test` both step through it.
 
+With ``clip_grad_norm=C`` the gradient is clipped after every backward pass, before the
+optimizer reads it: :math:`g \leftarrow g \min(1, C / (\|g\| + 10^{-6}))`
+(:func:`lrcourse.clip_grad.clip_grad_norm_`, as ``torch.nn.utils.clip_grad_norm_``). An
+optimizer that evaluates the loss several times per step (LBFGS) clips inside the closure, so
+every gradient it reads is clipped; the norm reported is the first one, of the gradient at the
+weights the step starts from.
+
 Example:
     >>> import torch
     >>> model = torch.nn.Linear(2, 3)
@@ -20,6 +27,8 @@ import math
 import torch
 from torch import nn
 
+from ..clip_grad import clip_grad_norm_
+
 
 def to_layout(x: torch.Tensor, channels_last: bool) -> torch.Tensor:
     """``x`` in channels-last (NHWC) memory layout when asked and 4-D, else unchanged."""
@@ -27,8 +36,10 @@ def to_layout(x: torch.Tensor, channels_last: bool) -> torch.Tensor:
 
 
 def batch_step(model: nn.Module, optimizer: torch.optim.Optimizer, loss_fn, x: torch.Tensor,
-               y: torch.Tensor, channels_last: bool = False) -> tuple[float, torch.Tensor]:
-    """Forward, loss and, when the loss is finite, backward and ``optimizer.step(closure)``.
+               y: torch.Tensor, channels_last: bool = False, clip_grad_norm: float | None = None,
+               grad_norms: list | None = None) -> tuple[float, torch.Tensor]:
+    """Forward, loss and, when the loss is finite, backward, clipping (when asked) and
+    ``optimizer.step(closure)``.
 
     The closure hands the optimizer the loss already computed, so ``step`` costs no extra
     forward pass; optimizers that evaluate the loss several times per step (LBFGS) get a
@@ -40,6 +51,10 @@ def batch_step(model: nn.Module, optimizer: torch.optim.Optimizer, loss_fn, x: t
         loss_fn: ``(outputs, targets) -> loss``.
         x, y: one mini-batch.
         channels_last: feed ``x`` in NHWC layout (default False; see :func:`lrcourse.train.train`).
+        clip_grad_norm: None (default), or the largest gradient norm :math:`C` the optimizer
+            sees (``float("inf")``: measure the norm, clip nothing).
+        grad_norms: a list; with ``clip_grad_norm``, the gradient's norm before clipping is
+            appended to it (as a float) when the step was taken.
 
     Returns:
         ``(loss value, outputs)``: the loss as a float (NaN/inf when not stepped) and the outputs.
@@ -52,6 +67,9 @@ def batch_step(model: nn.Module, optimizer: torch.optim.Optimizer, loss_fn, x: t
     if not math.isfinite(value):
         return value, out
     loss.backward()
+    norm = _clip(model, clip_grad_norm)
+    if norm is not None and grad_norms is not None:
+        grad_norms.append(norm.item())
     evaluations = [loss]
 
     def closure():  # the first call gets the loss above; LBFGS's further calls recompute it
@@ -60,10 +78,16 @@ def batch_step(model: nn.Module, optimizer: torch.optim.Optimizer, loss_fn, x: t
         optimizer.zero_grad(set_to_none=True)
         again = loss_fn(model(x), y)
         again.backward()
+        _clip(model, clip_grad_norm)
         return again
 
     optimizer.step(closure)
     return value, out
+
+
+def _clip(model: nn.Module, max_norm: float | None) -> torch.Tensor | None:
+    """Clip the model's gradients to norm ``max_norm`` (None: leave them); the norm before."""
+    return None if max_norm is None else clip_grad_norm_(model.parameters(), max_norm)
 
 
 @torch.inference_mode()

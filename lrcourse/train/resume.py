@@ -4,8 +4,8 @@
 saved in eval mode, its parameters at :math:`x`), the scheduler, the EMA of the weights and
 the RNGs, after checking that the run asks for what the checkpoint was trained with:
 :func:`check_optimizer` (same class, same settings, groups that hold what it reads) and the
-training options (batch size, seed, data sizes, schedule, ``ema``, ...), each mismatch a
-one-line ValueError naming it.
+training options (batch size, seed, data sizes, schedule, ``ema``, ``clip_grad_norm``, ...),
+each mismatch a one-line ValueError naming it.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def start_run(run, resume, config: dict, history: History, epochs: int, meta: di
         return history, 0
     state = load_checkpoint(resume)
     check_optimizer(resume, state, run.optimizer, config)
-    saved = {"ema": None, **state["config"]}  # a checkpoint from before ema existed had none
+    saved = {"ema": None, "clip_grad_norm": None, **state["config"]}  # older checkpoints: neither existed
     for key, value in config.items():
         if key in saved and saved[key] != value:
             raise ValueError(f"resume: {resume} was written with {key}={saved[key]!r}, "

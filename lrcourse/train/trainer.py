@@ -7,7 +7,9 @@ then the model is evaluated in batches under ``torch.inference_mode`` on the val
 (when the data holds one: ``fashion_mnist(..., validation=N)``) and on the test split.
 A schedule-free optimizer is switched to train mode (parameters at :math:`y`) before each
 epoch's steps and to eval mode (at :math:`x`) before evaluating; with ``ema=DECAY`` an EMA of
-the weights is evaluated beside them (:mod:`lrcourse.train.averaging`).
+the weights is evaluated beside them (:mod:`lrcourse.train.averaging`). With
+``clip_grad_norm=C`` every gradient is clipped to norm :math:`C` before the optimizer reads it
+(:func:`lrcourse.train.loop.batch_step`), and the history records its norm before clipping.
 
 :func:`train` reads as its parts: :func:`_check_arguments`; :func:`_place` (device and data);
 :func:`lrcourse.train.resume.start_run` (seed a fresh run, or load a checkpoint); then per
@@ -76,6 +78,7 @@ class _Run:
     channels_last: bool
     eval_batch_size: int
     ema: WeightEMA | None = None
+    clip_grad_norm: float | None = None
 
 
 def _check_arguments(model, optimizer, *, channels_last, on_divergence, progress, **counts) -> None:
@@ -127,21 +130,27 @@ def _plateau_metric(plateau_metric: str | None, data) -> str:
     return plateau_metric
 
 
-def _train_epoch(run: _Run, epoch: int, history: History, bar) -> tuple[float, float] | None:
+def _train_epoch(run: _Run, epoch: int, history: History, bar) -> dict | None:
     """One pass over the shuffled training split, recording every step; returns the epoch's
-    (mean training loss, training accuracy), or None when the loss diverged."""
+    mean training loss and training accuracy (and, when clipping, the fraction of its steps
+    where clipping bit, gradient norm > C) by name, or None when the loss diverged."""
     nb = run.data.num_batches("train", run.batch_size)
     run.model.train()
     set_mode(run.optimizer, training=True)  # schedule-free: the parameters go to y
     correct = torch.zeros((), dtype=torch.int64, device=run.data.device)
-    loss_sum = 0.0
+    loss_sum, bit = 0.0, 0
     for i, (x, y) in enumerate(run.data.batches("train", run.batch_size, shuffle=True, seed=run.seed, epoch=epoch)):
         step = epoch * nb + i
         run.stepper.before_step(step)
         group = run.optimizer.param_groups[0]
         history.lr.append(float(group["lr"]))
         history.momentum.append(group_momentum(group))
-        value, out = batch_step(run.model, run.optimizer, run.loss_fn, x, y, run.channels_last)
+        norms = None if run.clip_grad_norm is None else []
+        value, out = batch_step(run.model, run.optimizer, run.loss_fn, x, y, run.channels_last,
+                                run.clip_grad_norm, norms)
+        if norms is not None:  # no norm when the loss was not finite: no backward pass
+            history.grad_norm.append(norms[0] if norms else math.nan)
+            bit += bool(norms) and norms[0] > run.clip_grad_norm
         history.loss.append(value)
         if not math.isfinite(value):
             history.diverged = (
@@ -156,7 +165,10 @@ def _train_epoch(run: _Run, epoch: int, history: History, bar) -> tuple[float, f
         correct += (out.detach().argmax(1) == y).sum()
         bar.update(1)
     n = run.data.num_examples("train")
-    return loss_sum / n, correct.item() / n
+    metrics = {"train_loss": loss_sum / n, "train_acc": correct.item() / n}
+    if run.clip_grad_norm is not None:
+        metrics["clip_fraction"] = bit / run.data.num_batches("train", run.batch_size)
+    return metrics
 
 
 def _run_epoch(run: _Run, epoch: int, history: History, bar) -> bool:
@@ -164,10 +176,9 @@ def _run_epoch(run: _Run, epoch: int, history: History, bar) -> bool:
     t0 = time.perf_counter()
     run.stepper.before_epoch(epoch)
     history.epoch_lr.append(float(run.optimizer.param_groups[0]["lr"]))
-    trained = _train_epoch(run, epoch, history, bar)
-    if trained is None:
+    metrics = _train_epoch(run, epoch, history, bar)
+    if metrics is None:
         return False
-    metrics = {"train_loss": trained[0], "train_acc": trained[1]}
     set_mode(run.optimizer, training=False)  # schedule-free: evaluate (and checkpoint) at x
     splits = [s for s in ("val", "test") if s in getattr(run.data, "splits", ("train", "test"))]
     for split in splits:
@@ -181,7 +192,7 @@ def _run_epoch(run: _Run, epoch: int, history: History, bar) -> bool:
     for key, value in metrics.items():
         getattr(history, key).append(value)
     history.time.append(time.perf_counter() - t0)
-    bar.set_postfix(loss=f"{trained[0]:.3f}", **{k: f"{v:.3f}" for k, v in metrics.items()
+    bar.set_postfix(loss=f"{metrics['train_loss']:.3f}", **{k: f"{v:.3f}" for k, v in metrics.items()
                                                   if k in ("val_acc", "test_acc")})
     return True
 
@@ -190,7 +201,7 @@ def _keep(history: History, exc: BaseException, epoch: int, checkpoint, pending:
     """An exception stopped the run in ``epoch``: drop the records of a step and an epoch that
     never finished, say why in ``history.meta["stopped"]``, write the last completed epoch's
     checkpoint if it was not written yet, and attach the history to the exception as ``exc.history``."""
-    del history.lr[len(history.loss):], history.momentum[len(history.loss):]
+    del history.lr[len(history.loss):], history.momentum[len(history.loss):], history.grad_norm[len(history.loss):]
     done = len(history.time)  # an epoch's time is recorded last, once everything else is
     for name in EPOCH_FIELDS:
         del getattr(history, name)[done:]
@@ -213,6 +224,7 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, data=None, *, epoc
           device=None, seed: int = 0, progress: bool | str = True, live="auto", checkpoint=None,
           checkpoint_every: int = 1, resume=None, on_divergence: str = "raise",
           eval_batch_size: int = 1000, channels_last: bool | None = None, ema: float | None = None,
+          clip_grad_norm: float | None = None,
           meta: dict | None = None) -> History:
     """Train ``model`` with ``optimizer`` for ``epochs`` epochs and return its :class:`History`.
 
@@ -269,6 +281,14 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, data=None, *, epoc
             ``ema_test_acc`` (and ``ema_val_*``). A model with BatchNorm gets its averaged copy's
             statistics recomputed over the training batches first (``update_bn``; why:
             :mod:`lrcourse.train.averaging`). Checkpoints hold the EMA; a resume needs the same ``ema``.
+        clip_grad_norm: None (default), or :math:`C > 0`: after every backward pass,
+            ``lrcourse.clip_grad.clip_grad_norm_(model.parameters(), C)`` scales the gradient
+            to norm :math:`C` when it is longer, before the optimizer reads it (LBFGS: inside
+            the closure, so every gradient it evaluates). ``history.grad_norm`` records each
+            step's gradient norm before clipping, ``history.clip_fraction`` each epoch's
+            fraction of steps where clipping bit (norm > C). ``float("inf")`` records the norms
+            and clips nothing; without clipping no norm is computed (it costs a pass over the
+            gradients per step). A resume needs the same ``clip_grad_norm``.
         meta: extra entries for ``history.meta`` (made JSON-safe: tuples become lists, other
             objects their repr), saved with the history in checkpoints; ``lrcourse train`` puts
             its whole command-line configuration there. ``history.meta`` also records the
@@ -276,7 +296,7 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, data=None, *, epoc
             and the versions of lrcourse, torch and python.
 
     Returns:
-        History: per-step lr/momentum/loss and per-epoch metrics (see :class:`History`).
+        History: per-step lr/momentum/loss (and gradient norm) and per-epoch metrics (see :class:`History`).
 
     Raises:
         DivergenceError: the loss became NaN/inf and ``on_divergence="raise"``.
@@ -290,19 +310,22 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, data=None, *, epoc
                      epochs=epochs, batch_size=batch_size, checkpoint_every=checkpoint_every,
                      eval_batch_size=eval_batch_size)
     ema = check_decay(ema)
+    if clip_grad_norm is not None:
+        clip_grad_norm = checks.positive("clip_grad_norm", clip_grad_norm)
     stepper = Stepper(optimizer, scheduler, scheduler_interval, _plateau_metric(plateau_metric, data),
                       callable_convention)
     liveplot = LivePlot(live, title=f"{type(optimizer).__name__}, {stepper.name}")
     data, device, channels_last = _place(model, data, device, channels_last)
     run = _Run(model, optimizer, data, stepper, loss_fn or nn.CrossEntropyLoss(), batch_size, seed,
-               channels_last, eval_batch_size, None if ema is None else WeightEMA(model, ema))
+               channels_last, eval_batch_size, None if ema is None else WeightEMA(model, ema), clip_grad_norm)
     nb = data.num_batches("train", batch_size)
     config = {"batch_size": batch_size, "seed": seed, "steps_per_epoch": nb,
               "examples": {split: data.num_examples(split) for split in getattr(data, "splits", ("train", "test"))},
               "optimizer": type(optimizer).__name__, "optimizer_settings": jsonable(optimizer_settings(optimizer)),
               "scheduler": "callable" if stepper.kind == "callable" else stepper.name,
               "scheduler_interval": stepper.interval, "callable_convention": callable_convention,
-              "plateau_metric": stepper.metric if stepper.kind == "plateau" else None, "ema": ema}
+              "plateau_metric": stepper.metric if stepper.kind == "plateau" else None, "ema": ema,
+              "clip_grad_norm": clip_grad_norm}
     meta = jsonable(meta or {})
     versions = {"lrcourse": __version__, "torch": torch.__version__, "python": platform.python_version()}
     first = {**config, "epochs": epochs, "device": str(device), "channels_last": channels_last,
