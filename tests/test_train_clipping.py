@@ -142,6 +142,26 @@ def test_a_diverged_step_records_no_norm(tiny):
     assert all(math.isfinite(n) for n in h.grad_norm[:-1]) and len(h.clip_fraction) == h.epochs == 1
 
 
+def test_an_interrupted_run_keeps_the_norms_of_the_finished_steps(tiny, monkeypatch):
+    """Ctrl-C in the 7th step: the history handed back holds 6 steps, their norms among them."""
+    import lrcourse.train.trainer as trainer
+
+    _, full = trained("sgd-momentum", tiny)
+    calls, real = [], trainer.batch_step
+
+    def batch_step(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 7:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(trainer, "batch_step", batch_step)
+    with pytest.raises(KeyboardInterrupt) as info:
+        trained("sgd-momentum", tiny)
+    h = info.value.history
+    assert h.grad_norm == full.grad_norm[:6] and len(h.loss) == 6 and h.clip_fraction == full.clip_fraction[:1]
+
+
 @pytest.mark.parametrize("value, exc, message", [
     (0, ValueError, "clip_grad_norm must be a number in (0, inf), got 0"),
     (-1.0, ValueError, "clip_grad_norm must be a number in (0, inf), got -1.0"),

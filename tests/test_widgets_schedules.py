@@ -81,6 +81,15 @@ PARAMS = [  # (kind, params) beyond the defaults; lrcourse must equal torch
     ("ChainedScheduler", dict(warmup=30, gamma=0.9)),
     ("WSDLR", dict(warmup_steps=0, decay_steps=100, shape="cosine", min_lr_ratio=0.1)),
     ("InverseSqrtLR", dict(warmup_steps=3)),
+    # transformers' and timm's: lrcourse's curve must equal the library's own
+    ("get_cosine_with_hard_restarts_schedule_with_warmup", dict(num_cycles=3, num_warmup_steps=0)),
+    ("get_polynomial_decay_schedule_with_warmup", dict(num_warmup_steps=50, power=3.0)),
+    ("get_wsd_schedule", dict(num_warmup_steps=50, num_decay_steps=100, warmup_type="cosine", decay_type="1-sqrt",
+                              min_lr_ratio=0.1)),
+    ("CosineLRScheduler", dict(cycle_limit=3, cycle_decay=0.5, k_decay=2.0, warmup_prefix=True)),
+    ("TanhLRScheduler", dict(cycle_limit=2, lb=-3.0, ub=5.0, warmup_t=0)),
+    ("MultiStepLRScheduler", dict(decay_t=(5, 8), decay_rate=0.5)),
+    ("WSDLRScheduler", dict(warmup_t=30, decay_t=100, decay_fn="linear", lr_min=0.01)),
 ]
 
 
@@ -102,6 +111,8 @@ def test_wsd_sliders_fit_any_run_length(steps, W, D):
 def test_oracle_names_what_stands_in_for_torch():
     assert oracle("StepLR") == "torch.optim.lr_scheduler"
     assert oracle("WSDLR") == "torch LambdaLR(lrcourse.schedules.wsd)"
+    assert oracle("CosineLRScheduler") == "timm.scheduler.CosineLRScheduler"
+    assert oracle("get_wsd_schedule") == "transformers.get_scheduler('warmup_stable_decay')"
     assert schedule_view("InverseSqrtLR", steps=20).fig.axes[0].lines[0].get_label() == \
         "torch LambdaLR(lrcourse.schedules.inverse_sqrt)"
 
@@ -222,6 +233,11 @@ def test_grid_has_no_more_columns_than_thumbnails():
 def test_kind_settings_fit_the_run():
     assert kind_settings("WSDLR", 40) == {"warmup_steps": 10, "decay_steps": 20, "min_lr_ratio": 0.0, "shape": "1-sqrt"}
     assert kind_settings("WSDLR", 10)["warmup_steps"] == 5 and kind_settings("StepLR", 10, gamma=0.5)["gamma"] == 0.5
+    # timm's cycles share the run; its WSD's stable and decay phases fill what the warmup leaves
+    assert kind_settings("CosineLRScheduler", 90, cycle_limit=3)["t_initial"] == 30
+    assert kind_settings("WSDLRScheduler", 30) == {"warmup_t": 10, "decay_t": 20, "decay_fn": "1-sqrt", "lr_min": 0.0,
+                                                    "t_initial": 20}
+    assert kind_settings("get_wsd_schedule", 30, num_decay_steps=100)["num_decay_steps"] == 20
 
 
 GRID_ERRORS = [

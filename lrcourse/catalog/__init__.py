@@ -11,12 +11,14 @@ API (stable; other modules code against it):
   ``(name, optimizer, steps, *, lr=None, module=None, **overrides)``: built with the entry's
   defaults, required settings sized to a run of ``steps``;
 * :func:`simulate` / :class:`Trace` / :func:`plot_schedule` / :func:`scripted_metric`: a
-  schedule's curve without training (re-exported by :mod:`lrcourse.lr_scheduler`).
+  schedule's curve without training (re-exported by :mod:`lrcourse.lr_scheduler`);
+* :class:`TimmStepper`: a timm scheduler behind torch's ``step()`` (the trainer's protocol).
 
 Adding a schedule or an optimizer is its own file plus one entry in
-:mod:`.schedulers` or :mod:`.optimizers`. Layers: the catalog imports
-:mod:`lrcourse.optim`, :mod:`lrcourse.lr_scheduler` and :mod:`lrcourse.schedules`; they
-never import it.
+:mod:`.schedulers` or :mod:`.optimizers`; transformers' and timm's schedules, by the names
+their users know (``hf-cosine``, ``timm-cosine``, ...), are in :mod:`.libraries`. Layers: the
+catalog imports :mod:`lrcourse.optim`, :mod:`lrcourse.lr_scheduler`, :mod:`lrcourse.schedules`
+and :mod:`lrcourse.compat`; they never import it.
 
 >>> from lrcourse import catalog
 >>> catalog.schedule("one-cycle").name, catalog.optimizer("sgd-momentum").settings
@@ -27,6 +29,7 @@ never import it.
 ('CosineAnnealingLR', 0.001)
 """
 from .entries import OptimizerEntry, ScheduleEntry, Slider
+from .libraries import TimmStepper
 from .lookup import base_lr, build_optimizer, build_scheduler, key, make, optimizer, schedule
 from .optimizers import OPTIMIZERS
 from .schedulers import SCHEDULES
@@ -34,4 +37,4 @@ from .simulate import Trace, plot_schedule, scripted_metric, simulate
 
 __all__ = ["SCHEDULES", "OPTIMIZERS", "ScheduleEntry", "OptimizerEntry", "Slider", "schedule", "optimizer",
            "build_optimizer", "build_scheduler", "make", "base_lr", "key", "simulate", "Trace",
-           "plot_schedule", "scripted_metric"]
+           "plot_schedule", "scripted_metric", "TimmStepper"]

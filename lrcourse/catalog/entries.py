@@ -71,7 +71,8 @@ class ScheduleEntry:
 
     Attributes:
         cls: the ``lrcourse.lr_scheduler`` class (or, with ``callable_=True``, the d2l
-            callable class from :mod:`lrcourse.schedules`).
+            callable class from :mod:`lrcourse.schedules`; for another library's schedule,
+            :mod:`lrcourse.compat`'s drop-in: timm's class, transformers' ``get_*`` function).
         aliases: other names it answers to; the first is its name on the command line.
         factory: the pure schedule in :mod:`lrcourse.schedules` taking the same settings
             (``factory(**settings)(t)`` is the factor at step t), or None.
@@ -80,14 +81,19 @@ class ScheduleEntry:
         sliders: setting name -> :class:`Slider` for the schedule chooser; an entry without
             sliders is not in the chooser.
         build: ``build(module, optimizer, steps, **settings) -> scheduler`` where the
-            settings are not the class's arguments (composites, lambdas); ``module`` is
+            settings are not the class's arguments (composites, lambdas), or where ``cls`` needs
+            more than a call (another library's protocol); ``module`` is
             ``lrcourse.lr_scheduler`` or ``torch.optim.lr_scheduler``. None: ``cls(optimizer,
-            **settings)``.
+            **settings)``. A recipe ending in ``**settings`` passes them on: its settings are
+            ``cls``'s arguments.
         fit: ``fit(steps, settings) -> settings`` so that every slider position fits a run
             of ``steps`` steps (the chooser only), or None.
         panel: its label in the training panel's menu, or None (not offered there).
         metric: stepped with ``step(metric)`` (ReduceLROnPlateau).
         callable_: a d2l-style callable ``lr = schedule(t)``, not a scheduler object.
+        reference: what ``build`` makes with torch's module when that is another library's
+            own scheduler (transformers', timm's), named for the chooser's legend; None:
+            torch's class, or torch's ``LambdaLR`` over :attr:`factory`.
     """
 
     cls: type
@@ -100,6 +106,7 @@ class ScheduleEntry:
     panel: str | None = None
     metric: bool = False
     callable_: bool = False
+    reference: str | None = None
 
     @property
     def name(self) -> str:
@@ -126,7 +133,10 @@ class ScheduleEntry:
         """The settings it takes, in order: the class's arguments (the recipe's, for a ``build``),
         without the optimizer and ``last_epoch`` (which resumes a scheduler, not a setting)."""
         fn, skip = (self.build, 3) if self.build else (self.cls, 0 if self.callable_ else 1)
-        return [p for p in list(inspect.signature(fn).parameters.values())[skip:] if p.name != "last_epoch"]
+        params = list(inspect.signature(fn).parameters.values())
+        if self.build and params[-1].kind is inspect.Parameter.VAR_KEYWORD:  # passed on to cls
+            params, skip = list(inspect.signature(self.cls).parameters.values()), 1
+        return [p for p in params[skip:] if p.name != "last_epoch"]
 
     def settings(self, steps: int, lr: float) -> dict:
         """The settings a run of ``steps`` steps at learning rate ``lr`` uses when given none:

@@ -3,7 +3,8 @@
 Adding a schedule is one entry here (after its class in :mod:`lrcourse.lr_scheduler`):
 ``lrcourse schedule``, ``lrcourse train --scheduler``, :func:`lrcourse.catalog.simulate`,
 the schedule chooser (if it has sliders) and the training panel (if it has a ``panel``
-label) pick it up. The order here is the chooser's order.
+label) pick it up. The order here is the chooser's order; transformers' and timm's schedules
+(:mod:`.libraries`) come last.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import math
 from .. import lr_scheduler as L
 from .. import schedules
 from .entries import ScheduleEntry, checkbox, choice, float_slider, int_range, int_slider, log_slider
+from .libraries import ENTRIES as LIBRARY_ENTRIES
 
 
 def _quarter(steps: int) -> int:
@@ -128,4 +130,4 @@ _ENTRIES = [
     ScheduleEntry(schedules.FactorScheduler, ("d2l-factor",), sized=lambda n, lr: {"base_lr": lr}, callable_=True),
 ]
 
-SCHEDULES: dict[str, ScheduleEntry] = {e.name: e for e in _ENTRIES}
+SCHEDULES: dict[str, ScheduleEntry] = {e.name: e for e in _ENTRIES + LIBRARY_ENTRIES}

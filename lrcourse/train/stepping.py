@@ -13,6 +13,10 @@
    This differs from the d2l chapter's loop, which sets ``lr = scheduler(epoch)`` *after*
    each epoch, so its epoch 0 trains at the optimizer's initial lr and epoch :math:`e` at
    :math:`s(e-1)`; ``convention="d2l"`` reproduces that off-by-one exactly, for comparison.
+
+timm's schedulers (``step(epoch)`` / ``step_update(num_updates)``, the count passed in) are
+refused with a TypeError saying to wrap them in :class:`lrcourse.catalog.TimmStepper`, which
+gives them torch's ``step()`` (the catalog's ``timm-*`` names come wrapped).
 """
 from __future__ import annotations
 
@@ -54,6 +58,10 @@ class Stepper:
             checks.choice("scheduler_interval", interval, INTERVALS)
         if scheduler is None:
             self.kind = "none"
+        elif callable(getattr(scheduler, "step_update", None)):  # step(epoch) would pass for a plateau's
+            raise TypeError(f"scheduler {type(scheduler).__name__} has timm's protocol (step(epoch), "
+                            "step_update(num_updates)); give the trainer torch's step(): "
+                            "lrcourse.catalog.TimmStepper(scheduler)")
         elif hasattr(scheduler, "step"):
             self.kind = "plateau" if is_plateau(scheduler) else "object"
         elif callable(scheduler):

@@ -150,7 +150,7 @@ def _train_epoch(run: _Run, epoch: int, history: History, bar) -> dict | None:
                                 run.clip_grad_norm, norms)
         if norms is not None:  # no norm when the loss was not finite: no backward pass
             history.grad_norm.append(norms[0] if norms else math.nan)
-            bit += bool(norms) and norms[0] > run.clip_grad_norm
+            bit += history.grad_norm[-1] > run.clip_grad_norm
         history.loss.append(value)
         if not math.isfinite(value):
             history.diverged = (

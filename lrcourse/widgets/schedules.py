@@ -6,7 +6,8 @@ to build the scheduler from a *module*: ``torch.optim.lr_scheduler`` or
 ``lrcourse.lr_scheduler`` (same class names, same signatures). The same entry therefore
 builds the torch oracle and lrcourse's version, and :func:`compare_kinds` reports the
 largest difference between them. Where torch lacks the class (inverse square root, WSD),
-torch's ``LambdaLR`` over lrcourse's pure schedule stands in.
+torch's ``LambdaLR`` over lrcourse's pure schedule stands in; transformers' and timm's
+schedules are drawn over the library's own (:mod:`lrcourse.catalog.libraries`).
 
 A curve has one entry per optimizer step: the lr the step used (the first entry is the lr
 right after construction), from :func:`lrcourse.catalog.simulate`.
@@ -37,6 +38,8 @@ KINDS: dict[str, catalog.ScheduleEntry] = {name: e for name, e in catalog.SCHEDU
 
 def oracle(kind: str) -> str:
     """What lrcourse's curve of ``kind`` is drawn over."""
+    if KINDS[kind].reference:
+        return KINDS[kind].reference
     if hasattr(MODULES["torch"], kind):
         return "torch.optim.lr_scheduler"
     return f"torch LambdaLR(lrcourse.schedules.{KINDS[kind].factory.__name__})"
@@ -45,7 +48,8 @@ def oracle(kind: str) -> str:
 #: kinds drawn on a log lr axis by :func:`schedule_grid`: the geometric decays, whose equal
 #: factors become equal drops (stairs or a straight line); every other curve reaches 0 or
 #: moves within a decade, and a linear axis shows its shape
-LOG_AXIS = frozenset({"StepLR", "MultiStepLR", "ExponentialLR", "MultiplicativeLR", "ReduceLROnPlateau"})
+LOG_AXIS = frozenset({"StepLR", "MultiStepLR", "ExponentialLR", "MultiplicativeLR", "ReduceLROnPlateau",
+                      "StepLRScheduler", "MultiStepLRScheduler"})
 
 
 def _values(kind: str, params: dict) -> dict:
