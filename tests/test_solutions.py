@@ -65,7 +65,7 @@ def tiny_data():
 
 
 def test_one_solution_module_per_numbered_notebook():
-    assert [f"ch{p.stem}.py" for p in NOTEBOOKS] == [p.name for p in SOLUTIONS] and len(SOLUTIONS) == 12
+    assert [f"ch{p.stem}.py" for p in NOTEBOOKS] == [p.name for p in SOLUTIONS] and len(SOLUTIONS) == 13
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

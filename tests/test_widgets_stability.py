@@ -52,6 +52,6 @@ def test_warmup_sharpness_view_counts_divergence():
 
 def test_clip_view_counts_the_steps_above_the_threshold():
     view = clip_view({"lr 0.01": [0.5, 2.0, 3.0, 0.1], "lr 0.1": [5.0] * 4}, max_norm=1.0, steps_per_epoch=2)
-    assert view.summary == ("lr 0.01: clipped 50% of 4 steps, median norm 1.25; "
-                            "lr 0.1: clipped 100% of 4 steps, median norm 5")
+    assert view.summary == ("lr 0.01: norm above 1 on 50% of 4 steps, median norm 1.25; "
+                            "lr 0.1: norm above 1 on 100% of 4 steps, median norm 5")
     assert view.fig.axes[0].lines[0].get_xdata().tolist() == [0.0, 0.5, 1.0, 1.5]

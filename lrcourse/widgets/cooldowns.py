@@ -44,8 +44,8 @@ def cooldown_view(runs, cosine: dict, steps_per_epoch: int) -> View:
             xs, ys = [seg.start] + xs, [at[seg.start]] + ys
         ax_acc.plot(epochs(xs), ys, "-", color=color, lw=1.5, label=label)
         ax_acc.plot(epochs(xs[-1:]), ys[-1:], "o", color=color, ms=5)
-    for i, (T, seg) in enumerate(sorted(cosine.items())):
-        label = "warmup + cosine (a run per budget)" if i == 0 else None
+    for T, seg in sorted(cosine.items()):
+        label = f"warmup + cosine, {T / nb:g} epochs"
         ax_lr.plot(epochs(np.arange(seg.stop)), seg.lr, ":", color="C1", lw=1.5, label=label)
         ax_acc.plot(epochs(seg.eval_steps), seg.test_acc, "s:", color="C1", ms=4, lw=1.2, label=label)
     for b in runs.budgets:

@@ -184,15 +184,15 @@ def case_traces(case: Case, steps: int = T, lr: float = 1.0) -> dict[str, np.nda
     return out
 
 
-def library_grid(library: str, steps: int = T, lr: float = 1.0, columns: int = 4) -> View:
+def library_grid(library: str, steps: int = T, lr: float = 1.0, columns: int = 3) -> View:
     """Small multiples: each schedule of ``library`` ("transformers" or "timm"), the library's curve
     (thick, grey) under lrcourse.compat's (dashed) and the torch classes' (dotted), titled with its
     name and the torch classes. The summary gives the largest differences over all of them."""
     cases = CASES[checks.choice("library", library, tuple(CASES))]
     columns = min(checks.integer("columns", columns, low=1), len(cases))
     rows = -(-len(cases) // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(3.5 * columns, 2.6 * rows + 0.6), layout="constrained",
-                             squeeze=False, sharex=True)
+    fig, axes = plt.subplots(rows, columns, figsize=(3.6 * columns, 2.9 * rows + 0.6), layout="constrained",
+                             squeeze=False)
     worst = {"lrcourse.compat": 0.0, "torch classes": 0.0, "lrcourse classes": 0.0}
     for ax, (title, case) in zip(axes.flat, cases.items()):
         tr = case_traces(case, steps, lr)
@@ -201,16 +201,14 @@ def library_grid(library: str, steps: int = T, lr: float = 1.0, columns: int = 4
         ax.plot(tr["library"], color="0.7", lw=5, label=library)
         ax.plot(tr["lrcourse.compat"], "--", color="C0", lw=1.5, label="lrcourse.compat")
         ax.plot(tr["torch classes"], ":", color="C3", lw=1.5, label="torch classes (below each title)")
-        ax.set_title("\n".join([title] + textwrap.wrap(case.torch, 44)), fontsize="small")
+        ax.set_title("\n".join([title] + textwrap.wrap(case.torch, 46)), fontsize=9.5)
         ax.set_ylim(-0.05 * lr, 1.08 * lr)
-        ax.tick_params(labelsize="small")
-    for ax in axes[-1]:
-        ax.set_xlabel("optimizer step", fontsize="small")
+        ax.set_xlabel("optimizer step", fontsize=9)
     for ax in axes[:, 0]:
-        ax.set_ylabel("lr", fontsize="small")
+        ax.set_ylabel("lr")
     for ax in axes.flat[len(cases):]:
         ax.axis("off")
-    fig.legend(*axes.flat[0].get_legend_handles_labels(), loc="outside lower center", ncols=3, fontsize="small")
+    fig.legend(*axes.flat[0].get_legend_handles_labels(), loc="outside lower center", ncols=3)
     summary = (f"{len(cases)} {library} schedules, {steps} steps, lr={lr:g}: max |difference from {library}| "
                + ", ".join(f"{k} {v:.1e}" for k, v in worst.items()))
     return View(fig, summary)

@@ -15,10 +15,19 @@ Example:
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
 import numpy as np
 
 from .. import checks
 from .base import View
+
+
+def _plain_log(ax) -> None:
+    """A log y axis labelled 0.1, 0.2, 0.5, 1, 2, 5, ... instead of powers of ten."""
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(mticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(mticker.FormatStrFormatter("%g"))
+    ax.yaxis.set_minor_formatter(mticker.NullFormatter())
 
 
 def second_half_median(run) -> float:
@@ -55,7 +64,7 @@ def sharpness_view(runs: dict) -> View:
     ticks = [v for v in (2, 5, 10, 20, 50, 100, 200, 500, 1000) if low / 1.3 <= v <= top * 1.3]
     ax_s.set_yticks(ticks, [f"{v:g}" for v in ticks])
     ax_s.set(xlabel="GD step", ylabel="sharpness λ_max (log)", title="Sharpness λ_max; dashed: 2/η in the same colour")
-    ax_l.set_yscale("log")
+    _plain_log(ax_l)
     ax_l.set(xlabel="GD step", ylabel="full-batch loss (log)", title="Training loss")
     fig.legend(*ax_s.get_legend_handles_labels(), loc="outside lower center", ncols=len(runs), fontsize="small")
     return View(fig, "; ".join(parts))
@@ -73,17 +82,19 @@ def warmup_sharpness_view(straight: dict, warmed: dict, peak: float) -> View:
     peak = checks.positive("peak", peak)
     if not straight or not warmed:
         raise ValueError("straight and warmed must each hold at least one {seed: GDRun}")
-    fig, (ax_l, ax_s) = plt.subplots(1, 2, figsize=(11, 3.8), layout="constrained")
+    fig, (ax_l, ax_s) = plt.subplots(1, 2, figsize=(11, 4.0), layout="constrained")
+    cap = 10 * max(r.loss[0] for r in list(straight.values()) + list(warmed.values()))  # the loss axis ends here
     for k, (seed, run) in enumerate(sorted(straight.items())):
-        finite = np.isfinite(run.loss)
-        ax_l.plot(np.arange(len(run.loss))[finite], run.loss[finite], color="C3", lw=1.2,
+        shown = np.flatnonzero(run.loss <= cap)  # a diverging run leaves the plot at its first loss above cap
+        end = shown[-1] + 1 if len(shown) == len(run.loss) else np.argmax(~(run.loss <= cap))
+        ax_l.plot(np.arange(end), run.loss[:end], color="C3", lw=1.2,
                   label=f"η = {peak:g} from step 0" if k == 0 else None)
         if run.diverged is not None:
-            ax_l.plot([run.diverged - 1], [run.loss[finite][-1]], "x", color="C3", ms=8, mew=2,
-                      label="diverged (loss inf next step)" if k == 0 else None)
+            ax_l.plot([end - 1], [run.loss[end - 1]], "x", color="C3", ms=8, mew=2,
+                      label=f"leaves the plot; inf at step ~{run.diverged}" if k == 0 else None)
     top = 0.0
     for k, (seed, run) in enumerate(sorted(warmed.items())):
-        ax_l.plot(np.arange(len(run.loss)), run.loss, color="C0", lw=1.2,
+        ax_l.plot(np.arange(len(run.loss)), np.minimum(run.loss, cap), color="C0", lw=1.2,
                   label=f"linear warmup to η = {peak:g}" if k == 0 else None)
         ax_s.plot(run.sharpness_steps, run.sharpness, "o-", ms=2.5, lw=1.2, color=f"C{k}", label=f"seed {seed}")
         top = max(top, float(np.nanmax(run.sharpness)))
@@ -92,11 +103,12 @@ def warmup_sharpness_view(straight: dict, warmed: dict, peak: float) -> View:
     edge = np.where(lr > 0, 2 / np.maximum(lr, 1e-300), np.inf)
     ax_s.plot(t, edge, "k--", lw=1.2, label="2/η_t of the warmup")
     ax_s.set_ylim(0, 1.25 * top)
-    ax_l.set_yscale("log")
+    _plain_log(ax_l)
+    ax_l.set_ylim(None, cap)
     ax_l.set(xlabel="GD step", ylabel="full-batch loss (log)", title=f"Peak η = {peak:g}: with and without warmup")
-    ax_l.legend(loc="upper right", fontsize="small")
-    ax_s.set(xlabel="GD step", ylabel="sharpness λ_max", title="After warmup: the sharpness follows 2/η_t")
-    ax_s.legend(loc="upper right", fontsize="small", ncols=2)
+    ax_s.set(xlabel="GD step", ylabel="sharpness λ_max", title="With warmup: the sharpness and 2/η_t")
+    handles, labels = (a + b for a, b in zip(ax_l.get_legend_handles_labels(), ax_s.get_legend_handles_labels()))
+    fig.legend(handles, labels, loc="outside lower center", fontsize="small", ncols=4)
     div = sum(r.diverged is not None for r in straight.values())
     wdiv = sum(r.diverged is not None for r in warmed.values())
     summary = (f"peak eta {peak:g}: from step 0 {div} of {len(straight)} seeds diverged; with warmup {wdiv} of "
@@ -123,9 +135,10 @@ def clip_view(norms: dict, max_norm: float, steps_per_epoch: int) -> View:
     for k, (label, values) in enumerate(norms.items()):
         v = np.asarray(values, dtype=float)
         ax.plot(np.arange(len(v)) / nb, v, color=f"C{k}", lw=0.9, alpha=0.85, label=label)
-        parts.append(f"{label}: clipped {np.mean(v > max_norm):.0%} of {len(v)} steps, median norm {np.median(v):.3g}")
+        parts.append(f"{label}: norm above {max_norm:g} on {np.mean(v > max_norm):.0%} of {len(v)} steps, "
+                     f"median norm {np.median(v):.3g}")
     ax.axhline(max_norm, color="k", ls="--", lw=1.2, label=f"max_norm = {max_norm:g}")
     ax.set_yscale("log")
     ax.set(xlabel="epoch", ylabel="gradient norm before clipping (log)", title="Pre-clip gradient norm per step")
-    ax.legend(loc="upper right", fontsize="small")
+    fig.legend(loc="outside right center", fontsize="small")
     return View(fig, "; ".join(parts))
