@@ -59,3 +59,18 @@ def test_notebooks_are_chosen_by_number_or_name():
     assert len(run_notebooks.resolve([])) == len(list(run_notebooks.NOTEBOOKS.glob("*.ipynb")))
     with pytest.raises(SystemExit, match="no single notebook matches '99'"):
         run_notebooks.resolve(["99"])
+
+
+def test_blank_display_outputs_are_dropped_and_the_rest_kept():
+    blank = [{"output_type": "display_data", "data": {"text/plain": []}, "metadata": {}},
+             {"output_type": "display_data", "data": {"text/plain": ["", "  "]}, "metadata": {}},
+             {"output_type": "display_data", "data": {}, "metadata": {}}]
+    kept = [{"output_type": "stream", "name": "stdout", "text": ["✓ a claim\n"]},
+            {"output_type": "display_data", "data": {"image/png": "iVBOR...", "text/plain": ["<Figure>"]}},
+            view("aa"),
+            {"output_type": "execute_result", "data": {"text/plain": [""]}, "execution_count": 3}]
+    nb = {"cells": [{"cell_type": "code", "outputs": [blank[0], kept[0], blank[1], kept[1], kept[2], blank[2],
+                                                       kept[3]]},
+                    {"cell_type": "markdown", "source": "text"}]}
+    assert run_notebooks.drop_blank_outputs(nb) == 3
+    assert nb["cells"][0]["outputs"] == kept

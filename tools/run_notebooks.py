@@ -10,6 +10,9 @@ nbclient keeps the state of every widget a kernel ever created, so each closed p
 (a dozen models: box, bar, labels, layouts, styles) would otherwise stay in the file's
 metadata, invisible and ~1 KB each.
 
+Display outputs that show nothing (the empty area a closed transient progress bar leaves) are
+dropped too (:func:`drop_blank_outputs`).
+
 Usage:
     python tools/run_notebooks.py                 # every notebook in notebooks/
     python tools/run_notebooks.py 09 10_capstone  # by number or name
@@ -59,6 +62,27 @@ def prune_widget_state(nb) -> int:
     return dropped
 
 
+def _blank(out) -> bool:
+    """A display output that shows nothing: what a closed transient progress bar leaves (its
+    area cleared to an empty ``text/plain``)."""
+    data = out.get("data", {})
+    return (out.get("output_type") in ("display_data", "update_display_data")
+            and all(not "".join(v if isinstance(v, list) else [str(v)]).strip() for v in data.values()))
+
+
+def drop_blank_outputs(nb) -> int:
+    """Remove the display outputs that show nothing (:func:`_blank`) from every cell, in place;
+    returns how many were removed. A saved notebook then has no empty output areas."""
+    dropped = 0
+    for cell in nb.get("cells", []):
+        outs = cell.get("outputs")
+        if outs:
+            kept = [o for o in outs if not _blank(o)]
+            dropped += len(outs) - len(kept)
+            cell["outputs"] = kept
+    return dropped
+
+
 def resolve(names: list[str]) -> list[Path]:
     """Notebook paths from numbers ("09") or names ("09_cyclic_onecycle_lr_finder"); all if none."""
     every = sorted(NOTEBOOKS.glob("*.ipynb"))
@@ -89,6 +113,7 @@ def run(path: Path) -> float:
     finally:
         if env_fast is not None:
             os.environ["LRCOURSE_FAST"] = env_fast
+    drop_blank_outputs(nb)
     prune_widget_state(nb)
     nbformat.write(nb, path)
     return seconds

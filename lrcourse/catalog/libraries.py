@@ -81,7 +81,7 @@ class TimmStepper:
 def _transformers(name: str):
     """The build recipe of transformers' schedule ``name``."""
     def build(m, optimizer, steps, num_warmup_steps, num_training_steps=None, **specific):
-        get_scheduler = hf.get_scheduler if m is lr_scheduler else _library("transformers.optimization").get_scheduler
+        get_scheduler = hf.get_scheduler if m is lr_scheduler else library("transformers.optimization").get_scheduler
         if "min_lr" in specific:  # only a user sets min_lr: it replaces the sized min_lr_rate (one floor)
             specific.pop("min_lr_rate", None)
         return get_scheduler(name, optimizer, num_warmup_steps, num_training_steps, specific)
@@ -94,7 +94,7 @@ def _transformers(name: str):
 def _timm(cls):
     """The build recipe of timm's class ``cls``, stepped by :class:`TimmStepper`."""
     def build(m, optimizer, steps, **settings):
-        built = cls if m is lr_scheduler else getattr(_library("timm.scheduler"), cls.__name__)
+        built = cls if m is lr_scheduler else getattr(library("timm.scheduler"), cls.__name__)
         return TimmStepper(built(optimizer, **settings))
 
     build.__doc__ = (f"{cls.__name__}(optimizer, ...) behind TimmStepper: step(k) after the k-th step "
@@ -102,7 +102,9 @@ def _timm(cls):
     return build
 
 
-def _library(module: str):
+def library(module: str):
+    """``module`` of a reference library (transformers, timm), imported on first use; one line
+    saying how to install it where it is missing."""
     try:
         return importlib.import_module(module)
     except ImportError as exc:

@@ -17,6 +17,8 @@ it at every step in both modes (``tests/test_optim_schedule_free.py``).
 """
 from __future__ import annotations
 
+import importlib
+
 from .hints import schedule_free_variants
 from .optimizers import check_against
 from .result import CheckResult, returns_failures
@@ -25,8 +27,8 @@ from .result import CheckResult, returns_failures
 def reference():
     """``(class, name, extra arguments)``: ``schedulefree``'s class with ``foreach=False`` if importable,
     else lrcourse's (equal to it in tests)."""
-    try:
-        from schedulefree import SGDScheduleFree
+    try:  # by name: schedulefree is a test dependency (the course extra), not a runtime one
+        SGDScheduleFree = importlib.import_module("schedulefree").SGDScheduleFree
         return SGDScheduleFree, "schedulefree.SGDScheduleFree", {"foreach": False}
     except ImportError:
         from ..optim import SGDScheduleFree

@@ -21,7 +21,6 @@ Example:
 """
 from __future__ import annotations
 
-import importlib
 import textwrap
 from dataclasses import dataclass, field
 from typing import Callable
@@ -31,6 +30,7 @@ import numpy as np
 import torch
 
 from .. import checks, lr_scheduler
+from ..catalog.libraries import library
 from ..schedules.shapes import anneal_1_sqrt, anneal_tanh, rsqrt
 from .base import View
 
@@ -177,7 +177,7 @@ def case_traces(case: Case, steps: int = T, lr: float = 1.0) -> dict[str, np.nda
     timm_protocol = case.library == "timm"
     out = {}
     for label, path in zip(("library", "lrcourse.compat"), LIBRARIES[case.library]):
-        module = importlib.import_module(path)
+        module = library(path)
         out[label] = _lrs(lambda o: case.library_scheduler(module, o), steps, lr, timm_protocol)
     for label, module in MODULES.items():
         out[label] = _lrs(lambda o: case.build(module, o), steps, lr, False)
@@ -223,14 +223,14 @@ def warmup_conventions(warmup_steps: int = 5, steps: int = 8, lr: float = 1.0, w
     steps = checks.integer("steps", steps, low=1)
     lr = checks.positive("lr", lr)
     init = checks.real("warmup_lr_init", warmup_lr_init, low=0.0, high=lr, high_open=True)
-    import timm.scheduler  # noqa: PLC0415 - only this view needs the libraries
-    import transformers  # noqa: PLC0415
+    timm_scheduler = library("timm.scheduler")  # only this view needs the libraries
+    transformers = library("transformers")
 
     from ..schedules import warmup_factor  # noqa: PLC0415
 
     return {
         "transformers": _lrs(lambda o: transformers.get_scheduler("constant_with_warmup", o, Wn), steps, lr, False),
-        "timm": _lrs(lambda o: timm.scheduler.StepLRScheduler(o, decay_t=10 ** 9, warmup_t=Wn, warmup_lr_init=init,
+        "timm": _lrs(lambda o: timm_scheduler.StepLRScheduler(o, decay_t=10 ** 9, warmup_t=Wn, warmup_lr_init=init,
                                                               t_in_epochs=False), steps, lr, True),
         "torch LinearLR": _lrs(lambda o: torch.optim.lr_scheduler.LinearLR(o, 1 / Wn, 1.0, Wn - 1), steps, lr, False),
         "lrcourse warmup_factor": lr * np.array([warmup_factor(Wn)(t) for t in range(steps)]),
