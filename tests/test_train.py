@@ -8,7 +8,6 @@ Uses tiny stratified subsets of the real Fashion-MNIST when installed, else rand
 from __future__ import annotations
 
 import math
-import os
 import warnings
 
 import pytest
@@ -28,17 +27,6 @@ def one_thread():
     torch.set_num_threads(1)  # the CI machine's 2 cores are shared; OpenMP spinning costs 10x
     yield
     torch.set_num_threads(n)
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    src = os.environ.get(lrdata.SOURCE_ENV) or lrdata.debian_source()
-    if src is None:
-        g = torch.Generator().manual_seed(0)
-        img = lambda n: torch.randint(0, 256, (n, 1, 28, 28), generator=g, dtype=torch.uint8)  # noqa: E731
-        return lrdata.FashionMNIST(img(256), torch.arange(256) % 10, img(100), torch.arange(100) % 10)
-    root = lrdata.prepare(tmp_path_factory.getbasetemp() / "fashion-mnist", source=src, download=False)
-    return lrdata.fashion_mnist(root, device="cpu", train_subset=256, test_subset=100)
 
 
 @pytest.fixture(scope="module")
