@@ -21,7 +21,7 @@ from lrcourse.cli import main
 from lrcourse.compat import timm as compat_timm
 from lrcourse.models import LeNet
 from lrcourse.train import train
-from test_train import BATCH, one_thread, quiet, tiny  # noqa: F401  (fixtures)
+from test_train import BATCH, one_thread, quiet  # noqa: F401  (fixtures)
 
 # CLI name -> (library, its name for the schedule, the settings a run of 60 steps at any lr uses)
 LIBRARY = {

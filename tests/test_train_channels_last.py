@@ -2,7 +2,7 @@
 (resume in either layout: ``test_train_resume.py``), close to the NCHW layout, validated."""
 import pytest
 import torch
-from test_train import fresh, one_thread, quiet, tiny, train  # noqa: F401
+from test_train import fresh, one_thread, quiet, train  # noqa: F401
 
 
 def weights(model):
