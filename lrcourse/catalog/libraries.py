@@ -82,7 +82,7 @@ def _transformers(name: str):
     """The build recipe of transformers' schedule ``name``."""
     def build(m, optimizer, steps, num_warmup_steps, num_training_steps=None, **specific):
         get_scheduler = hf.get_scheduler if m is lr_scheduler else library("transformers.optimization").get_scheduler
-        if "min_lr" in specific:  # only a user sets min_lr: it replaces the sized min_lr_rate (one floor)
+        if specific.get("min_lr") is not None:  # only a user sets min_lr: it replaces the sized min_lr_rate
             specific.pop("min_lr_rate", None)
         return get_scheduler(name, optimizer, num_warmup_steps, num_training_steps, specific)
 
