@@ -44,7 +44,7 @@ def _as_array(values, name: str) -> np.ndarray:
 def ema_step(average, value, beta):
     r"""One step of the average, :math:`\beta\, v + (1-\beta)\, x`, for numbers, arrays or
     tensors alike (no checks: callers check ``beta`` once); :func:`ema`, :class:`EMA` and
-    :mod:`lrcourse.swa_utils` (the EMA of a model's weights) all step with it."""
+    :mod:`lrcourse.train.swa_utils` (the EMA of a model's weights) all step with it."""
     return beta * average + (1 - beta) * value
 
 

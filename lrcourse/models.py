@@ -9,7 +9,7 @@
 ``LeNet(batch_norm=True)`` is d2l's BN-LeNet (section "Batch Normalization") with this
 LeNet's ReLU, padding and max-pooling: a BatchNorm after each convolution and after each
 hidden linear layer, before its ReLU. Its running statistics are what the averaged weights
-of schedule-free optimizers and EMAs get wrong unless recomputed (:mod:`lrcourse.swa_utils`).
+of schedule-free optimizers and EMAs get wrong unless recomputed (:mod:`lrcourse.train.swa_utils`).
 
 Example:
     >>> import torch

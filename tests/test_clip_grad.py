@@ -1,4 +1,4 @@
-"""lrcourse.clip_grad against torch.nn.utils: the clipped gradients and the returned norm, bit for bit.
+"""lrcourse.train.clip_grad against torch.nn.utils: the clipped gradients and the returned norm, bit for bit.
 
 Every case runs the same gradients through torch and through lrcourse and compares the
 results exactly (dtype included, nan where torch has nan). One exception, said where it is
@@ -16,8 +16,8 @@ import pytest
 import torch
 import torch.nn.utils as tnu
 
-import lrcourse.clip_grad
-from lrcourse import clip_grad
+import lrcourse.train.clip_grad
+from lrcourse.train import clip_grad
 
 INF = float("inf")
 NORM_TYPES = [2.0, 1.0, 3.5, INF, -INF, 0.0, 0.5, -1.0, "inf", 2]
@@ -275,4 +275,4 @@ def test_clipping_a_grad_that_requires_grad_equals_torch():
 
 
 def test_docstring_examples():
-    assert doctest.testmod(lrcourse.clip_grad).failed == 0
+    assert doctest.testmod(lrcourse.train.clip_grad).failed == 0

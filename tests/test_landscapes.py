@@ -12,7 +12,7 @@ import pytest
 import torch
 
 import lrcourse.optim as lro
-from lrcourse.landscapes import (LANDSCAPES, Landscape, get_landscape, plot_paths, quadratic,
+from lrcourse.teaching.landscapes import (LANDSCAPES, Landscape, get_landscape, plot_paths, quadratic,
                                  resolve_optimizer, trajectory)
 
 LANDS = [LANDSCAPES["parabola"], LANDSCAPES["ill-conditioned"], LANDSCAPES["banana"],

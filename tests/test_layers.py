@@ -1,10 +1,13 @@
 """The library's layers: no module imports a higher layer, and no two packages import each other.
 
-Lowest first: one checks module; the pure pieces (schedules, optimizers, EMA, device,
-momentum theory, gradient clipping, sharpness); data and models; the scheduler classes; the catalog of names
-and the drop-ins for other libraries' schedulers (compat); what trains
-and measures (trainer, LR finder, averaged weights, landscapes, probes); what people use (widgets, CLI,
-exercises, the notebook helpers). Every import counts, also one inside a function.
+Each layer is named by its folders (and the few infrastructure modules at the root), lowest first:
+the checks and the configuration; the pure pieces (``schedules/``, ``optim/``, ``ema``, ``device``);
+data and models; the scheduler classes (``lr_scheduler/``); the catalog of names and the drop-ins for
+other libraries' schedulers (``catalog/``, ``compat/``); what trains and measures (``train/``: the
+trainer, LR range test, averaged weights, gradient clipping) and the teaching helpers
+(``teaching/``: landscapes, momentum theory, probes, quasi-Newton, orthogonalization, sharpness);
+what people use (``widgets/``, ``cli/``, ``exercises/``, ``notebook``). Every import counts, also
+one inside a function. README's layer line is checked against this list.
 """
 from __future__ import annotations
 
@@ -17,11 +20,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1] / "lrcourse"
 LAYERS = [
     {"checks", "config"},
-    {"schedules", "optim", "ema", "device", "momentum_theory", "clip_grad", "sharpness"},
+    {"schedules", "optim", "ema", "device"},
     {"data", "models"},
     {"lr_scheduler"},
     {"catalog", "compat"},
-    {"landscapes", "train", "lr_finder", "orthogonalize", "probes", "quasi_newton", "swa_utils"},
+    {"train", "teaching"},
     {"widgets", "cli", "exercises", "notebook", "__main__", "__init__"},
 ]
 LAYER = {name: i for i, names in enumerate(LAYERS) for name in names}
@@ -72,3 +75,20 @@ def test_no_import_cycle_between_pieces():
 def test_one_checks_module():
     assert not (ROOT / "optim" / "_checks.py").exists()
     assert not (ROOT / "schedules" / "checks.py").exists()
+
+
+ROOT_MODULES = {"__init__", "__main__", "checks", "config", "data", "device", "ema", "models", "notebook"}
+
+
+def test_the_root_holds_only_infrastructure():
+    """Teaching helpers and what trains live in their packages; nine modules at most at the root."""
+    assert {p.stem for p in ROOT.glob("*.py")} == ROOT_MODULES
+
+
+def test_readme_layer_line_is_this_list():
+    """README states the layers once, in the order of LAYERS, each layer's pieces between arrows."""
+    readme = (ROOT.parent / "README.md").read_text()
+    line = next(part for part in readme.split("\n\n") if part.startswith("Layers, lowest first:"))
+    listed = line.split(":", 1)[1].split(";")[0]
+    stated = [{name.strip(" `/\n") for name in layer.split(",")} for layer in listed.split("\u2190")]
+    assert stated == [names - {"__main__", "__init__"} for names in LAYERS]

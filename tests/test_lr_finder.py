@@ -17,8 +17,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-import lrcourse.lr_finder
-from lrcourse.lr_finder import LRFinderResult, falling_part, lr_range_test, smooth_losses, sweep
+import lrcourse.train.lr_finder
+from lrcourse.train.lr_finder import LRFinderResult, falling_part, lr_range_test, smooth_losses, sweep
 
 matplotlib.use("Agg")
 
@@ -115,7 +115,7 @@ def test_sweep_is_a_pure_schedule(start_lr, end_lr, num_iter, mode):
 def test_docstring_example_runs():
     import doctest
 
-    result = doctest.testmod(lrcourse.lr_finder)
+    result = doctest.testmod(lrcourse.train.lr_finder)
     assert result.attempted > 0 and result.failed == 0
 
 
@@ -348,7 +348,7 @@ EARLY_RUNS = [  # (start_lr, dtype, stop_reason): the loss blows up past the fac
 def test_a_run_that_diverges_at_once_says_so(start_lr, dtype, reason):
     r, model, limit = diverging_at_once(start_lr, dtype)
     assert start_lr > limit and r.stop_reason == reason and r.diverged
-    assert r.diverged_early and len(r.lrs) <= lrcourse.lr_finder.EARLY
+    assert r.diverged_early and len(r.lrs) <= lrcourse.train.lr_finder.EARLY
     assert torch.count_nonzero(model.weight) == 0  # restored to the zero start
     assert "diverged early" in repr(r) and f"start_lr={start_lr:.3g}" in repr(r) and "\n" not in repr(r)
     for method in ("steepest", "minimum", "valley", "upper"):

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import torch
 
-from lrcourse import momentum_theory as mt
-from lrcourse.landscapes import quadratic, trajectory
+from lrcourse.teaching import momentum_theory as mt
+from lrcourse.teaching.landscapes import quadratic, trajectory
 
 rng = np.random.default_rng(0)
 # (alpha, beta, lam) spread over every region; s = alpha * lam up to 4.5

@@ -8,7 +8,7 @@ import torch
 from torch.optim._muon import _zeropower_via_newtonschulz
 
 from lrcourse.optim import newton_schulz
-from lrcourse.orthogonalize import ns_differences, ns_iterate, ns_map, relative_difference, spectrum_matrix
+from lrcourse.teaching.orthogonalize import ns_differences, ns_iterate, ns_map, relative_difference, spectrum_matrix
 
 SHAPES = [(16, 48), (48, 16), (30, 30), (120, 84)]
 COEFFICIENTS = [(3.4445, -4.7750, 2.0315), (1.5, -0.5, 0.0)]  # Muon's quintic; the classic cubic

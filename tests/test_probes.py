@@ -7,8 +7,8 @@ import pytest
 import torch
 
 import lrcourse.optim as lro
-from lrcourse.landscapes import get_landscape, trajectory
-from lrcourse.probes import (minibatch_run, noisy_run, rare_gradients, replay, rows_changed, skewed_sample,
+from lrcourse.teaching.landscapes import get_landscape, trajectory
+from lrcourse.teaching.probes import (minibatch_run, noisy_run, rare_gradients, replay, rows_changed, skewed_sample,
                              state_sizes)
 
 GRADS = np.r_[rare_gradients(60, 20), np.linspace(-1, 2, 20)]

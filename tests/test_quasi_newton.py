@@ -7,8 +7,8 @@ import pytest
 import torch
 
 import lrcourse.optim as lro
-from lrcourse.landscapes import get_landscape, trajectory
-from lrcourse.quasi_newton import ROSENBROCK, Evaluations, count_evaluations
+from lrcourse.teaching.landscapes import get_landscape, trajectory
+from lrcourse.teaching.quasi_newton import ROSENBROCK, Evaluations, count_evaluations
 
 
 def test_rosenbrock_formula_gradient_and_hessian():

@@ -1,4 +1,4 @@
-"""lrcourse.sharpness against the full Hessian: torch.autograd.functional.hessian, then eigvalsh.
+"""lrcourse.teaching.sharpness against the full Hessian: torch.autograd.functional.hessian, then eigvalsh.
 
 Each problem is a loss of a list of tensors. The full Hessian is built by torch over the
 flattened parameters and its spectrum taken with ``torch.linalg.eigvalsh`` (float64); the
@@ -13,8 +13,8 @@ import doctest
 import pytest
 import torch
 
-import lrcourse.sharpness
-from lrcourse.sharpness import gd_with_sharpness, hessian_vector_product, top_eigenvalue
+import lrcourse.teaching.sharpness
+from lrcourse.teaching.sharpness import gd_with_sharpness, hessian_vector_product, top_eigenvalue
 
 F64 = torch.float64
 
@@ -245,7 +245,7 @@ def test_bad_arguments_are_refused_in_one_line(call, error, start):
 
 
 def test_docstring_examples():
-    assert doctest.testmod(lrcourse.sharpness).failed == 0
+    assert doctest.testmod(lrcourse.teaching.sharpness).failed == 0
 
 
 # ----------------------------------------------------------------------------- gd_with_sharpness

@@ -1,4 +1,4 @@
-"""lrcourse.swa_utils against torch.optim.swa_utils, on a small conv net with BatchNorm.
+"""lrcourse.train.swa_utils against torch.optim.swa_utils, on a small conv net with BatchNorm.
 
 One table of averaging settings, one checker: a source model trains with SGD and, every few
 steps, both libraries' AveragedModel average it in; their parameters, buffers and n_averaged
@@ -18,7 +18,7 @@ import torch.optim.swa_utils as T
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-import lrcourse.swa_utils as L
+import lrcourse.train.swa_utils as L
 from lrcourse.lr_scheduler import SWALR
 
 UPDATES, STEPS_BETWEEN = 5, 3

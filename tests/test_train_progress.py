@@ -20,7 +20,7 @@ CELLS = [  # (source, the text/plain the saved output must hold: a bar's final l
      "SGD constant: 100%|██████████| 8/8 "),
     ("h = train(model, torch.optim.SGD(model.parameters(), lr=0.1), data, epochs=1, batch_size=16, live=False, "
      "progress='transient')", ""),
-    ("from lrcourse.lr_finder import lr_range_test\n"
+    ("from lrcourse.train.lr_finder import lr_range_test\n"
      "r = lr_range_test(model, torch.optim.SGD(model.parameters(), lr=0.1), data.batches('train', 16), "
      "torch.nn.functional.cross_entropy, start_lr=1e-3, end_lr=1.0, num_iter=10)", ""),
 ]

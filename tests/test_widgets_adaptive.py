@@ -12,7 +12,7 @@ import torch
 from widget_sweep import sweep
 
 from lrcourse import catalog
-from lrcourse.landscapes import get_landscape, trajectory
+from lrcourse.teaching.landscapes import get_landscape, trajectory
 from lrcourse.widgets.adaptive import (CHAPTER, OPTIMIZERS, adaptive_explorer, adaptive_view, colour,
                                        compare_paths, paths_view)
 

@@ -12,7 +12,7 @@ import pytest
 import torch
 from widget_sweep import sweep
 
-from lrcourse.landscapes import get_landscape, trajectory
+from lrcourse.teaching.landscapes import get_landscape, trajectory
 from lrcourse.train import History
 from lrcourse.widgets.momentum import (effective_lr, momentum_explorer, momentum_view, plot_effective_lr_runs,
                                        plot_error_components)
@@ -60,7 +60,7 @@ def test_banana_view_momentum_beats_gd():
 
 
 def test_error_components_plot_equals_torch_on_diagonal_quadratic():
-    from lrcourse.landscapes import quadratic
+    from lrcourse.teaching.landscapes import quadratic
 
     ax = plot_error_components(2.0, 0.6, (0.01, 0.1, 1.0), steps=50)
     ref = trajectory(torch.optim.SGD, quadratic((0.01, 0.1, 1.0), start=(1.0, 1.0, 1.0)), None, 50,

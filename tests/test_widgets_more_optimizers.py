@@ -10,9 +10,9 @@ import pytest
 import torch
 from widget_sweep import sweep
 
-from lrcourse.landscapes import get_landscape, trajectory
-from lrcourse.probes import minibatch_run, skewed_sample
-from lrcourse.quasi_newton import ROSENBROCK, count_evaluations
+from lrcourse.teaching.landscapes import get_landscape, trajectory
+from lrcourse.teaching.probes import minibatch_run, skewed_sample
+from lrcourse.teaching.quasi_newton import ROSENBROCK, count_evaluations
 from lrcourse.widgets import more_optimizers as mo
 
 
@@ -143,7 +143,7 @@ def test_radam_view_rectification_and_untuned_warmups(beta2):
 
 def test_radam_steps_are_r_t_times_adams():
     """Measured: with the same moments and eps=0, RAdam's step over Adam's is r_t (or 0 < ... while SGD)."""
-    from lrcourse.probes import replay
+    from lrcourse.teaching.probes import replay
     g = np.cos(np.arange(60.0))
     steps = {cls: np.diff(replay(cls, g, lr=0.1, betas=(0.9, 0.99), eps=0.0)["x"][:, 0])
              for cls in (torch.optim.RAdam, torch.optim.Adam)}

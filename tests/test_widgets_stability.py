@@ -5,7 +5,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from lrcourse.sharpness import GDRun
+from lrcourse.teaching.sharpness import GDRun
 from lrcourse.widgets.stability import clip_view, second_half_median, sharpness_view, warmup_sharpness_view
 
 

@@ -8,6 +8,10 @@ Checkpoints (:mod:`lrcourse.train.checkpoint`), histories and figures are writte
 (:func:`atomic_write`); Ctrl-C or an error while training re-raises with ``exc.history``.
 Schedule-free optimizers are trained at y and evaluated at x, and ``train(..., ema=DECAY)``
 evaluates an EMA of the weights beside them: :mod:`lrcourse.train.averaging`.
+
+Beside the trainer, the other pieces that train and measure: :mod:`lrcourse.train.lr_finder` (the LR
+range test), :mod:`lrcourse.train.swa_utils` (``torch.optim.swa_utils``: averaged weights, ``update_bn``)
+and :mod:`lrcourse.train.clip_grad` (``torch.nn.utils.clip_grad_norm_``).
 """
 from ..device import resolve_device, seed_everything
 from .atomic import atomic_write

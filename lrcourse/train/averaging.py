@@ -11,13 +11,13 @@ optimizer has them, next to ``model.train()`` / ``model.eval()``; other optimize
 .. math::
     \bar\theta_1 = \theta_1, \qquad \bar\theta_t = \beta\,\bar\theta_{t-1} + (1-\beta)\,\theta_t
 
-kept by :class:`lrcourse.swa_utils.AveragedModel` with
-:func:`~lrcourse.swa_utils.get_ema_multi_avg_fn` (:class:`WeightEMA`), as torch's
+kept by :class:`lrcourse.train.swa_utils.AveragedModel` with
+:func:`~lrcourse.train.swa_utils.get_ema_multi_avg_fn` (:class:`WeightEMA`), as torch's
 documentation builds it ("Putting it all together: EMA"). It averages the parameters as the
 optimizer leaves them (:math:`y` for a schedule-free optimizer).
 
 BatchNorm: the running statistics belong to the weights that produced them, not to their
-average. The averaged copy's statistics are recomputed with :func:`lrcourse.swa_utils.update_bn`
+average. The averaged copy's statistics are recomputed with :func:`lrcourse.train.swa_utils.update_bn`
 over the training batches (in order, at the run's batch size) before each evaluation, as
 torch's EMA example does (``update_bn(loader, ema_model)``) and its ``AveragedModel`` note
 recommends ("updating the statistics in normalization layers increases accuracy"). The
@@ -32,7 +32,7 @@ from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from .. import checks
-from ..swa_utils import AveragedModel, get_ema_multi_avg_fn, update_bn
+from .swa_utils import AveragedModel, get_ema_multi_avg_fn, update_bn
 from .loop import evaluate, to_layout
 
 

@@ -2,11 +2,11 @@ r"""The two pieces every training loop here is built from: one batch step, one e
 
 :func:`batch_step` is :math:`\theta \leftarrow \mathrm{opt}(\theta, \nabla_\theta \ell(f_\theta(x), y))`
 on one mini-batch, skipped when the loss is NaN or inf (so a diverged run keeps its last finite
-weights). Every optimizer gets a closure, so LBFGS trains too. :func:`train` and :func:`lrcourse.lr_finder.lr_range_test` both step through it.
+weights). Every optimizer gets a closure, so LBFGS trains too. :func:`train` and :func:`lrcourse.train.lr_finder.lr_range_test` both step through it.
 
 With ``clip_grad_norm=C`` the gradient is clipped after every backward pass, before the
 optimizer reads it: :math:`g \leftarrow g \min(1, C / (\|g\| + 10^{-6}))`
-(:func:`lrcourse.clip_grad.clip_grad_norm_`, as ``torch.nn.utils.clip_grad_norm_``). An
+(:func:`lrcourse.train.clip_grad.clip_grad_norm_`, as ``torch.nn.utils.clip_grad_norm_``). An
 optimizer that evaluates the loss several times per step (LBFGS) clips inside the closure, so
 every gradient it reads is clipped; the norm reported is the first one, of the gradient at the
 weights the step starts from.
@@ -27,7 +27,7 @@ import math
 import torch
 from torch import nn
 
-from ..clip_grad import clip_grad_norm_
+from .clip_grad import clip_grad_norm_
 
 
 def to_layout(x: torch.Tensor, channels_last: bool) -> torch.Tensor:

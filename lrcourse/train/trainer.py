@@ -276,13 +276,13 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, data=None, *, epoc
             model is left in channels-last layout (same values, same ``state_dict``).
         ema: None (default), or a decay :math:`\\beta \\in (0, 1)`: keep an EMA of the weights,
             :math:`\\bar\\theta_t = \\beta\\,\\bar\\theta_{t-1} + (1-\\beta)\\,\\theta_t` after every
-            step (``lrcourse.swa_utils.AveragedModel`` with ``get_ema_multi_avg_fn(ema)``), and
+            step (``lrcourse.train.swa_utils.AveragedModel`` with ``get_ema_multi_avg_fn(ema)``), and
             evaluate it after every epoch beside the raw weights: ``history.ema_test_loss``,
             ``ema_test_acc`` (and ``ema_val_*``). A model with BatchNorm gets its averaged copy's
             statistics recomputed over the training batches first (``update_bn``; why:
             :mod:`lrcourse.train.averaging`). Checkpoints hold the EMA; a resume needs the same ``ema``.
         clip_grad_norm: None (default), or :math:`C > 0`: after every backward pass,
-            ``lrcourse.clip_grad.clip_grad_norm_(model.parameters(), C)`` scales the gradient
+            ``lrcourse.train.clip_grad.clip_grad_norm_(model.parameters(), C)`` scales the gradient
             to norm :math:`C` when it is longer, before the optimizer reads it (LBFGS: inside
             the closure, so every gradient it evaluates). ``history.grad_norm`` records each
             step's gradient norm before clipping, ``history.clip_fraction`` each epoch's

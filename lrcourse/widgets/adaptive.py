@@ -1,7 +1,7 @@
 r"""Adaptive optimizers walking on 2-D functions: one panel per optimizer, and a slider view.
 
 Each optimizer is an entry of :data:`lrcourse.catalog.OPTIMIZERS` (an ``lrcourse.optim`` class
-and its settings), run through :func:`lrcourse.landscapes.trajectory`.
+and its settings), run through :func:`lrcourse.teaching.landscapes.trajectory`.
 Adaptive methods divide by a running size of the gradient, so the ill-conditioned
 quadratic's steep :math:`x_2` and flat :math:`x_1` directions get similar step lengths
 (Adagrad: sum of :math:`g^2`; RMSprop/Adam/Yogi: moving averages; Adadelta: no lr scale).
@@ -24,7 +24,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .. import catalog
-from ..landscapes import get_landscape, plot_paths, trajectory
+from ..teaching.landscapes import get_landscape, plot_paths, trajectory
 from .. import checks
 from .base import Explorer, View
 

@@ -18,7 +18,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..landscapes import quadratic, trajectory
+from ..teaching.landscapes import quadratic, trajectory
 from ..schedules import inverse_sqrt
 from .base import Explorer, View
 
@@ -109,7 +109,7 @@ def plot_noisy_descent(lr: float = 0.4, noise: float = 1.0, steps: int = 200,
     :func:`lrcourse.schedules.inverse_sqrt` with :math:`W = 10`, past its warmup).
     Plots the mean of :math:`f(x_t)` over the noise seeds (bold) and one run (faint), log
     scale. Returns the Axes."""
-    from ..landscapes import get_landscape
+    from ..teaching.landscapes import get_landscape
 
     land = get_landscape("ill-conditioned")
     if decay is None:

@@ -3,7 +3,7 @@ r"""Slider view of momentum: the path, the loss and where (η, β) sits on Disti
 Heavy ball (torch's ``SGD(momentum=β)``): :math:`b_t = \beta b_{t-1} + g_t`,
 :math:`x_t = x_{t-1} - \eta b_t` — the buffer is an (unnormalised) EMA of gradients.
 On a quadratic with Hessian eigenvalues :math:`\lambda_i` the error shrinks by
-:math:`\max_i \max(|\sigma_1|, |\sigma_2|)` per step (:mod:`lrcourse.momentum_theory`).
+:math:`\max_i \max(|\sigma_1|, |\sigma_2|)` per step (:mod:`lrcourse.teaching.momentum_theory`).
 
 Example:
     >>> momentum_view(lr=0.4, beta=0.5).summary.split(":")[0]
@@ -17,8 +17,8 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..landscapes import get_landscape, plot_paths, trajectory
-from ..momentum_theory import convergence_rate, error_components, plot_rate_map, region
+from ..teaching.landscapes import get_landscape, plot_paths, trajectory
+from ..teaching.momentum_theory import convergence_rate, error_components, plot_rate_map, region
 from .. import checks
 from .base import Explorer, View
 

@@ -24,11 +24,11 @@ import torch
 
 from .. import checks, optim
 from ..catalog.entries import checkbox, choice, float_slider, int_slider, log_slider
-from ..landscapes import get_landscape, plot_paths
+from ..teaching.landscapes import get_landscape, plot_paths
 from ..optim.radam import rectification
-from ..orthogonalize import ns_map, spectrum_matrix
-from ..probes import minibatch_run, noisy_run, rare_gradients, replay, skewed_sample
-from ..quasi_newton import ROSENBROCK, count_evaluations
+from ..teaching.orthogonalize import ns_map, spectrum_matrix
+from ..teaching.probes import minibatch_run, noisy_run, rare_gradients, replay, skewed_sample
+from ..teaching.quasi_newton import ROSENBROCK, count_evaluations
 from ..schedules import adam_warmup_steps, warmup_factor
 from .base import Explorer, View, control
 
@@ -39,7 +39,7 @@ SGD_LR = 0.02  # mini-batch SGD beside Rprop: small enough to hover near the mea
 
 
 def rprop_view(batch_size: int = 1, min_step: float = 1e-6, steps: int = 1000, lr: float = 0.1) -> View:
-    r"""Rprop estimating the mean of skewed data (:func:`~lrcourse.probes.skewed_sample`): full batch,
+    r"""Rprop estimating the mean of skewed data (:func:`~lrcourse.teaching.probes.skewed_sample`): full batch,
     mini-batches of ``batch_size`` with :math:`\Delta_{\min}` = ``min_step``, and mini-batch SGD.
 
     Args:
@@ -123,7 +123,7 @@ def asgd_explorer(lr: float = 0.1, noise: float = 1.0, t0: int = 100, steps: int
 @functools.lru_cache(maxsize=64)
 def lbfgs_runs(landscape: str = "rosenbrock", history_size: int = 10, line_search: bool = True,
                max_evals: int = 1000) -> dict:
-    """:class:`~lrcourse.quasi_newton.Evaluations` of GD, Adam (lrs in :data:`BASELINES`) and L-BFGS.
+    """:class:`~lrcourse.teaching.quasi_newton.Evaluations` of GD, Adam (lrs in :data:`BASELINES`) and L-BFGS.
 
     Cached (the runs are deterministic): a slider moved back, or a claim checked after the
     figure, does not run them again. Pass the arguments positionally to hit the cache.
@@ -180,7 +180,7 @@ def lbfgs_explorer(landscape: str = "rosenbrock", history_size: int = 10, line_s
 
 
 def adamax_view(beta2: float = 0.999, period: int = 200, steps: int = 1000) -> View:
-    r"""Adam and Adamax (``lr=1``, :math:`\beta_1 = 0.9`) fed :func:`~lrcourse.probes.rare_gradients`:
+    r"""Adam and Adamax (``lr=1``, :math:`\beta_1 = 0.9`) fed :func:`~lrcourse.teaching.probes.rare_gradients`:
     their denominators :math:`\sqrt{\hat s_t}` and :math:`u_t` (left) and their steps
     :math:`|\Delta\theta_t|/\eta` (right).
 
@@ -263,7 +263,7 @@ def radam_explorer(beta2: float = 0.999) -> Explorer:
 
 
 def muon_view(ns_steps: int = 5, decay: float = 0.9) -> View:
-    r"""Singular values :math:`\sigma_i` of :func:`~lrcourse.orthogonalize.spectrum_matrix` (normalised by
+    r"""Singular values :math:`\sigma_i` of :func:`~lrcourse.teaching.orthogonalize.spectrum_matrix` (normalised by
     :math:`\|G\|_F`) and what ``ns_steps`` of :func:`lrcourse.optim.newton_schulz` make of each direction,
     :math:`u_i^\top \mathrm{NS}(G)\, v_i` (left), against the map :math:`p^{\circ k}(\sigma)` (right).
 

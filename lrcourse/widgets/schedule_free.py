@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from .. import checks
-from ..landscapes import get_landscape, plot_paths
+from ..teaching.landscapes import get_landscape, plot_paths
 from ..optim import SGDScheduleFree, sgd_schedule_free_update
 from ..optim._schedule_free import average_weight, warmup_lr
 from .base import Explorer, View
@@ -108,7 +108,7 @@ def schedule_free_view(beta: float = 0.9, lr: float = 0.3, r: float = 0.0, steps
         weight_lr_power: power :math:`p` of the largest lr so far in :math:`w_t`. Default 2.
         noise: standard deviation of the Gaussian noise added to each gradient. Default 0.5.
         seed: seed of the noise. Default 0.
-        landscape: a name from :data:`lrcourse.landscapes.LANDSCAPES` with 2 coordinates.
+        landscape: a name from :data:`lrcourse.teaching.landscapes.LANDSCAPES` with 2 coordinates.
             Default ``"ill-conditioned"`` (:math:`0.1 x_1^2 + 2 x_2^2`).
     """
     land = get_landscape(landscape)

@@ -1,4 +1,4 @@
-r"""Figures of the edge of stability (:func:`lrcourse.sharpness.gd_with_sharpness`) and of gradient clipping.
+r"""Figures of the edge of stability (:func:`lrcourse.teaching.sharpness.gd_with_sharpness`) and of gradient clipping.
 
 :func:`sharpness_view`: the sharpness :math:`\lambda_{\max}` of full-batch GD at several :math:`\eta` against
 :math:`2/\eta`, and the loss. :func:`warmup_sharpness_view`: GD at one peak :math:`\eta` from the start and
@@ -7,7 +7,7 @@ clipping over training, and the threshold.
 
 Example:
     >>> import numpy as np
-    >>> from lrcourse.sharpness import GDRun
+    >>> from lrcourse.teaching.sharpness import GDRun
     >>> run = GDRun(np.full(4, 0.1), np.array([1.0, 0.5, 0.4, 0.3, 0.2]), np.array([0, 2, 4]), np.array([5.0, 19.0, 21.0]))
     >>> sharpness_view({0.1: run}).summary
     'eta 0.1: sharpness 5 -> 21 (2/eta = 20), median over the second half 20 (ratio 1.00), loss 1 -> 0.2'
@@ -41,7 +41,7 @@ def sharpness_view(runs: dict) -> View:
     right: the full-batch loss (log scale).
 
     Args:
-        runs: ``{eta: GDRun}`` at constant :math:`\\eta` (e.g. from :func:`~lrcourse.sharpness.gd_with_sharpness`).
+        runs: ``{eta: GDRun}`` at constant :math:`\\eta` (e.g. from :func:`~lrcourse.teaching.sharpness.gd_with_sharpness`).
     """
     if not runs:
         raise ValueError("runs must hold at least one {eta: GDRun}")

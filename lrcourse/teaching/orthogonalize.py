@@ -29,9 +29,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .optim import newton_schulz
-from .optim.muon import NS_COEFFICIENTS
-from . import checks
+from ..optim import newton_schulz
+from ..optim.muon import NS_COEFFICIENTS
+from .. import checks
 
 FORMS = ("addmm", "separate")
 

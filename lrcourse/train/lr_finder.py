@@ -69,12 +69,12 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 import torch
 
-from . import schedules
-from .ema import EMA, ema
-from . import checks
-from .train.loop import batch_step
-from .train.progress import progress_bar
-from .train.stepping import set_lr
+from .. import schedules
+from ..ema import EMA, ema
+from .. import checks
+from .loop import batch_step
+from .progress import progress_bar
+from .stepping import set_lr
 
 __all__ = ["LRFinderResult", "lr_range_test", "sweep", "smooth_losses", "falling_part"]
 

@@ -24,7 +24,7 @@ differently). With neither, CPU weights take the first form and CUDA weights the
 
 Example:
     >>> import torch
-    >>> from lrcourse.swa_utils import AveragedModel
+    >>> from lrcourse.train.swa_utils import AveragedModel
     >>> model = torch.nn.Linear(1, 1, bias=False)
     >>> swa = AveragedModel(model)
     >>> for w in [1.0, 2.0, 6.0]:
@@ -47,9 +47,9 @@ from torch.nn import Module
 from torch.nn.modules.batchnorm import _BatchNorm
 from torch.utils._foreach_utils import _get_foreach_kernels_supported_devices, _group_tensors_by_device_and_dtype
 
-from . import checks
-from .ema import ema_step
-from .lr_scheduler import SWALR
+from .. import checks
+from ..ema import ema_step
+from ..lr_scheduler import SWALR
 
 __all__ = ["AveragedModel", "update_bn", "SWALR", "get_ema_multi_avg_fn", "get_swa_multi_avg_fn",
            "get_ema_avg_fn", "get_swa_avg_fn"]
@@ -156,7 +156,7 @@ class AveragedModel(Module):
 
     Example:
         >>> import torch
-        >>> from lrcourse.swa_utils import AveragedModel, get_ema_multi_avg_fn
+        >>> from lrcourse.train.swa_utils import AveragedModel, get_ema_multi_avg_fn
         >>> model = torch.nn.Linear(1, 1, bias=False)
         >>> ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(0.5))
         >>> for w in [4.0, 2.0]:

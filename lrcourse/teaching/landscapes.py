@@ -35,8 +35,8 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 import torch
 
-from . import catalog
-from . import checks
+from .. import catalog
+from .. import checks
 
 
 @dataclass(frozen=True)

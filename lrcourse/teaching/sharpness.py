@@ -47,7 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from . import checks
+from .. import checks
 
 
 def _params(params) -> list[torch.Tensor]:

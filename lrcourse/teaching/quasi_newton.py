@@ -9,7 +9,7 @@ tolerance of the minimum.
 :data:`ROSENBROCK` is the classical test function :math:`(1-x_1)^2 + 100\,(x_2 - x_1^2)^2`
 from :math:`(-1.2, 1)` (Rosenbrock 1960; Nocedal & Wright's standard example): a curved
 valley whose Hessian at the minimum :math:`(1, 1)` has condition number about 2500.
-``lrcourse.landscapes``' ``"banana"`` is the same valley with 10 instead of 100.
+``lrcourse.teaching.landscapes``' ``"banana"`` is the same valley with 10 instead of 100.
 
 Example:
     >>> from lrcourse.optim import LBFGS
@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from .landscapes import Landscape, get_landscape, resolve_optimizer
-from . import checks
+from .. import checks
 
 
 def _rosenbrock(x):
@@ -80,7 +80,7 @@ def count_evaluations(optimizer, landscape: str | Landscape, *, max_evals: int =
 
     Args:
         optimizer: an ``lrcourse.optim`` name or a ``torch.optim.Optimizer`` class (``LBFGS`` too).
-        landscape: a :class:`~lrcourse.landscapes.Landscape` or its name (:data:`ROSENBROCK`, ...).
+        landscape: a :class:`~lrcourse.teaching.landscapes.Landscape` or its name (:data:`ROSENBROCK`, ...).
         max_evals: evaluations to allow, an int >= 1 (default 1000).
         x0: the start (default: the landscape's).
         **hparams: passed to the optimizer.

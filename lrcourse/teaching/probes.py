@@ -10,7 +10,7 @@ for, after every step:
   :math:`f(\theta) = \frac1n \sum_i \tfrac12 (\theta - x_i)^2`, from mini-batches drawn with
   replacement (the minimum is :math:`\bar x`; Rprop's signs follow the median instead).
 * :func:`noisy_run`: a 2-D landscape with Gaussian gradient noise, as
-  :func:`lrcourse.landscapes.trajectory` (same noise, same path) plus the state (ASGD's ``ax``).
+  :func:`lrcourse.teaching.landscapes.trajectory` (same noise, same path) plus the state (ASGD's ``ax``).
 
 And two measurements: :func:`state_sizes` (bytes of optimizer state per parameter shape)
 and :func:`rows_changed` (which rows of an embedding each step moves: SparseAdam vs Adam).
@@ -29,8 +29,8 @@ import numpy as np
 import torch
 
 from .landscapes import Landscape, get_landscape, resolve_optimizer
-from .optim import state_bytes
-from . import checks
+from ..optim import state_bytes
+from .. import checks
 
 
 def _run(optimizer, x0, steps: int, set_grad: Callable, keys: Sequence[str], hparams: dict) -> dict:
@@ -119,7 +119,7 @@ def noisy_run(optimizer, landscape: str | Landscape, steps: int, *, noise: float
               keys: Sequence[str] = (), **hparams) -> dict:
     r"""``optimizer`` on ``landscape`` from its start, the gradient plus :math:`\sigma\,\xi_t`.
 
-    The same noise draws as :func:`lrcourse.landscapes.trajectory` (so ``run["x"]`` is its path),
+    The same noise draws as :func:`lrcourse.teaching.landscapes.trajectory` (so ``run["x"]`` is its path),
     with the state entries ``keys`` recorded too (e.g. ``("ax",)`` for ASGD's averaged iterate).
     """
     land = get_landscape(landscape)
