@@ -73,17 +73,46 @@ def flag(name: str, value) -> bool:
     return value
 
 
-def lr(value) -> float:
-    """A learning rate: a number >= 0 (torch accepts 0: nothing moves, and a schedule may set it later)."""
-    return nonnegative("lr", value)
+def step(value):
+    """A schedule's step: a number >= 0 (ints, or floats where a formula takes them)."""
+    if value < 0:
+        raise ValueError(f"step must be a number >= 0, got {value!r}")
+    return value
 
 
-def betas(value) -> tuple[float, float]:
-    """``betas`` is a pair ``(beta1, beta2)``, each in [0, 1)."""
+def _tensor_value(name: str, value):
+    """A Tensor hyperparameter's number, as torch's for-loop path takes it: one element, any shape."""
+    if value.numel() != 1:
+        raise ValueError(f"Tensor {name} must be 1-element, got a Tensor of shape {tuple(value.shape)}")
+    return value.item()
+
+
+def lr(value, *, zero: bool = True):
+    """A learning rate: a number >= 0 (torch accepts 0: nothing moves, and a schedule may set it later;
+    > 0 with ``zero=False``), or as in torch a 1-element Tensor, returned as it is (a scheduler then
+    fills it in place)."""
+    import torch
+
+    check = nonnegative if zero else positive
+    if isinstance(value, torch.Tensor):
+        check("lr", _tensor_value("lr", value))
+        return value
+    return check("lr", value)
+
+
+def betas(value) -> tuple:
+    """``betas`` is a pair ``(beta1, beta2)``, each in [0, 1): numbers (returned as floats) or,
+    as in torch, 1-element Tensors (returned as they are)."""
+    import torch
+
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         raise ValueError(f"betas must be a pair (beta1, beta2), each in [0, 1), got {value!r}")
-    return (real("betas[0]", value[0], low=0.0, high=1.0, high_open=True),
-            real("betas[1]", value[1], low=0.0, high=1.0, high_open=True))
+    out = []
+    for i, beta in enumerate(value):
+        number = _tensor_value(f"betas[{i}]", beta) if isinstance(beta, torch.Tensor) else beta
+        checked = real(f"betas[{i}]", number, low=0.0, high=1.0, high_open=True)
+        out.append(beta if isinstance(beta, torch.Tensor) else checked)
+    return tuple(out)
 
 
 def params(value: Iterable) -> list:

@@ -18,6 +18,7 @@ from torch.optim.swa_utils import SWALR as TorchSWALR
 
 from lrcourse import catalog
 from lrcourse import lr_scheduler as L
+from lrcourse.catalog.sliders import int_slider
 from lrcourse.cli import main
 
 TORCH = types.SimpleNamespace(**vars(torch_lr_scheduler), SWALR=TorchSWALR)  # torch's, with swa_utils.SWALR
@@ -146,7 +147,8 @@ def test_menus_offer_the_dense_optimizers_and_the_cli_explains_the_others():
     from lrcourse.widgets import adaptive, training
 
     dense = [n for n, e in catalog.OPTIMIZERS.items() if e.params == "any"]
-    assert list(training.OPTIMIZERS) == dense and list(adaptive.OPTIMIZERS) == dense
+    menus = [training.training_panel().controls["optimizer"], adaptive.adaptive_explorer(steps=2).controls["optimizer"]]
+    assert [list(m.options) for m in menus] == [dense, dense]
     assert {"Muon", "SparseAdam"} <= set(catalog.OPTIMIZERS) - set(dense)
     from lrcourse.cli import UsageError
     from lrcourse.cli.train import build_optimizer
@@ -247,7 +249,8 @@ def test_every_optimizer_is_offered(capsys):
         assert f"  {entry.cli} [" in listed
         if entry.dense:
             assert type(build_optimizer(entry.cli, [torch.zeros(1, requires_grad=True)], None, None, None)) is entry.cls
-    assert training.OPTIMIZERS == adaptive.OPTIMIZERS == tuple(n for n, e in catalog.OPTIMIZERS.items() if e.dense)
+    menus = [training.training_panel().controls["optimizer"], adaptive.adaptive_explorer(steps=2).controls["optimizer"]]
+    assert [tuple(m.options) for m in menus] == [tuple(n for n, e in catalog.OPTIMIZERS.items() if e.dense)] * 2
 
 
 def test_every_schedule_is_offered(capsys):
@@ -259,30 +262,83 @@ def test_every_schedule_is_offered(capsys):
         assert f"  {name} [{', '.join(entry.aliases)}]" in listed
         assert main(["schedule", entry.cli, "--steps", "12"]) == 0
         assert capsys.readouterr().out.startswith(name + "(")
-    assert list(schedules.KINDS) == [n for n, e in catalog.SCHEDULES.items() if e.sliders]
-    assert training.SCHEDULES == ("constant", *(e.panel for e in catalog.SCHEDULES.values() if e.panel))
+    assert list(schedules.chooser_kinds()) == [n for n, e in catalog.SCHEDULES.items() if e.ui.sliders]
+    panels = (e.ui.panel for e in catalog.SCHEDULES.values() if e.ui.panel)
+    assert tuple(training.schedule_menu()) == ("constant", *panels)
 
 
-def test_a_new_entry_needs_nothing_else(monkeypatch, capsys):
-    """One more entry in each table: the CLI lists and builds both, simulate draws the schedule."""
-    class HalvingLR(L.StepLR):
-        def __init__(self, optimizer, step_size, last_epoch=-1):
-            super().__init__(optimizer, step_size, 0.5, last_epoch)
+class HalvingLR(L.StepLR):
+    """A schedule the catalog lacks: the lr halves every ``step_size`` steps."""
 
-    monkeypatch.setitem(catalog.SCHEDULES, "HalvingLR",
-                        catalog.ScheduleEntry(HalvingLR, ("halving",), sized=lambda n, lr: {"step_size": n // 2}))
-    monkeypatch.setitem(catalog.OPTIMIZERS, "Heavy ball", catalog.OptimizerEntry(
-        "Heavy ball", catalog.OPTIMIZERS["SGD"].cls, "SGD", ("heavy-ball",), lr=0.2, settings={"momentum": 0.99}))
+    def __init__(self, optimizer, step_size, last_epoch=-1):
+        super().__init__(optimizer, step_size, 0.5, last_epoch)
+
+
+def halving(step_size):
+    """HalvingLR's pure schedule (torch's LambdaLR over it is the chooser's oracle)."""
+    return lambda t: 0.5 ** (t // step_size)
+
+
+#: HalvingLR over 10 steps at lr 0.4 with step_size 5, the size of a 10-step run (written out)
+HALVING_10 = [0.4] * 5 + [0.2] * 5
+
+
+@pytest.fixture
+def halving_entry(monkeypatch):
+    """Adding a schedule: its class, and this one catalog entry, registered nowhere else."""
+    entry = catalog.ScheduleEntry(
+        cls=HalvingLR, aliases=("halving",), factory=halving, sized=lambda n, lr: {"step_size": max(1, n // 2)},
+        ui=catalog.ScheduleUI(sliders={"step_size": int_slider(5, 1, 50, "step_size")}, panel="halving"))
+    monkeypatch.setitem(catalog.SCHEDULES, "HalvingLR", entry)
+    return entry
+
+
+def test_a_new_schedule_is_in_the_cli(halving_entry, capsys):
+    from lrcourse.cli import parse_params
+    from lrcourse.cli.train import build_scheduler
+
+    assert main(["schedule", "--list", "--steps", "10"]) == 0
+    assert "  HalvingLR [halving]\n      step_size=5*" in capsys.readouterr().out
     assert main(["schedule", "halving", "--steps", "10", "--lr", "0.4"]) == 0
-    assert "HalvingLR(step_size=5)" in capsys.readouterr().out
-    np.testing.assert_allclose(catalog.simulate("halving", 10, lr=0.4).lr, [0.4] * 5 + [0.2] * 5)
+    assert "HalvingLR(step_size=5): 10 steps" in capsys.readouterr().out
+    assert parse_params(["step_size=3"], "halving") == {"step_size": 3}  # typed from the class's signature
+    sched = build_scheduler("halving", _sgd(0.4), {}, 10, 0.4)  # what `lrcourse train --schedule halving` steps
+    assert type(sched) is HalvingLR and sched.step_size == 5
+
+
+def test_a_new_schedule_is_in_simulate_the_chooser_and_the_panel(halving_entry):
+    from lrcourse.widgets import schedules, training
+
+    np.testing.assert_allclose(catalog.simulate("halving", 10, lr=0.4).lr, HALVING_10)
+    assert list(schedules.chooser_kinds())[-1] == "HalvingLR"
+    ex = schedules.schedule_explorer("HalvingLR", steps=10, lr=0.4)
+    assert ex.controls["kind"].options[-1] == "HalvingLR" and ex.controls["HalvingLR.step_size"].value == 5
+    traces = schedules.kind_traces("HalvingLR", 10, 0.4)
+    np.testing.assert_allclose(traces["lrcourse"], HALVING_10)
+    np.testing.assert_allclose(traces["torch"], HALVING_10)  # torch's LambdaLR over the pure schedule
+    assert "halving" in training.schedule_menu()
+    assert training.training_panel(schedule="halving").controls["schedule"].value == "halving"
+    np.testing.assert_allclose(training.schedule_lrs("halving", 0.4, 10), HALVING_10)
+
+
+def test_a_new_optimizer_needs_nothing_else(monkeypatch, capsys):
+    monkeypatch.setitem(catalog.OPTIMIZERS, "Heavy ball", catalog.OptimizerEntry(
+        name="Heavy ball", cls=catalog.OPTIMIZERS["SGD"].cls, torch_name="SGD", aliases=("heavy-ball",), lr=0.2,
+        settings={"momentum": 0.99}))
     assert main(["train", "--list"]) == 0 and "  heavy-ball [Heavy ball]" in capsys.readouterr().out
     assert catalog.build_optimizer("heavy ball", [torch.zeros(1)]).defaults["momentum"] == 0.99
 
 
+def test_entries_are_keyword_only():
+    with pytest.raises(TypeError, match="positional"):
+        catalog.ScheduleEntry(HalvingLR, ("halving",))
+    with pytest.raises(TypeError, match="positional"):
+        catalog.OptimizerEntry("Heavy ball", L.StepLR, None)
+
+
 def test_sliders_start_inside_their_ranges():
     for name, entry in catalog.SCHEDULES.items():
-        for setting, s in entry.sliders.items():
+        for setting, s in {**entry.ui.sliders, **entry.ui.more}.items():
             low, high = (10 ** s.low, 10 ** s.high) if s.kind == "log" else (s.low, s.high)
             values = s.default if s.kind == "int-range" else (s.default,)
             if s.kind == "choice":

@@ -21,7 +21,7 @@ from lrcourse.cli import main
 from lrcourse.compat import timm as compat_timm
 from lrcourse.models import LeNet
 from lrcourse.train import train
-from test_train import BATCH, one_thread, quiet  # noqa: F401  (fixtures)
+from trainer_setup import quiet
 
 # CLI name -> (library, its name for the schedule, the settings a run of 60 steps at any lr uses)
 LIBRARY = {
@@ -75,10 +75,10 @@ def library_lrs(cli, settings, steps, lr=LR):
 
 
 def test_every_library_name_is_in_the_table():
-    assert set(LIBRARY) == {e.cli for e in catalog.SCHEDULES.values() if e.reference}
+    assert set(LIBRARY) == {e.cli for e in catalog.SCHEDULES.values() if e.ui.reference}
     for cli, (library, name, _) in LIBRARY.items():
         entry = catalog.schedule(cli)
-        assert entry.reference.startswith(library)
+        assert entry.ui.reference.startswith(library)
         assert entry.name == (name if library == "timm" else tf.TYPE_TO_SCHEDULER_FUNCTION[name].__name__)
 
 
@@ -178,3 +178,11 @@ def test_a_user_min_lr_replaces_the_sized_min_lr_rate():
         opt.step()
         sched.step()
     np.testing.assert_allclose([row[0] for row in trace.lrs], expected, rtol=1e-12, atol=0)
+
+
+@pytest.mark.filterwarnings("ignore:PlateauLRScheduler is deprecated:FutureWarning")
+def test_the_stepper_refuses_timms_plateau_scheduler_in_one_line():
+    """timm's PlateauLRScheduler is cut by a metric, which a step counter never passes."""
+    from timm.scheduler import PlateauLRScheduler
+    with pytest.raises(TypeError, match="PlateauLRScheduler needs a metric each epoch: use lrcourse.lr_scheduler.ReduceLROnPlateau"):
+        TimmStepper(PlateauLRScheduler(groups(LR)))

@@ -22,8 +22,6 @@ import torch
 
 from lrcourse.cli import build_parser, main
 from lrcourse.train import History
-from test_data import real_root, synthetic  # noqa: F401  (fixtures)
-from test_train import one_thread  # noqa: F401
 
 TINY = ["--train-subset", "256", "--test-subset", "100", "--batch-size", "64", "--no-progress",
         "--threads", "1", "--device", "cpu"]

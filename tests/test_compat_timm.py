@@ -4,9 +4,11 @@ schedule and past its end, every param group's lr compared after every call; a r
 the state dict mid-run (ours and timm's); noise; get_cycle_length; the errors timm raises."""
 from __future__ import annotations
 
+import copy
 import doctest
 import importlib
 import math
+import pickle
 import types
 
 import pytest
@@ -176,6 +178,61 @@ def test_state_dict_holds_timms_keys(name, kwargs):
     mine, theirs = getattr(ours, name)(optimizer(), **kwargs), getattr(ref, name)(optimizer(), **kwargs)
     assert set(theirs.state_dict()) - set(mine.state_dict()) == {"warmup_steps"}
     assert set(mine.state_dict()) <= set(theirs.state_dict())
+
+
+def state(scheduler):
+    return {key: value for key, value in vars(scheduler).items() if key != "optimizer"}
+
+
+@pytest.mark.parametrize("case", RESUME, ids=[case_id(c) for c in RESUME])
+def test_load_leaves_dict_equal_to_the_source(case):
+    """torch's ``_check_scheduler_state_dict`` for timm's protocol: an instance built with other
+    settings (FRESH) loads a stepped one's state dict, through a pickle as a checkpoint does; then
+    every ``__dict__`` key but the optimizer equals the source's (the built schedules are not
+    among them), and both go on alike, past the end of the schedule."""
+    name, kwargs, steps = case
+    source_opt, loaded_opt = optimizer(), optimizer()
+    source = getattr(ours, name)(source_opt, **kwargs)
+    for t in range(steps // 4):
+        source.step(t)
+    loaded = getattr(ours, name)(loaded_opt, **FRESH[name])
+    assert state(loaded) != state(source)
+    loaded.load_state_dict(pickle.loads(pickle.dumps(source.state_dict())))
+    loaded_opt.load_state_dict(source_opt.state_dict())
+    assert state(loaded) == state(source)
+    moved = 0
+    for t in range(steps // 4, steps + 5):
+        before = lrs(source_opt)
+        source.step(t)
+        loaded.step(t)
+        assert lrs(loaded_opt) == lrs(source_opt), f"step({t})"
+        moved += lrs(source_opt) != before
+    assert moved, "the schedule never moved after the load: the case tests nothing"
+
+
+# A setting changed by hand between steps: timm reads its attributes at every step, so must lrcourse.
+CHANGES = [
+    ("MultiStepLRScheduler", {"decay_t": [5, 10], "decay_rate": 0.5}, lambda s: s.decay_t.append(12)),  # in place
+    ("StepLRScheduler", {"decay_t": 3, "decay_rate": 0.5}, lambda s: setattr(s, "decay_rate", 0.2)),
+    ("CosineLRScheduler", {"t_initial": 10}, lambda s: setattr(s, "lr_min", 0.01)),
+    ("WSDLRScheduler", {"t_initial": 20, "decay_t": 4}, lambda s: s.base_values.__setitem__(0, 0.5)),
+]
+
+
+@pytest.mark.parametrize("name, kwargs, change", CHANGES, ids=[f"{n}-{kw}" for n, kw, _ in CHANGES])
+def test_a_setting_changed_between_steps_takes_effect_as_in_timm(name, kwargs, change):
+    o_opt, r_opt = optimizer(), optimizer()
+    mine, theirs = getattr(ours, name)(o_opt, **copy.deepcopy(kwargs)), getattr(ref, name)(r_opt, **copy.deepcopy(kwargs))
+    for t in range(12):
+        if t == 4:
+            change(mine)
+            change(theirs)
+        mine.step(t)
+        theirs.step(t)
+        assert_same(lrs(o_opt), lrs(r_opt), f"step({t})")
+    unchanged = getattr(ours, name)(optimizer(), **copy.deepcopy(kwargs))
+    unchanged.step(11)
+    assert lrs(unchanged.optimizer) != lrs(o_opt), "the change made no difference: the case tests nothing"
 
 
 NOISE = [

@@ -1,7 +1,7 @@
 """lrcourse.data: real files, offline sources, missing / corrupted / interrupted, subsets, batches.
 
-Error paths use small synthetic idx files (with ``KNOWN_FILES`` pointed at their digests) so
-they run in milliseconds; the real-data tests use the Debian package's files and skip with a
+Error paths use small synthetic idx files (with ``KNOWN_FILES`` pointed at their digests: the
+``synthetic`` fixture in conftest.py) so they run in milliseconds; the real-data tests use the Debian package's files and skip with a
 reason when it is absent, unless ``LRCOURSE_REQUIRE_DATA=1`` (CI) makes that a failure.
 """
 from __future__ import annotations
@@ -20,60 +20,6 @@ import torchvision
 from lrcourse import data
 
 REMEDY_APT = "apt-get install dataset-fashion-mnist"
-
-
-def real_source() -> Path:
-    src = os.environ.get(data.SOURCE_ENV) or data.debian_source()
-    if src is None:
-        reason = "Fashion-MNIST files not installed (apt-get install dataset-fashion-mnist)"
-        if os.environ.get("LRCOURSE_REQUIRE_DATA") == "1":
-            pytest.fail(f"LRCOURSE_REQUIRE_DATA=1 but {reason}")
-        pytest.skip(reason)
-    return Path(src)
-
-
-@pytest.fixture(scope="session")
-def real_root(tmp_path_factory) -> Path:
-    root = tmp_path_factory.getbasetemp() / "fashion-mnist"
-    return data.prepare(root, source=real_source(), download=False)
-
-
-# ---- synthetic idx files ------------------------------------------------------------------
-def idx_bytes(arr: np.ndarray) -> bytes:
-    head = (0x0800 + arr.ndim).to_bytes(4, "big") + b"".join(d.to_bytes(4, "big") for d in arr.shape)
-    return head + arr.astype(np.uint8).tobytes()
-
-
-def synthetic_files(per_class_train: int = 4, per_class_test: int = 2) -> dict[str, bytes]:
-    rng = np.random.default_rng(0)
-    out = {}
-    for prefix, k in (("train", per_class_train), ("t10k", per_class_test)):
-        labels = np.repeat(np.arange(10), k)
-        rng.shuffle(labels)
-        out[f"{prefix}-images-idx3-ubyte"] = idx_bytes(rng.integers(0, 256, (len(labels), 28, 28)))
-        out[f"{prefix}-labels-idx1-ubyte"] = idx_bytes(labels)
-    return out
-
-
-@pytest.fixture
-def synthetic(monkeypatch, tmp_path):
-    """A source directory of synthetic .gz files; KNOWN_FILES points at their digests; no Debian,
-    no env source, and any download attempt fails."""
-    files = synthetic_files()
-    monkeypatch.setattr(data, "KNOWN_FILES",
-                        {n: (len(b), hashlib.md5(b).hexdigest()) for n, b in files.items()})
-    monkeypatch.setattr(data, "debian_source", lambda: None)
-    monkeypatch.delenv(data.SOURCE_ENV, raising=False)
-    monkeypatch.setattr(torchvision.datasets.FashionMNIST, "download", _no_network)
-    src = tmp_path / "source"
-    src.mkdir()
-    for name, b in files.items():
-        (src / f"{name}.gz").write_bytes(gzip.compress(b))
-    return src, files
-
-
-def _no_network(self):
-    raise RuntimeError("Error downloading train-images-idx3-ubyte.gz: <urlopen error no network>")
 
 
 def files_under(path: Path) -> list[Path]:

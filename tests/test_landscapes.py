@@ -13,10 +13,10 @@ import torch
 
 import lrcourse.optim as lro
 from lrcourse.teaching.landscapes import (LANDSCAPES, Landscape, get_landscape, plot_paths, quadratic,
-                                 resolve_optimizer, trajectory)
+                                          resolve_optimizer, rosenbrock, trajectory)
 
 LANDS = [LANDSCAPES["parabola"], LANDSCAPES["ill-conditioned"], LANDSCAPES["banana"],
-         quadratic((0.1, 1.0, 10.0, 19.0))]
+         quadratic((0.1, 1.0, 10.0, 19.0)), rosenbrock(100), rosenbrock(2.5, name="rosenbrock-2.5")]
 
 
 def direct_formula(name, x):
@@ -33,6 +33,16 @@ def test_values_match_the_written_formula(name):
     for x in rng.uniform(-3, 3, size=(20, land.dim)):
         assert land(x) == pytest.approx(direct_formula(name, x), rel=1e-14)
     assert land.min_value == pytest.approx(0.0, abs=1e-15)
+
+
+@pytest.mark.parametrize("b", [10, 100, 2.5])
+def test_rosenbrock_is_the_written_formula_for_any_b(b):
+    rng = np.random.default_rng(2)
+    land = rosenbrock(b)
+    for x in rng.uniform(-3, 3, size=(20, 2)):
+        assert land(x) == pytest.approx((1 - x[0]) ** 2 + b * (x[1] - x[0] ** 2) ** 2, rel=1e-14)
+    assert land.min_value == 0.0 and land.minimizer == (1.0, 1.0)
+    assert f"+ {b:g}" in land.formula
 
 
 @pytest.mark.parametrize("land", LANDS, ids=lambda l: l.name)

@@ -92,3 +92,12 @@ def test_readme_layer_line_is_this_list():
     listed = line.split(":", 1)[1].split(";")[0]
     stated = [{name.strip(" `/\n") for name in layer.split(",")} for layer in listed.split("\u2190")]
     assert stated == [names - {"__main__", "__init__"} for names in LAYERS]
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_module_imports_another_modules_private_name(path):
+    """A name that starts with one underscore stays in its module: no ``from .x import _name``."""
+    private = [f"{node.module}.{a.name}" for node in ast.walk(ast.parse(path.read_text()))
+               if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("lrcourse"))
+               for a in node.names if a.name.startswith("_") and not a.name.startswith("__")]
+    assert not private, f"{path.relative_to(ROOT)} imports private names: {private}"

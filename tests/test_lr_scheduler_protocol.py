@@ -1,10 +1,9 @@
-"""The stepping protocol around the formulas: signatures, resuming with last_epoch,
+"""The stepping protocol around the formulas (signatures: test_signatures.py): resuming with last_epoch,
 warnings, OneCycleLR past its end, the d2l module check — each against torch."""
 from __future__ import annotations
 
 import doctest
 import importlib
-import inspect
 import warnings
 
 import numpy as np
@@ -23,14 +22,6 @@ def sgd(lrs=(0.1, 0.03), **extra):
 
 def torch_class(name):
     return SWALR if name == "SWALR" else getattr(T, name)
-
-
-@pytest.mark.parametrize("name", T.__all__ + ["SWALR"])
-def test_same_names_and_signatures(name):
-    ours, theirs = inspect.signature(getattr(L, name)), inspect.signature(torch_class(name))
-    assert [(p.name, p.default, p.kind) for p in ours.parameters.values()] == \
-           [(p.name, p.default, p.kind) for p in theirs.parameters.values()]
-    assert "verbose" not in ours.parameters
 
 
 @pytest.mark.parametrize("name", [n for n in T.__all__ if n != "LRScheduler"] + ["SWALR"])

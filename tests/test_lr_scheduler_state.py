@@ -6,7 +6,7 @@ instance built with *other* settings, which must continue as torch's does (every
 and momentum / beta1 at every step, two param groups, SGD and Adam; with the optimizer's
 state loaded too, or the scheduler's alone). torch's ``LRScheduler`` itself cannot step (no
 ``get_lr``), so it has no row. For lrcourse's own classes the oracle is the saved settings'
-formula written out in tests/test_lr_scheduler_warmup.py (times torch's inner scheduler for
+formula written out in tests/schedule_formulas.py (times torch's inner scheduler for
 WarmupLR).
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ import torch.optim.lr_scheduler as torch_lr_scheduler
 from torch.optim.swa_utils import SWALR as TorchSWALR
 
 import lrcourse.lr_scheduler as L
-from test_lr_scheduler_warmup import inv_sqrt, w_exponential, w_linear, wsd_factor
+from schedule_formulas import inv_sqrt, w_exponential, w_linear, wsd_factor
 
 T = types.SimpleNamespace(**vars(torch_lr_scheduler), SWALR=TorchSWALR)
 K, STEPS = 6, 20  # steps before saving, steps in all
@@ -283,3 +283,63 @@ def test_deprecation_text_is_torchs_constant():
     from lrcourse.lr_scheduler.base import EPOCH_DEPRECATION_WARNING
 
     assert EPOCH_DEPRECATION_WARNING == torch_lr_scheduler.EPOCH_DEPRECATION_WARNING
+
+
+# ------------------------------------------------------- a load leaves __dict__ equal to the source's
+# torch's own test_lrscheduler.py (_check_scheduler_state_dict) compares every __dict__ key of a
+# scheduler built with other settings, after it loaded a stepped one's state_dict: for every row
+# above, and lrcourse's own classes. Plain functions are not in a state (torch's convention), and
+# schedulers inside a composite are compared the same way, key by key.
+def assert_same_state(ours, source, where="scheduler"):
+    if isinstance(source, types.FunctionType):
+        return
+    if isinstance(source, torch.Tensor):
+        assert isinstance(ours, torch.Tensor) and torch.equal(ours, source), where
+    elif isinstance(source, (list, tuple)):
+        assert type(ours) is type(source) and len(ours) == len(source), where
+        for i, (a, b) in enumerate(zip(ours, source)):
+            assert_same_state(a, b, f"{where}[{i}]")
+    elif hasattr(source, "state_dict") or (hasattr(source, "__dict__") and not source == ours):
+        assert type(ours) is type(source), where
+        keys = [k for k in vars(source) if k != "optimizer"]
+        assert sorted(k for k in vars(ours) if k != "optimizer") == sorted(keys), where
+        for k in keys:
+            assert_same_state(vars(ours)[k], vars(source)[k], f"{where}.{k}")
+    else:
+        assert ours == source and type(ours) is type(source), f"{where}: {ours!r} != {source!r}"
+
+
+LOADS = [pytest.param(lambda o, b=c[1]: b(L, o), lambda o, b=c[2]: b(L, o), c[3] if len(c) > 3 else None, id=c[0])
+         for c in STATES] + [pytest.param(c[1], c[2], None, id=c[0]) for c in OURS]
+
+
+@pytest.mark.parametrize("kind", ["sgd", "adam"])
+@pytest.mark.parametrize("build, rebuild, stepper", LOADS)
+def test_load_leaves_dict_equal_to_the_source(build, rebuild, stepper, kind):
+    stepper = stepper or (lambda s, i: s.step())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        opt = make_optimizer(kind)
+        source = build(opt)
+        for i in range(K):
+            opt.step()
+            stepper(source, i)
+        copy = make_optimizer(kind, lrs=(0.7, 0.9))
+        loaded = rebuild(copy)
+        copy.load_state_dict(opt.state_dict())
+        loaded.load_state_dict(through_torch_save(source.state_dict()))
+        assert_same_state(loaded, source)
+        assert loaded.get_last_lr() == source.get_last_lr()
+        if any(isinstance(fn, types.FunctionType) for fn in getattr(source, "lr_lambdas", ())):
+            return  # each keeps its own lr_lambda function: torch's convention, they step apart
+        for i in range(K, STEPS):  # and both go on alike
+            for o, s in ((opt, source), (copy, loaded)):
+                o.step()
+                stepper(s, i)
+            assert snapshot(copy) == snapshot(opt), f"step {i}"
+
+
+def test_every_scheduler_class_has_a_load_row():
+    """The check above would miss a class added to lrcourse.lr_scheduler without a row."""
+    rows = {c[0].split("-")[0] for c in STATES + OURS}
+    assert rows == set(L.__all__) - {"LRScheduler"}

@@ -1,8 +1,6 @@
 """WarmupLR, InverseSqrtLR, WSDLR: beyond torch, so the oracle is torch's inner scheduler
-times an independently written warmup factor, or the formula written out here."""
+times an independently written warmup factor, or the formula written out (schedule_formulas.py)."""
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pytest
@@ -10,19 +8,12 @@ import torch
 import torch.optim.lr_scheduler as T
 
 import lrcourse.lr_scheduler as L
+from schedule_formulas import inv_sqrt, w_exponential, w_linear, wsd_factor
 
 
 def sgd(lrs=(0.1, 0.03)):
     groups = [{"params": [torch.zeros(1, dtype=torch.float64, requires_grad=True)], "lr": lr} for lr in lrs]
     return torch.optim.SGD(groups, lr=0.1, momentum=0.9)
-
-
-def w_linear(t, W, s):
-    return s + (1 - s) * min(1.0, (t + 1) / W)
-
-
-def w_exponential(t, W, s):
-    return s + (1 - s) * (1 - math.exp(-(t + 1) / W))
 
 
 def metric(i):
@@ -78,20 +69,6 @@ def test_warmup_times_torch_inner(inner_module, build, metrics, kind, W, s, w):
 def test_warmup_resume(build, metrics):
     straight = run_warm(L, build, metrics, "linear", 10, 0.0)
     np.testing.assert_allclose(run_warm(L, build, metrics, "linear", 10, 0.0, resume_at=6), straight, rtol=1e-12)
-
-
-def inv_sqrt(t, W):
-    return (t + 1) / W if t < W else math.sqrt(W / t)
-
-
-def wsd_factor(t, T_, W, D, r, shape):
-    if t < W:
-        return (t + 1) / W
-    if t < T_ - D:
-        return 1.0
-    p = min(1.0, (t - (T_ - D)) / D)
-    g = {"linear": 1 - p, "cosine": 0.5 * (1 + math.cos(math.pi * p)), "1-sqrt": 1 - math.sqrt(p)}[shape]
-    return r + (1 - r) * g
 
 
 FORMULAS = [

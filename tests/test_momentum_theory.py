@@ -181,3 +181,27 @@ def test_plot_rate_map_has_map_boundaries_labels_and_mark(lams, n_text):
     rate = max(spectral_radius(0.4, 0.5, lam) for lam in np.atleast_1d(lams))
     assert any(f"rate {rate:.3f}" in s for s in labels)
     plt.close(ax.figure)
+
+
+def test_plot_rate_map_colours_log_one_minus_rate_and_greys_out_divergence():
+    from matplotlib.colors import LogNorm
+
+    lams, n = (0.2, 4.0), 40
+    ax = mt.plot_rate_map(lams, n=n)
+    mesh = ax.collections[0]
+    amax = 4.2 / max(lams)  # the default range plot_rate_map draws
+    rate = np.array([[max(spectral_radius(a, b, lam) for lam in lams) for a in np.linspace(amax / n, amax, n)]
+                     for b in np.linspace(0, 0.995, n)])
+    shown = np.ma.asarray(mesh.get_array()).reshape(rate.shape)
+    diverged, converged = rate > 1 + 1e-9, rate < 1 - 1e-9  # cells on the boundary may round either way
+    assert diverged.any() and converged.any()
+    assert np.ma.getmaskarray(shown)[diverged].all() and not np.ma.getmaskarray(shown)[converged].any()
+    np.testing.assert_allclose(shown.data[converged], 1 - rate[converged], rtol=1e-7, atol=1e-12)
+    # the slow rates, where the steps are spent, get half of the colour scale: 0.9 vs 0.99 is 0.5 apart
+    assert isinstance(mesh.norm, LogNorm) and (mesh.norm.vmin, mesh.norm.vmax) == (0.01, 1.0)
+    assert np.isclose(mesh.norm(1 - 0.9) - mesh.norm(1 - 0.99), 0.5)
+    ax.figure.canvas.draw()
+    bar = ax.figure.axes[-1]
+    ticks = [t.get_text() for t in bar.get_yticklabels()]
+    assert {"0", "0.5", "0.9", "0.99"} <= set(ticks), ticks  # labelled in rates, not in 1 - rate
+    plt.close(ax.figure)

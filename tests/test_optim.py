@@ -1,14 +1,13 @@
-"""lrcourse.optim: signatures mirror torch's, docstring examples run, from-scratch updates,
-and Yogi (no torch oracle) against an independent NumPy implementation of d2l's equations.
+"""lrcourse.optim: docstring examples run, from-scratch updates, and Yogi (no torch oracle)
+against an independent NumPy implementation of d2l's equations.
 
 The trajectory-level comparison with torch.optim is in test_optim_conformance.py; bad
-arguments in test_optim_errors.py.
+arguments in test_optim_errors.py; signatures in test_signatures.py.
 """
 from __future__ import annotations
 
 import doctest
 import importlib
-import inspect
 import itertools
 
 import numpy as np
@@ -19,19 +18,7 @@ import lrcourse.optim
 from lrcourse.optim import Yogi
 
 TORCH_TWINS = ["SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW"]
-TORCH_ONLY_OPTIONS = {"foreach", "fused", "capturable", "differentiable", "decoupled_weight_decay"}
 MODULES = ["sgd", "adagrad", "rmsprop", "adadelta", "adam", "yogi"]
-
-
-@pytest.mark.parametrize("name", TORCH_TWINS)
-def test_signature_mirrors_torch(name):
-    """Same argument names, order and defaults as torch, minus its implementation switches."""
-    ours = inspect.signature(getattr(lrcourse.optim, name)).parameters.values()
-    theirs = inspect.signature(getattr(torch.optim, name)).parameters.values()
-    expected = [(p.name, p.default) for p in theirs if p.name not in TORCH_ONLY_OPTIONS]
-    assert [(p.name, p.default) for p in ours] == expected
-    maximize = next(p for p in ours if p.name == "maximize")
-    assert maximize.kind is inspect.Parameter.KEYWORD_ONLY
 
 
 def test_all_exports_every_optimizer():

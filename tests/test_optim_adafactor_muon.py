@@ -1,6 +1,6 @@
 """Adafactor and Muon against torch.optim, their bad arguments, and ``state_bytes``.
 
-The checker has the shape of ``test_optim_conformance``'s, with its own parameter shapes:
+The checker is ``optim_oracle``'s, with its own parameter shapes:
 Adafactor gets a matrix, a batch of matrices (3-D, factored over the last two dims), a
 vector and a scalar; Muon only takes matrices (wide, tall, square: NS transposes tall
 ones). One table of cases, one checker: float64, 30 steps; every step's parameters, the
@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import doctest
 import importlib
-import inspect
 
 import pytest
 import torch
 import torch.nn.functional as F
-import test_optim_conformance as conformance
-from test_optim_conformance import Case, grid
+import optim_oracle as oracle
+from optim_oracle import Case, grid
 
 import lrcourse.optim
 from lrcourse.optim import Adafactor, Adam, Muon, newton_schulz, state_bytes
@@ -50,8 +49,8 @@ def loss_fn(params, active) -> torch.Tensor:
     return total
 
 
-# test_optim_conformance's checker on these parameter shapes
-PROBLEM = conformance.Problem(lambda case: make_params(case.opt), loss_fn)
+# optim_oracle's checker on these parameter shapes
+PROBLEM = oracle.Problem(lambda case: make_params(case.opt), loss_fn)
 
 
 FLAG_CASES = [
@@ -77,28 +76,18 @@ PROTOCOL_CASES = [Case(c.opt, c.kwargs, s) for c in REPRESENTATIVE for s in SCEN
 
 @pytest.mark.parametrize("case", FLAG_CASES + PROTOCOL_CASES, ids=str)
 def test_matches_torch(case):
-    conformance.check_against_torch(case, PROBLEM)
+    oracle.check_against_torch(case, PROBLEM)
 
 
 @pytest.mark.parametrize("case", REPRESENTATIVE, ids=str)
 def test_resume_from_state_dict_is_identical(case):
-    conformance.check_resume(case, PROBLEM)
+    oracle.check_resume(case, PROBLEM)
 
 
 @pytest.mark.parametrize("case", REPRESENTATIVE, ids=str)
-@conformance.BOTH_WAYS
+@oracle.BOTH_WAYS
 def test_state_dict_moves_between_torch_and_lrcourse(case, source, target):
-    conformance.check_state_moves(case, source, target, PROBLEM)
-
-
-@pytest.mark.parametrize("cls", [Adafactor, Muon], ids=lambda c: c.__name__)
-def test_signature_is_torchs(cls):
-    """Same argument names, defaults, order and kinds as torch's, less foreach & co."""
-    torch_only = {"foreach", "fused", "capturable", "differentiable"}
-    theirs = [p for p in inspect.signature(getattr(torch.optim, cls.__name__)).parameters.values()
-              if p.name not in torch_only]
-    ours = list(inspect.signature(cls).parameters.values())
-    assert [(p.name, p.default, p.kind) for p in ours] == [(p.name, p.default, p.kind) for p in theirs]
+    oracle.check_state_moves(case, source, target, PROBLEM)
 
 
 @pytest.mark.parametrize("module", ["adafactor", "muon", "state"])

@@ -1,20 +1,17 @@
-"""ASGD, Rprop and SparseAdam against torch.optim, and their bad arguments.
+"""ASGD, Rprop and SparseAdam against torch.optim, and their bad arguments (signatures: test_signatures.py).
 
-ASGD and Rprop run through test_optim_conformance's checker (same loss, same scenarios,
+ASGD and Rprop run through optim_oracle's checker (same loss, same scenarios,
 float64, 30 steps, 1e-9 relative), real and complex. SparseAdam needs sparse gradients,
 so it has one checker of the same shape here: embeddings looked up by random index
 batches (repeats and an empty batch included), compared with torch's SparseAdam.
 """
 from __future__ import annotations
 
-import inspect
-import itertools
-
+import optim_oracle as oracle
 import pytest
-import test_optim_conformance as conformance
 import torch
 import torch.nn.functional as F
-from test_optim_conformance import (ATOL, RTOL, STEPS, Case, assert_same_state, check_against_torch, checkpoint, grid,
+from optim_oracle import (ATOL, RTOL, STEPS, Case, assert_same_state, check_against_torch, checkpoint, grid,
                                     train_step)
 
 import lrcourse.optim
@@ -32,7 +29,7 @@ REPRESENTATIVE = [
     Case("ASGD", dict(lr=0.05, lambd=0.1, alpha=0.5, t0=10, weight_decay=0.01)),
     Case("Rprop", dict(lr=0.01, etas=(0.3, 1.5), step_sizes=(1e-3, 0.05))),
 ]
-PROTOCOL_CASES = [Case(c.opt, c.kwargs, s) for c in REPRESENTATIVE for s in conformance.SCENARIOS]
+PROTOCOL_CASES = [Case(c.opt, c.kwargs, s) for c in REPRESENTATIVE for s in oracle.SCENARIOS]
 # torch optimises complex parameters in both as (real, imaginary) pairs: every case again in complex128.
 COMPLEX_CASES = [Case(c.opt, c.kwargs, c.scenario, complex=True) for c in FLAG_CASES + PROTOCOL_CASES]
 REPRESENTATIVE_BOTH = REPRESENTATIVE + [Case(c.opt, c.kwargs, complex=True) for c in REPRESENTATIVE]
@@ -45,18 +42,18 @@ def test_matches_torch(case):
 
 @pytest.mark.parametrize("case", REPRESENTATIVE_BOTH, ids=str)
 def test_resume_from_state_dict_is_identical(case):
-    conformance.check_resume(case)
+    oracle.check_resume(case)
 
 
 @pytest.mark.parametrize("case", REPRESENTATIVE_BOTH, ids=str)
-@conformance.BOTH_WAYS
+@oracle.BOTH_WAYS
 def test_state_dict_moves_between_torch_and_lrcourse(case, source, target):
-    conformance.check_state_moves(case, source, target)
+    oracle.check_state_moves(case, source, target)
 
 
 def test_asgd_averages_from_t0():
     """With t0 = 10 the averaged iterate ``ax`` is no longer the iterate itself: it lags."""
-    *_, opt, params = conformance.run(lrcourse.optim, REPRESENTATIVE[0])
+    *_, opt, params = oracle.run(lrcourse.optim, REPRESENTATIVE[0])
     assert not torch.allclose(opt.state[params[0]]["ax"], params[0])
 
 
@@ -105,7 +102,7 @@ def run_sparse(case: Case, first, second=None):
         return module.SparseAdam(params, **kwargs)
 
     opt = build(first)
-    scheduler = conformance.make_scheduler(opt, case)
+    scheduler = oracle.make_scheduler(opt, case)
     active = (0, 1) if s == "grad_none" else (0, 1, 2)
     trajectory, losses = [], []
     for t, idx in enumerate(batches()):
@@ -165,23 +162,7 @@ def test_sparse_adam_takes_any_sparse_layout():
     torch.testing.assert_close(results[0], results[1], rtol=RTOL, atol=ATOL)
 
 
-# ---------------------------------------------------------------- signatures
-
-@pytest.mark.parametrize("cls", [ASGD, Rprop, SparseAdam], ids=lambda c: c.__name__)
-def test_signature_is_torchs_less_its_kernel_switches(cls):
-    """Same names, defaults and order as torch. An argument is positional exactly when it has
-    torch's position: torch's ASGD takes ``foreach`` then ``maximize`` positionally, and without
-    ``foreach`` a positional ``maximize`` would sit where torch has ``foreach``."""
-    switches = {"foreach", "capturable", "differentiable"}
-    every = list(inspect.signature(getattr(torch.optim, cls.__name__)).parameters.values())
-    theirs = [p for p in every if p.name not in switches]
-    ours = list(inspect.signature(cls).parameters.values())
-    assert [(p.name, p.default) for p in ours] == [(p.name, p.default) for p in theirs]
-    positional = inspect.Parameter.POSITIONAL_OR_KEYWORD
-    same_place = list(itertools.takewhile(lambda n: n not in switches,
-                                          (p.name for p in every if p.kind is positional)))
-    assert [p.name for p in ours if p.kind is positional] == same_place
-
+# ---------------------------------------------------------------- signatures (the rule: test_signatures.py)
 
 def test_asgd_refuses_a_positional_value_where_torch_has_foreach():
     w = torch.zeros(2, requires_grad=True)

@@ -1,7 +1,7 @@
 """Prodigy and DAdaptAdam against their references, ``prodigyopt`` 1.1.2 and ``dadaptation`` 3.2.
 
 One table of cases (optimizer, settings, scenario) and one checker: both libraries run the
-scenario from the same float64 start on ``test_optim_conformance``'s loss, and after every
+scenario from the same float64 start on ``optim_oracle``'s loss, and after every
 step the parameters, every param group's keys (``d``, ``d_max``, ``d_numerator``, ``d_hat``,
 ``numerator_weighted``, ``k``, ...) and every parameter's state must be the reference's to
 the last bit: lrcourse performs the reference's float operations in the reference's order.
@@ -18,7 +18,7 @@ import dadaptation
 import prodigyopt
 import pytest
 import torch
-from test_optim_conformance import STEPS, Case, checkpoint, grid, loss_fn, make_params
+from optim_oracle import STEPS, Case, checkpoint, grid, loss_fn, make_params
 
 import lrcourse.optim
 

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import doctest
 import importlib
-import inspect
 
 import pytest
 import schedulefree
 import torch
 
 import lrcourse.optim
-from test_optim_conformance import (ATOL, DEFAULT, RTOL, STEPS, Case, assert_same_state, checkpoint, grid,
+from optim_oracle import (ATOL, DEFAULT, RTOL, STEPS, Case, assert_same_state, checkpoint, grid,
                                     make_scheduler, train_step)
 
 NAMES = ["SGDScheduleFree", "AdamWScheduleFree"]
@@ -131,15 +130,6 @@ def test_close_to_the_x_y_z_reference_form(case, reference):
     ys_ref, xs_ref, _, _, _ = run(type("Ref", (), {case.opt: getattr(schedulefree, reference)}), case)
     torch.testing.assert_close(ys, ys_ref, rtol=RTOL, atol=ATOL)
     torch.testing.assert_close(xs, xs_ref, rtol=RTOL, atol=ATOL)
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_signature_mirrors_schedulefree(name):
-    """Same argument names, order and defaults as schedulefree's class, without ``foreach``."""
-    ours = [(p.name, p.default) for p in inspect.signature(getattr(lrcourse.optim, name)).parameters.values()]
-    theirs = [(p.name, p.default) for p in inspect.signature(getattr(schedulefree, name)).parameters.values()
-              if p.name != "foreach"]
-    assert ours == theirs and [type(d) for _, d in ours] == [type(d) for _, d in theirs]
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -6,6 +6,9 @@ from __future__ import annotations
 import doctest
 import importlib
 import math
+import pickle
+import re
+import types
 
 import numpy as np
 import pytest
@@ -13,6 +16,7 @@ import torch
 import torch.optim.lr_scheduler as T
 
 from lrcourse import schedules as S
+from lrcourse.schedules.cyclic import restart_position, triangle_wave
 
 STEPS = 60
 
@@ -46,7 +50,7 @@ TORCH_CASES = [
     ("one-cycle-three-linear", S.one_cycle(STEPS, 0.1, 0.25, "linear", 10.0, 1e3, True),
      lambda o: T.OneCycleLR(o, 0.1, STEPS, pct_start=0.25, anneal_strategy="linear", div_factor=10.0,
                             final_div_factor=1e3, three_phase=True)),
-    ("one-cycle-momentum", S.one_cycle(STEPS, 0.1, momentum=(0.85, 0.95)),
+    ("one-cycle-momentum", lambda t, s=S.one_cycle(STEPS, 0.1): s(t, (0.95, 0.85, 0.95)),
      lambda o: T.OneCycleLR(o, 0.1, total_steps=STEPS), None, "momentum"),
     ("linear-zero-iters", S.linear(0.5, 0.9, 0, lr=0.1), lambda o: T.LinearLR(o, 0.5, 0.9, 0)),
     ("polynomial-zero-iters", S.polynomial(0, 2.0, lr=0.1), lambda o: T.PolynomialLR(o, 0, 2.0)),
@@ -81,11 +85,74 @@ def test_pure(schedule):
     assert forward == backward == [schedule(t) for t in range(STEPS)]
 
 
+# ------------------------------------------------------------------ one-cycle against torch's OneCycleLR, a grid
+# pct_start: 0 and 1, below 1/n (three-phase ends go negative), 1/n and (n+1)/(2n) (zero-length phases), the middle.
+ONE_CYCLE_GRID = [(n, pct, three, strategy, divs)
+                  for n in (1, 2, 10, 37)
+                  for pct in (0.0, 0.05, 0.1, 0.25, 0.3, 0.5, 0.55, 0.95, 1.0)
+                  for three in (False, True)
+                  for strategy in ("cos", "linear")
+                  for divs in ((25.0, 1e4), (3.5, 1.0))]
+
+
+def torch_one_cycle(n, pct, three, strategy, div, final_div):
+    """torch's OneCycleLR lrs and momenta at steps 0..n (n = total_steps); None where torch divides by zero."""
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1, momentum=0.9)
+    lrs, momenta = [], []
+    try:
+        sched = T.OneCycleLR(opt, 0.1, total_steps=n, pct_start=pct, anneal_strategy=strategy, div_factor=div,
+                             final_div_factor=final_div, three_phase=three)
+        for _ in range(n + 1):
+            lrs.append(opt.param_groups[0]["lr"])
+            momenta.append(opt.param_groups[0]["momentum"])
+            opt.step()
+            if len(lrs) <= n:
+                sched.step()
+    except ZeroDivisionError:
+        return None
+    with pytest.raises(ValueError, match="Tried to step"):  # one past total_steps
+        sched.step()
+    return lrs, momenta
+
+
+@pytest.mark.parametrize("n, pct, three, strategy, divs", ONE_CYCLE_GRID,
+                         ids=[f"n{c[0]}-pct{c[1]}-{'three' if c[2] else 'two'}-{c[3]}-div{c[4][0]:g}"
+                              for c in ONE_CYCLE_GRID])
+def test_one_cycle_equals_torch(n, pct, three, strategy, divs):
+    expected = torch_one_cycle(n, pct, three, strategy, *divs)
+    settings = dict(pct_start=pct, anneal_strategy=strategy, div_factor=divs[0], final_div_factor=divs[1],
+                    three_phase=three)
+    if expected is None:  # torch divides by zero in a phase of zero length: lrcourse refuses it up front
+        with pytest.raises(ValueError, match="zero length"):
+            S.one_cycle(n, 0.1, **settings)
+        return
+    s = S.one_cycle(n, 0.1, **settings)
+    lrs, momenta = expected
+    np.testing.assert_allclose([s(t) for t in range(n + 1)], lrs, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose([s(t, (0.95, 0.85, 0.95)) for t in range(n + 1)], momenta, rtol=1e-12, atol=1e-15)
+    with pytest.raises(ValueError, match="Tried to step"):
+        s(n + 1)
+
+
+def test_one_cycle_takes_tensor_levels():
+    """torch's OneCycleLR keeps 0-dim tensor lrs as tensors; the same levels give the same tensors."""
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    sched = T.OneCycleLR(opt, torch.tensor(0.5, dtype=torch.float64), total_steps=20, cycle_momentum=False)
+    g = opt.param_groups[0]
+    levels = (g["initial_lr"], g["max_lr"], g["min_lr"])
+    s = S.one_cycle(20)
+    for t in range(20):
+        got = s(t, levels)
+        assert isinstance(got, torch.Tensor) and torch.equal(got, torch.as_tensor(g["lr"], dtype=got.dtype)), t
+        opt.step()
+        sched.step()
+
+
 def test_restart_boundaries_exact_where_a_float_log_rounds_down():
     """math.log(1000, 10) < 3: cycle starts of T_0=1, T_mult=10 must still restart."""
     s = S.cosine_restarts(1, 10)
     assert s(111) == 1.0 and s(11) == 1.0 and s(1) == 1.0
-    assert S.restart_position(110.5, 1, 10) == (2, 99.5, 100)
+    assert restart_position(110.5, 1, 10) == (2, 99.5, 100)
 
 
 # ------------------------------------------------------------------ composition, beyond torch
@@ -238,6 +305,29 @@ def test_d2l_values_and_purity(name, kwargs):
     assert again == pytest.approx([expected[5], expected[5], expected[3]], rel=1e-12)
 
 
+D2L_CHANGES = [  # (class, settings, attribute changed between calls, its new value, the same setting as an argument)
+    ("FactorScheduler", dict(factor=0.9, stop_factor_lr=1e-2, base_lr=2.0), "base_lr", 0.5, {"base_lr": 0.5}),
+    ("FactorScheduler", dict(factor=0.9, stop_factor_lr=1e-2, base_lr=2.0), "factor", 0.5, {"factor": 0.5}),
+    ("CosineScheduler", dict(max_update=20, base_lr=0.3, final_lr=0.01), "base_lr_orig", 0.6, {"base_lr": 0.6}),
+    ("CosineScheduler", dict(max_update=20, warmup_steps=5, base_lr=0.3), "max_update", 10, {"max_update": 10}),
+]
+
+
+@pytest.mark.parametrize("name, kwargs, attribute, value, argument", D2L_CHANGES,
+                         ids=[f"{c[0]}-{c[2]}" for c in D2L_CHANGES])
+def test_d2l_attribute_changed_between_calls_takes_effect(name, kwargs, attribute, value, argument):
+    """The chapter's code may set an attribute between calls; the next call follows it, as one
+    built with that setting does. The built schedule is not in ``vars`` (nor in a pickle)."""
+    cls = getattr(S, name)
+    ours = cls(**kwargs)
+    before = [ours(t) for t in range(30)]
+    setattr(ours, attribute, value)
+    expected = [cls(**{**kwargs, **argument})(t) for t in range(30)]
+    assert [ours(t) for t in range(30)] == expected != before
+    assert set(vars(ours)) == set(vars(cls(**kwargs)))
+    assert [pickle.loads(pickle.dumps(ours))(t) for t in range(30)] == expected
+
+
 def test_d2l_snippets_run_with_only_the_import_changed():
     import matplotlib
 
@@ -298,11 +388,17 @@ ERRORS = [
     ("anneal-shape", lambda: S.anneal(1.0, 0.1, 10, "exp"), ValueError, ["shape", "'exp'", "'cos'", "'1-sqrt'"]),
     ("anneal-steps", lambda: S.anneal(1.0, 0.1, -1), ValueError, ["steps", "-1", "int >= 0"]),
     ("anneal-end", lambda: S.anneal(1.0, -0.1, 5), ValueError, ["end", "-0.1", "[0, inf)"]),
-    ("wave-ratio", lambda: S.triangle_wave(10, 0.0), ValueError, ["step_ratio", "0.0", "(0, 1]"]),
-    ("wave-size", lambda: S.triangle_wave(0, 0.5), ValueError, ["total_size", "0", "(0, inf)"]),
-    ("one-cycle-strategy", lambda: S.one_cycle_through(10, (0.1, 1.0, 0.0), anneal_strategy="cosine"), ValueError,
+    ("wave-ratio", lambda: triangle_wave(10, 0.0), ValueError, ["step_ratio", "0.0", "(0, 1]"]),
+    ("wave-size", lambda: triangle_wave(0, 0.5), ValueError, ["total_size", "0", "(0, inf)"]),
+    ("one-cycle-strategy", lambda: S.one_cycle(10, anneal_strategy="cosine"), ValueError,
      ["anneal_strategy", "'cosine'", "'cos', 'linear'"]),
-    ("one-cycle-zero-phase", lambda: S.one_cycle_phases(10, 0.1), ValueError, ["pct_start=0.1", "zero length"]),
+    ("one-cycle-zero-phase", lambda: S.one_cycle(10, pct_start=0.1), ValueError, ["pct_start=0.1", "zero length"]),
+    ("one-cycle-zero-phase-three", lambda: S.one_cycle(10, pct_start=0.55, three_phase=True), ValueError,
+     ["pct_start=0.55", "zero length"]),  # the last two phases both end at step 9: torch divides by zero
+    ("one-cycle-pct-int", lambda: S.one_cycle(10, pct_start=0), ValueError, ["pct_start", "float in [0, 1]", "0"]),
+    ("one-cycle-pct-range", lambda: S.one_cycle(10, pct_start=1.5), ValueError, ["pct_start", "1.5", "[0, 1]"]),
+    ("one-cycle-div", lambda: S.one_cycle(10, div_factor=0.0), ValueError, ["div_factor", "0.0", "(0, inf)"]),
+    ("one-cycle-negative-step", lambda: S.one_cycle(10)(-1), ValueError, ["step", "-1", ">= 0"]),
     ("warmup-steps", lambda: S.warmup_factor(-1), ValueError, ["steps", "-1", "[0, inf)"]),
     ("wsd-decay-negative", lambda: S.wsd(100, 10, -1), ValueError, ["decay_steps", "-1", "int >= 0"]),
     ("warmup-kind", lambda: S.warmup(S.constant(), 5, kind="cubic"), ValueError, ["kind", "'cubic'", "'linear'"]),
@@ -316,6 +412,43 @@ ERRORS = [
     ("d2l-warmup", lambda: S.CosineScheduler(10, warmup_steps=10), ValueError, ["warmup_steps", "10", "max_update=10"]),
     ("d2l-max-update", lambda: S.CosineScheduler(0), ValueError, ["max_update", "0", "int >= 1"]),
 ]
+
+
+# every schedule the package builds refuses a step < 0 with checks.step's message
+NEGATIVE_STEP = [c[:2] for c in TORCH_CASES] + [
+    ("join", S.join([S.constant(), S.cosine(10)], [5])),
+    ("anneal", S.anneal(1.0, 0.1, 10)),
+    ("warmup", S.warmup(S.cosine(10), 3)),
+    ("warmup-factor-exponential", S.warmup_factor(3, "exponential")),
+    ("inverse-sqrt", S.inverse_sqrt(4)),
+    ("wsd", S.wsd(100, 10, 20)),
+    ("cosine-cycles", S.cosine_cycles(10)),
+    ("d2l-sqrt", S.SquareRootScheduler()),
+    ("d2l-factor", S.FactorScheduler(0.9)),
+    ("d2l-cosine", S.CosineScheduler(20)),
+]
+
+
+@pytest.mark.parametrize("schedule", [c[1] for c in NEGATIVE_STEP], ids=[c[0] for c in NEGATIVE_STEP])
+def test_negative_step_refused(schedule):
+    with pytest.raises(ValueError, match=r"^step must be a number >= 0, got -1$"):
+        schedule(-1)
+
+
+# ------------------------------------------------------------------ the public surface
+SURFACE = ["constant", "linear", "step", "multistep", "exponential", "cosine", "polynomial", "cyclic", "one_cycle",
+           "cosine_restarts", "join", "anneal", "warmup", "warmup_factor", "adam_warmup_steps",
+           "inverse_sqrt", "wsd", "cosine_cycles", "SquareRootScheduler", "FactorScheduler", "CosineScheduler"]
+
+
+def test_public_surface_is_the_documented_list():
+    """What ``lrcourse.schedules`` exports is what a user calls, each named in the package docstring;
+    the pieces they are built from stay in their submodules."""
+    assert sorted(S.__all__) == sorted(SURFACE)
+    public = {n for n, v in vars(S).items() if not n.startswith("_") and not isinstance(v, types.ModuleType)}
+    assert public == set(SURFACE)
+    assert set(re.findall(r":(?:func|class):`(\w+)`", S.__doc__)) == set(SURFACE)
+    assert all(callable(getattr(S, name)) for name in SURFACE)
 
 
 @pytest.mark.parametrize("build, exc, words", [pytest.param(b, e, w, id=i) for i, b, e, w in ERRORS])

@@ -12,7 +12,6 @@ import ast
 import contextlib
 import importlib
 import io
-import os
 from pathlib import Path
 
 import nbformat
@@ -47,16 +46,9 @@ def without(source: str, names) -> str:
 
 
 @pytest.fixture(scope="module")
-def capstone_data(tmp_path_factory):
+def capstone_data(real_root):
     """Notebook 10's fast-mode data: real Fashion-MNIST, 7680 training and 1000 test images."""
-    src = os.environ.get(lrdata.SOURCE_ENV) or lrdata.debian_source()
-    if src is None:
-        reason = "Fashion-MNIST files not installed (apt-get install dataset-fashion-mnist)"
-        if os.environ.get("LRCOURSE_REQUIRE_DATA") == "1":
-            pytest.fail(f"LRCOURSE_REQUIRE_DATA=1 but {reason}")
-        pytest.skip(reason)
-    root = lrdata.prepare(tmp_path_factory.getbasetemp() / "fashion-mnist", source=src, download=False)
-    return lrdata.fashion_mnist(root, device="cpu", train_subset=7680, test_subset=1000)
+    return lrdata.fashion_mnist(real_root, device="cpu", train_subset=7680, test_subset=1000)
 
 
 def tiny_data():

@@ -14,36 +14,9 @@ import pytest
 import torch
 from torch.optim import lr_scheduler as tls
 
-from lrcourse import data as lrdata
 from lrcourse.models import LeNet
 from lrcourse.train import DivergenceError, evaluate, resolve_device, train
-
-BATCH, EPOCHS = 64, 3
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)  # the CI machine's 2 cores are shared; OpenMP spinning costs 10x
-    yield
-    torch.set_num_threads(n)
-
-
-@pytest.fixture(scope="module")
-def tiny_val(tiny):
-    """``tiny`` plus a 64-image validation split (held out of the training images)."""
-    g = torch.Generator().manual_seed(1)
-    val = torch.randperm(len(tiny.train_labels), generator=g)[:64]
-    return lrdata.FashionMNIST(tiny.train_images, tiny.train_labels, tiny.test_images, tiny.test_labels,
-                               val_images=tiny.train_images[val], val_labels=tiny.train_labels[val])
-
-
-def fresh(opt="sgd", lr=0.1, seed=0, **kw):
-    torch.manual_seed(seed)
-    model = LeNet()
-    cls = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}[opt]
-    return model, cls(model.parameters(), lr=lr, **kw)
-
+from trainer_setup import BATCH, EPOCHS, STEPS_PER_EPOCH, fresh, quiet
 
 def reference(opt_kind, lr, opt_kw, make_sched):
     """The same optimizer settings on a dummy parameter, with the same scheduler."""
@@ -57,11 +30,6 @@ def group_momentum(group):
     return group["momentum"] if "momentum" in group else group["betas"][0]
 
 
-def quiet(**kw):
-    return dict(progress=False, live=False, batch_size=BATCH, **kw)
-
-
-STEPS_PER_EPOCH = 4  # 256 / 64
 TOTAL = EPOCHS * STEPS_PER_EPOCH
 
 # (optimizer, lr, optimizer kwargs, scheduler factory); one line per case

@@ -18,7 +18,7 @@ from lrcourse import optim
 from lrcourse.models import LeNet
 from lrcourse.train import evaluate, load_checkpoint, train
 from lrcourse.train.loop import batch_step
-from test_train import BATCH, one_thread, quiet, tiny_val  # noqa: F401  (fixtures)
+from trainer_setup import BATCH, quiet
 
 SEED = 7
 EMA_FIELDS = ("ema_val_loss", "ema_val_acc", "ema_test_loss", "ema_test_acc")

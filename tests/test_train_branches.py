@@ -19,14 +19,6 @@ from lrcourse.train.branches import Segment, cooldown_branches, train_steps
 BATCH = 64  # 256 training images: 4 steps per epoch
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def fresh(opt="adamw", seed=0):
     torch.manual_seed(seed)
     model = LeNet()

@@ -2,7 +2,9 @@
 (resume in either layout: ``test_train_resume.py``), close to the NCHW layout, validated."""
 import pytest
 import torch
-from test_train import fresh, one_thread, quiet, train  # noqa: F401
+from trainer_setup import fresh, quiet
+
+from lrcourse.train import train
 
 
 def weights(model):

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 
 from lrcourse.models import LeNet
 from lrcourse.train import History, load_checkpoint, train
-from test_train import BATCH, one_thread, quiet  # noqa: F401  (fixtures)
+from trainer_setup import BATCH, quiet
 
 SEED = 7
 

@@ -16,7 +16,7 @@ from lrcourse import optim
 from lrcourse.models import LeNet
 from lrcourse.train import load_checkpoint, save_checkpoint, train
 from lrcourse.train.checkpoint import CheckpointError
-from test_train import BATCH, EPOCHS, STEPS_PER_EPOCH, fresh, one_thread, quiet  # noqa: F401
+from trainer_setup import BATCH, EPOCHS, STEPS_PER_EPOCH, fresh, quiet
 
 
 def sqrt_schedule(e):

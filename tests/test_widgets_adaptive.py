@@ -12,8 +12,9 @@ import torch
 from widget_sweep import sweep
 
 from lrcourse import catalog
+from lrcourse.catalog import DENSE_OPTIMIZERS
 from lrcourse.teaching.landscapes import get_landscape, trajectory
-from lrcourse.widgets.adaptive import (CHAPTER, OPTIMIZERS, adaptive_explorer, adaptive_view, colour,
+from lrcourse.widgets.adaptive import (CHAPTER, adaptive_explorer, adaptive_view, colour,
                                        compare_paths, paths_view)
 
 TORCH = {  # menu name -> torch's optimizer and the settings the menu entry stands for
@@ -43,8 +44,8 @@ def test_view_draws_torch_equal_path_and_loss_gaps(name, landscape, lr):
 
 def test_compare_paths_defaults_to_the_chapter_and_runs_every_catalog_optimizer_on_request():
     assert list(compare_paths(0.1, steps=2)) == list(CHAPTER)
-    paths = compare_paths(0.1, "ill-conditioned", steps=20, optimizers=OPTIMIZERS)
-    assert list(paths) == list(OPTIMIZERS) == [n for n, e in catalog.OPTIMIZERS.items() if e.dense]
+    paths = compare_paths(0.1, "ill-conditioned", steps=20, optimizers=DENSE_OPTIMIZERS)
+    assert list(paths) == list(DENSE_OPTIMIZERS) == [n for n, e in catalog.OPTIMIZERS.items() if e.dense]
     assert all(p.shape == (21, 2) and np.isfinite(p).all() for p in paths.values())
     land = get_landscape("ill-conditioned")
     assert land(paths["Yogi"][-1]) < land(paths["Yogi"][0])
@@ -120,7 +121,7 @@ def test_adaptive_view_shows_the_chosen_optimizer_beside_the_given_set():
 def test_explorer_controls_and_sweep():
     ex = adaptive_explorer()
     assert set(ex.controls) == {"optimizer", "lr", "landscape"}
-    assert list(ex.controls["optimizer"].options) == list(OPTIMIZERS)
+    assert list(ex.controls["optimizer"].options) == list(DENSE_OPTIMIZERS)
     assert sweep(ex, samples=4) >= 10
     ex = adaptive_explorer()
     ex.controls["optimizer"].value = "RMSprop"

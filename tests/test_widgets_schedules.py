@@ -10,7 +10,7 @@ import torch
 from widget_sweep import sweep
 
 from lrcourse.widgets.base import control
-from lrcourse.widgets.schedules import (KINDS, compare_kinds, kind_settings, kind_traces, oracle, schedule_explorer,
+from lrcourse.widgets.schedules import (chooser_kinds, compare_kinds, kind_settings, kind_traces, oracle, schedule_explorer,
                                        schedule_grid, schedule_view)
 
 
@@ -129,7 +129,7 @@ CONTROLS = [  # slider kind -> ipywidgets class, its value and its range
 
 @pytest.mark.parametrize("kind, setting, cls, value, span", CONTROLS)
 def test_controls(kind, setting, cls, value, span):
-    w = control(KINDS[kind].sliders[setting])
+    w = control(chooser_kinds()[kind].ui.sliders[setting])
     assert type(w).__name__ == cls and w.value == value
     if span is not None:
         assert (w.min, w.max) == span and w.continuous_update is False
@@ -147,11 +147,11 @@ def test_torch_oracle_is_the_plain_stepping_loop():
 
 def test_compare_kinds_covers_every_kind_within_rounding():
     diffs = compare_kinds(steps=60)
-    assert set(diffs) == set(KINDS)
+    assert set(diffs) == set(chooser_kinds())
     assert max(diffs.values()) < 1e-12
 
 
-@pytest.mark.parametrize("kind", sorted(KINDS))
+@pytest.mark.parametrize("kind", sorted(chooser_kinds()))
 def test_view_draws_both_curves(kind):
     view = schedule_view(kind, steps=50, lr=0.05)
     ax = view.fig.axes[0]
@@ -175,13 +175,13 @@ def test_explorer_shows_only_the_chosen_kinds_sliders():
     assert visible == {"StepLR.step_size", "StepLR.gamma"}
     ex.controls["kind"].value = "OneCycleLR"
     visible = {k for k, w in ex.controls.items() if "." in k and w.layout.display != "none"}
-    assert visible == {f"OneCycleLR.{p}" for p in KINDS["OneCycleLR"].sliders}
+    assert visible == {f"OneCycleLR.{p}" for p in chooser_kinds()["OneCycleLR"].ui.sliders}
     ex.controls["OneCycleLR.pct_start"].value = 0.25
     assert "pct_start=0.25" in ex.summary.value and ex.summary.value.startswith("OneCycleLR")
 
 
 def test_explorer_sweep():
-    assert sweep(schedule_explorer(), samples=4) > len(KINDS)
+    assert sweep(schedule_explorer(), samples=4) > len(chooser_kinds())
 
 
 ERRORS = [

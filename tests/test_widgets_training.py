@@ -35,8 +35,9 @@ OPTIMIZER_CASES = [  # menu name, lrcourse class, hyperparameters it must carry
 
 def test_menus_offer_the_catalog():
     dense = tuple(n for n, e in catalog.OPTIMIZERS.items() if e.params == "any")  # Muon, SparseAdam: not LeNet
-    assert T.OPTIMIZERS == dense and {c[0] for c in OPTIMIZER_CASES} <= set(T.OPTIMIZERS)
-    assert sorted(TORCH_RECIPES) == sorted(T.SCHEDULES)
+    menu = tuple(T.training_panel().controls["optimizer"].options)
+    assert menu == dense and {c[0] for c in OPTIMIZER_CASES} <= set(menu)
+    assert sorted(TORCH_RECIPES) == sorted(T.schedule_menu())
 
 
 @pytest.mark.parametrize("name, cls, hyper", OPTIMIZER_CASES)
@@ -97,7 +98,7 @@ def torch_lrs(schedule: str, lr: float, n: int) -> list[float]:
     return out
 
 
-GRID = [(s, lr, n) for s in T.SCHEDULES for lr in (0.3, 1e-3) for n in (1, 2, 7, 40, 469)]
+GRID = [(s, lr, n) for s in T.schedule_menu() for lr in (0.3, 1e-3) for n in (1, 2, 7, 40, 469)]
 
 
 @pytest.mark.parametrize("schedule, lr, n", GRID)

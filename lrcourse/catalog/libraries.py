@@ -34,9 +34,17 @@ from __future__ import annotations
 import importlib
 
 from .. import lr_scheduler
+from ..lr_scheduler.plateau import is_plateau
 from ..compat import timm as compat_timm
 from ..compat import transformers as hf
-from .entries import ScheduleEntry, checkbox, choice, float_slider, int_range, int_slider
+from .entries import ScheduleEntry, ScheduleUI
+from .sliders import checkbox, choice, float_slider, int_range, int_slider
+
+
+def _is_timm_plateau(scheduler) -> bool:
+    """timm's PlateauLRScheduler: a torch ReduceLROnPlateau inside (``.lr_scheduler``), cut by the metric
+    that ``step(epoch, metric)`` passes, never by the step count."""
+    return is_plateau(getattr(scheduler, "lr_scheduler", None))
 
 
 class TimmStepper:
@@ -54,6 +62,9 @@ class TimmStepper:
         if not (callable(getattr(scheduler, "step_update", None)) and hasattr(scheduler, "t_in_epochs")):
             raise TypeError(f"scheduler must be a timm scheduler (with step_update() and t_in_epochs), "
                             f"got {type(scheduler).__name__}")
+        if _is_timm_plateau(scheduler):
+            raise TypeError("scheduler must be a timm schedule of the step count; timm's PlateauLRScheduler needs "
+                            "a metric each epoch: use lrcourse.lr_scheduler.ReduceLROnPlateau")
         self.scheduler = scheduler
         self.optimizer = scheduler.optimizer
         self.last_epoch = 0
@@ -162,15 +173,17 @@ SHAPES = ("linear", "cosine", "1-sqrt")
 
 
 def _hf(name: str, alias: str, sized=_hf_sized, **sliders) -> ScheduleEntry:
-    return ScheduleEntry(hf.TYPE_TO_SCHEDULER_FUNCTION[name], (f"hf-{alias}", f"transformers-{alias}"),
-                         sized=sized, sliders={"num_warmup_steps": WARMUP, **sliders}, build=_transformers(name),
-                         fit=_hf_fit, reference=f"transformers.get_scheduler({name!r})")
+    return ScheduleEntry(cls=hf.TYPE_TO_SCHEDULER_FUNCTION[name], aliases=(f"hf-{alias}", f"transformers-{alias}"),
+                         sized=sized, build=_transformers(name),
+                         ui=ScheduleUI(sliders={"num_warmup_steps": WARMUP, **sliders}, fit=_hf_fit,
+                                       reference=f"transformers.get_scheduler({name!r})"))
 
 
 def _tm(name: str, sized=_timm_sized, **sliders) -> ScheduleEntry:
     cls = compat_timm.SCHEDULERS[name]
-    return ScheduleEntry(cls, (f"timm-{name}",), sized=sized, sliders={"warmup_t": WARMUP_T, **sliders},
-                         build=_timm(cls), fit=_timm_fit, reference=f"timm.scheduler.{cls.__name__}")
+    return ScheduleEntry(cls=cls, aliases=(f"timm-{name}",), sized=sized, build=_timm(cls),
+                         ui=ScheduleUI(sliders={"warmup_t": WARMUP_T, **sliders}, fit=_timm_fit,
+                                       reference=f"timm.scheduler.{cls.__name__}"))
 
 
 ENTRIES = [

@@ -5,11 +5,18 @@ Names are case-insensitive and ignore ``-``, ``_`` and spaces: ``CosineAnnealing
 """
 from __future__ import annotations
 
+import torch.optim.lr_scheduler
+
 from .. import lr_scheduler
+from ..lr_scheduler.momentum import momentum_key
 from .. import checks
 from .entries import OptimizerEntry, ScheduleEntry
 from .optimizers import OPTIMIZERS
 from .schedulers import SCHEDULES
+
+#: what :func:`build_scheduler` builds from (``module=``): the oracle and the module under test,
+#: same class names, same signatures
+SCHEDULER_MODULES = {"torch": torch.optim.lr_scheduler, "lrcourse": lr_scheduler}
 
 
 def key(name: str) -> str:
@@ -60,12 +67,13 @@ def build_scheduler(name: str, optimizer, steps: int, *, lr: float | None = None
         module: ``lrcourse.lr_scheduler`` (default) or ``torch.optim.lr_scheduler``; where the
             module lacks the class, its ``LambdaLR`` over the entry's pure schedule stands in.
         **overrides: settings replacing the sized ones (the class's arguments, or the recipe's).
-            ``cycle_momentum`` defaults to False for an optimizer without momentum or betas.
+            ``cycle_momentum`` defaults to False for an optimizer without a momentum
+            (:func:`lrcourse.lr_scheduler.momentum.momentum_key`).
     """
     entry = schedule(name)
     steps = checks.integer("steps", steps, low=1)
     settings = {**entry.sized(steps, base_lr(optimizer) if lr is None else lr), **overrides}
-    if entry.takes("cycle_momentum") and not {"momentum", "betas"} & set(optimizer.defaults):
+    if entry.takes("cycle_momentum") and momentum_key(optimizer) is None:
         settings.setdefault("cycle_momentum", False)  # Adagrad, Adadelta: nothing to cycle
     return make(entry, optimizer, steps, settings, module)
 

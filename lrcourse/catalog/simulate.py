@@ -18,11 +18,22 @@ import numpy as np
 import torch
 
 from .. import checks
-from ..lr_scheduler.base import group_momentum
+from ..lr_scheduler.momentum import read_momentum
+from ..lr_scheduler.plateau import is_plateau
 from .lookup import make, schedule
 from .schedulers import SCHEDULES
+from .sliders import checkbox, choice, float_slider, int_slider, log_slider
 
-OPTIMIZERS = ("sgd", "adam")
+#: the throw-away optimizers :func:`simulate` steps (momentum or beta1 is what one-cycle cycles)
+SIMULATED_OPTIMIZERS = ("sgd", "adam")
+#: the range of each of simulate's own settings (and the scripted metric's noise) under a slider
+SIMULATION_SLIDERS = {
+    "steps": int_slider(100, 10, 400, "steps"),
+    "lr": log_slider(0.1, -4, 0, "lr (optimizer)"),
+    "optimizer": choice("sgd", SIMULATED_OPTIMIZERS, "optimizer"),
+    "log": checkbox(False, "log lr axis"),
+    "noise": float_slider(0.01, 0.0, 0.05, 0.001, ".3f", "metric noise"),
+}
 
 
 @dataclass
@@ -97,8 +108,7 @@ def _maker(scheduler, steps: int, lr: float, settings: dict):
         entry = SCHEDULES.get(scheduler.__name__)
         if entry is not None and entry.build is None and not entry.callable_:
             settings = {**entry.sized(steps, lr), **settings}
-        plateau = entry.metric if entry else scheduler.__name__ == "ReduceLROnPlateau"
-        return (lambda o: scheduler(o, **settings)), scheduler.__name__, settings, plateau
+        return (lambda o: scheduler(o, **settings)), scheduler.__name__, settings, is_plateau(scheduler)
     if callable(scheduler) and not settings:
         return scheduler, getattr(scheduler, "__name__", "schedule"), {}, None
     raise TypeError(f"scheduler must be a name, a scheduler class or a builder optimizer -> scheduler "
@@ -131,7 +141,7 @@ def simulate(scheduler, steps: int, *, lr: float = 0.1, momentum: float = 0.9, o
     steps = checks.integer("steps", steps, low=1)
     lr = checks.nonnegative("lr", lr)
     momentum = checks.real("momentum", momentum, low=0.0, high=1.0, high_open=True)
-    checks.choice("optimizer", optimizer, OPTIMIZERS)
+    checks.choice("optimizer", optimizer, SIMULATED_OPTIMIZERS)
     n_groups = checks.integer("n_groups", n_groups, low=1)
     build, label, settings, plateau = _maker(scheduler, steps, lr, settings)
     plateau = metrics is not None if plateau is None else plateau
@@ -151,8 +161,7 @@ def simulate(scheduler, steps: int, *, lr: float = 0.1, momentum: float = 0.9, o
             for group in opt.param_groups:
                 group["lr"] = sched(i)
         lrs[i] = [float(g["lr"]) for g in opt.param_groups]
-        first = opt.param_groups[0]
-        moms[i] = group_momentum(first)
+        moms[i] = read_momentum(opt)
         opt.step()  # no gradients: updates nothing, keeps torch's order check quiet
         if step is not None and i < steps - 1:
             step(metrics[i]) if plateau else step()

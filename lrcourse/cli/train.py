@@ -151,22 +151,17 @@ def build_scheduler(name: str, optimizer, params: dict, intervals: int, lr: floa
     return catalog.build_scheduler(name, optimizer, intervals, lr=lr, **params)
 
 
-def _is_plateau(schedule: str) -> bool:
-    from .. import catalog
-
-    return schedule.lower() != "none" and catalog.schedule(schedule).metric
-
-
-def _plateau_mode(args, params: dict) -> dict:
+def _plateau_mode(args, params: dict, plateau: bool) -> dict:
     """``--plateau-metric val_acc/test_acc`` means larger is better: default ``mode='max'``."""
-    if _is_plateau(args.schedule) and (args.plateau_metric or "").endswith("_acc"):
+    if plateau and (args.plateau_metric or "").endswith("_acc"):
         return {"mode": "max", **params}
     return params
 
 
-def plateau_metric(args) -> str | None:
-    """What a plateau schedule is fed (None without one); UsageError for a metric that does not apply."""
-    if not _is_plateau(args.schedule):
+def plateau_metric(args, plateau: bool) -> str | None:
+    """What the schedule is fed when it is stepped with a metric (``plateau``: the catalog entry's
+    :attr:`~lrcourse.catalog.ScheduleEntry.metric`), else None; UsageError for a metric that does not apply."""
+    if not plateau:
         if args.plateau_metric is not None:
             raise UsageError(f"--plateau-metric {args.plateau_metric} applies to --schedule plateau only, "
                              f"not {args.schedule!r}")
@@ -215,9 +210,11 @@ def run(args) -> int:
     from .. import catalog
 
     opt_entry = catalog.optimizer(args.optimizer)
-    schedule = "none" if args.schedule.lower() == "none" else catalog.schedule(args.schedule).cli
-    metric = plateau_metric(args)
-    params = _plateau_mode(args, parse_params(args.param, args.schedule))
+    schedule_entry = None if args.schedule.lower() == "none" else catalog.schedule(args.schedule)
+    schedule = "none" if schedule_entry is None else schedule_entry.cli
+    plateau = schedule_entry is not None and schedule_entry.metric
+    metric = plateau_metric(args, plateau)
+    params = _plateau_mode(args, parse_params(args.param, args.schedule), plateau)
     lr = opt_entry.lr if args.lr is None else args.lr
     choice = {"optimizer": opt_entry.cli, "lr": lr, "momentum": args.momentum, "weight_decay": args.weight_decay,
               "schedule": schedule, "params": params, "scheduler_interval": args.scheduler_interval,

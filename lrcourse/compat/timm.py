@@ -30,13 +30,13 @@ a negative ``k_decay``, ``decay_t`` (step) or ``decay_rate`` <= 0, unsorted mile
 """
 from __future__ import annotations
 
+import inspect
 import math
 from typing import Any
 
 import torch
 
 from .. import checks
-from ..schedules import cached
 from ..schedules import timm as T
 from ..schedules.cyclic import restart_start
 
@@ -67,9 +67,25 @@ def in_noise_range(t: float, noise_range_t) -> bool:
 
 
 class Scheduler:
-    """timm's ``Scheduler`` protocol. A subclass sets its settings (``warmup_t`` and
-    ``warmup_lr_init`` among them), then calls this ``__init__``, and names its pure schedule of
-    one base value in ``_schedule``."""
+    """timm's ``Scheduler`` protocol. A subclass names its pure schedule of one base value in
+    ``_factory`` (from :mod:`lrcourse.schedules.timm`), sets the factory's arguments but ``lr``
+    under the same names (``warmup_t`` and ``warmup_lr_init`` among them), then calls this
+    ``__init__``.
+
+    The schedule of each base value is built from the settings held now and kept, with those
+    settings and base values, in the slot ``_built_schedules``: outside ``__dict__``, so
+    ``state_dict`` is the settings alone and a loaded (or hand-changed) setting rebuilds it.
+    """
+
+    __slots__ = ("__dict__", "__weakref__", "_built_schedules")  # the built schedules are not state
+
+    _factory = None
+    _settings: tuple = ()  # the factory's arguments but lr: what the schedule is built from
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "_factory" in vars(cls):
+            cls._settings = tuple(name for name in inspect.signature(cls._factory).parameters if name != "lr")
 
     def __init__(self, optimizer, param_group_field: str, t_in_epochs: bool = True, noise_range_t=None,
                  noise_type: str = "normal", noise_pct: float = 0.67, noise_std: float = 1.0,
@@ -88,21 +104,29 @@ class Scheduler:
         for group in optimizer.param_groups if initialize else ():
             group.setdefault(initial, group[param_group_field])
         self.base_values = [group[initial] for group in optimizer.param_groups]
-        self.metric = None
+        self.metric = None  # the last metric given to step(): timm's record, read by no schedule here
         self.t_in_epochs = t_in_epochs
         self.noise_range_t = noise_range_t
         self.noise_pct = noise_pct
         self.noise_type = noise_type
         self.noise_std = noise_std
         self.noise_seed = 42 if noise_seed is None else noise_seed
-        for v in self.base_values:  # the settings' checks, before any lr changes
-            self._schedule(v)
+        self._schedules()  # the settings' checks, before any lr changes
         self.update_groups(self.base_values)
         if self.warmup_t:
             self.update_groups(self.warmup_lr_init)
 
-    def _schedule(self, base: float):
-        raise NotImplementedError
+    def _schedules(self) -> list:
+        """The pure schedule of each base value, for the settings held now (a list setting, timm's
+        milestones, is read as a tuple: changing it in place rebuilds too)."""
+        held = (getattr(self, name) for name in self._settings)
+        settings = tuple(tuple(v) if isinstance(v, list) else v for v in held)
+        bases = tuple(self.base_values)
+        built = getattr(self, "_built_schedules", None)
+        if built is None or built[0] != settings or built[1] != bases:
+            given = dict(zip(self._settings, settings))
+            built = self._built_schedules = (settings, bases, [self._factory(lr=base, **given) for base in bases])
+        return built[2]
 
     def state_dict(self) -> dict[str, Any]:
         return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
@@ -110,8 +134,11 @@ class Scheduler:
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self.__dict__.update(state_dict)
 
+    def __getstate__(self) -> dict:  # pickling or copying: the built schedules are rebuilt
+        return self.__dict__
+
     def _get_lr(self, t: float) -> list[float]:
-        return [self._schedule(v)(t) for v in self.base_values]
+        return [schedule(t) for schedule in self._schedules()]
 
     def _get_values(self, t: float, on_epoch: bool = True) -> list[float] | None:
         if on_epoch != self.t_in_epochs:
@@ -155,6 +182,8 @@ class _Cycles(Scheduler):
 class CosineLRScheduler(_Cycles):
     r"""timm's cosine with warmup, restarts and k-decay (:func:`lrcourse.schedules.timm.cosine`)."""
 
+    _factory = staticmethod(T.cosine)
+
     def __init__(self, optimizer, t_initial: int, lr_min: float = 0., cycle_mul: float = 1., cycle_decay: float = 1.,
                  cycle_limit: int = 1, warmup_t: int = 0, warmup_lr_init: float = 0., warmup_prefix: bool = False,
                  t_in_epochs: bool = True, noise_range_t=None, noise_pct: float = 0.67, noise_std: float = 1.0,
@@ -165,13 +194,11 @@ class CosineLRScheduler(_Cycles):
         super().__init__(optimizer, "lr", t_in_epochs, noise_range_t, noise_pct=noise_pct, noise_std=noise_std,
                          noise_seed=noise_seed, initialize=initialize)
 
-    def _schedule(self, base):
-        return cached(T.cosine, self.t_initial, base, self.lr_min, self.cycle_mul, self.cycle_decay,
-                      self.cycle_limit, self.warmup_t, self.warmup_lr_init, self.warmup_prefix, self.k_decay)
-
 
 class TanhLRScheduler(_Cycles):
     r"""timm's hyperbolic-tangent decay with warmup and restarts (:func:`lrcourse.schedules.timm.tanh`)."""
+
+    _factory = staticmethod(T.tanh)
 
     def __init__(self, optimizer, t_initial: int, lb: float = -7., ub: float = 3., lr_min: float = 0.,
                  cycle_mul: float = 1., cycle_decay: float = 1., cycle_limit: int = 1, warmup_t: int = 0,
@@ -184,14 +211,12 @@ class TanhLRScheduler(_Cycles):
         super().__init__(optimizer, "lr", t_in_epochs, noise_range_t, noise_pct=noise_pct, noise_std=noise_std,
                          noise_seed=noise_seed, initialize=initialize)
 
-    def _schedule(self, base):
-        return cached(T.tanh, self.t_initial, base, self.lb, self.ub, self.lr_min, self.cycle_mul, self.cycle_decay,
-                      self.cycle_limit, self.warmup_t, self.warmup_lr_init, self.warmup_prefix)
-
 
 class PolyLRScheduler(_Cycles):
     r"""timm's polynomial decay $(1 - p)^{power}$ with warmup, restarts and k-decay
     (:func:`lrcourse.schedules.timm.poly`)."""
+
+    _factory = staticmethod(T.poly)
 
     def __init__(self, optimizer, t_initial: int, power: float = 0.5, lr_min: float = 0., cycle_mul: float = 1.,
                  cycle_decay: float = 1., cycle_limit: int = 1, warmup_t: int = 0, warmup_lr_init: float = 0.,
@@ -202,10 +227,6 @@ class PolyLRScheduler(_Cycles):
         self.warmup_t, self.warmup_lr_init, self.warmup_prefix = warmup_t, warmup_lr_init, warmup_prefix
         super().__init__(optimizer, "lr", t_in_epochs, noise_range_t, noise_pct=noise_pct, noise_std=noise_std,
                          noise_seed=noise_seed, initialize=initialize)
-
-    def _schedule(self, base):
-        return cached(T.poly, self.t_initial, base, self.power, self.lr_min, self.cycle_mul, self.cycle_decay,
-                      self.cycle_limit, self.warmup_t, self.warmup_lr_init, self.warmup_prefix, self.k_decay)
 
 
 class _Decays(Scheduler):
@@ -225,23 +246,21 @@ class StepLRScheduler(_Decays):
     r"""timm's step decay $\eta\,r^{\lfloor t / k \rfloor}$ after a warmup (:func:`lrcourse.schedules.timm.step`);
     ``decay_t`` is k, a step count > 0."""
 
-    def _schedule(self, base):
-        return cached(T.step, self.decay_t, base, self.decay_rate, self.warmup_t, self.warmup_lr_init,
-                      self.warmup_prefix)
+    _factory = staticmethod(T.step)
 
 
 class MultiStepLRScheduler(_Decays):
     r"""timm's multi-step decay after a warmup; ``decay_t`` is the list of milestones, and a milestone
     m applies from $t = m - 1$, one step before torch's ``MultiStepLR`` (:func:`lrcourse.schedules.timm.multistep`)."""
 
-    def _schedule(self, base):
-        return cached(T.multistep, tuple(checks.milestones("decay_t", self.decay_t)), base, self.decay_rate,
-                      self.warmup_t, self.warmup_lr_init, self.warmup_prefix)
+    _factory = staticmethod(T.multistep)
 
 
 class WSDLRScheduler(Scheduler):
     r"""timm's warmup-stable-decay with its stable and decay functions (:func:`lrcourse.schedules.timm.wsd`):
     the warmup is always a prefix, ``lr_min`` is reached at ``warmup_t + t_initial``."""
+
+    _factory = staticmethod(T.wsd)
 
     def __init__(self, optimizer, t_initial: int, decay_t: int, lr_min: float = 0., stable_fn: str = "constant",
                  stable_timescale: float | None = None, stable_power: float = 0.5, decay_fn="1-sqrt",
@@ -254,11 +273,6 @@ class WSDLRScheduler(Scheduler):
         self.warmup_t, self.warmup_lr_init = warmup_t, warmup_lr_init
         super().__init__(optimizer, "lr", t_in_epochs, noise_range_t, noise_pct=noise_pct, noise_std=noise_std,
                          noise_seed=noise_seed, initialize=initialize)
-
-    def _schedule(self, base):
-        return cached(T.wsd, self.t_initial, self.decay_t, base, self.lr_min, self.stable_fn, self.stable_timescale,
-                      self.stable_power, self.decay_fn, self.decay_power, self.decay_ratio, self.warmup_t,
-                      self.warmup_lr_init)
 
     def get_cycle_length(self, cycles: int = 0) -> float:
         """``warmup_t + t_initial``, the step from which ``lr_min`` holds."""

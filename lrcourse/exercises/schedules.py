@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch.optim import lr_scheduler
 
-from .. import schedules
+from .. import catalog, schedules
 from .. import checks
 from ..compat import transformers as compat_transformers
 from .hints import first_match, numeric_hint
@@ -31,9 +31,11 @@ from .sequence_hints import NON_FINITE_SCHEDULE, schedule_variants
 
 TORCH = tuple(n for n in lr_scheduler.__all__
               if n not in ("LRScheduler", "SequentialLR", "ChainedScheduler", "ReduceLROnPlateau"))
-PURE = ("constant", "linear", "step", "multistep", "exponential", "cosine", "polynomial", "cyclic", "one_cycle",
-        "cosine_restarts", "inverse_sqrt", "wsd", "cosine_cycles",
-        "SquareRootScheduler", "FactorScheduler", "CosineScheduler")
+#: the schedules of :mod:`lrcourse.schedules` a function can be checked against: the catalog's pure
+#: schedules (each entry's ``factory``) and d2l callables, then timm's cosine cycles (in the catalog as
+#: timm's class)
+PURE = tuple(dict.fromkeys([*(e.factory.__name__ for e in catalog.SCHEDULES.values() if e.factory),
+                            *(e.name for e in catalog.SCHEDULES.values() if e.callable_), "cosine_cycles"]))
 TRANSFORMERS = tuple(f"transformers:{n}" for n in compat_transformers.SCHEDULER_NAMES if n != "reduce_lr_on_plateau")
 LR_NAMES = ("lr", "base_lr", "max_lr")
 

@@ -6,7 +6,12 @@ what torch lacks:
 :func:`lrcourse.catalog.simulate` / :func:`lrcourse.catalog.plot_schedule`.
 
 Swap ``from torch.optim import lr_scheduler`` for ``from lrcourse import lr_scheduler``
-and get the same learning rates (the test grid compares them step by step).
+and get the same learning rates (the test grid compares them step by step, and torch's own
+``test_lrscheduler.py`` runs against these classes: tests/torch_suite).
+
+Two facts every layer above asks: where a param group keeps its momentum
+(:mod:`~lrcourse.lr_scheduler.momentum`) and whether a scheduler is stepped with a metric
+(:func:`~lrcourse.lr_scheduler.plateau.is_plateau`).
 """
 from .base import LRScheduler
 from .composite import ChainedScheduler, SequentialLR

@@ -7,9 +7,12 @@ resumes), ``get_last_lr()``, ``state_dict()`` / ``load_state_dict()``, and torch
 
 A scheduler is a thin adapter: its constructor checks and stores the *settings* under
 torch's attribute names, and each step evaluates a pure schedule from
-:mod:`lrcourse.schedules` built from the settings it holds *now* (:func:`~lrcourse.schedules.cached`
-builds it once per distinct settings). ``state_dict()`` is therefore settings and counters
-only (everything but the optimizer, as torch's), and a loaded state is what gets stepped:
+:mod:`lrcourse.schedules` built from the settings it holds *now*. The one schedule built last
+is kept in the slot ``_built_schedule`` (with its last value, for the recursive form),
+outside ``__dict__``, and rebuilt when the settings change. So ``__dict__`` is settings and
+counters only: ``state_dict()`` is ``__dict__`` but the optimizer (as torch's),
+``load_state_dict`` makes ``__dict__`` equal the saved one, and a loaded state is what gets
+stepped:
 
 >>> import torch
 >>> from lrcourse.lr_scheduler import CosineAnnealingLR
@@ -22,24 +25,20 @@ only (everything but the optimizer, as torch's), and a loaded state is what gets
 >>> opt.step(); rebuilt.step(); rebuilt.T_max, round(opt.param_groups[0]["lr"], 4)
 (10, 0.6545)
 
-:class:`Chainable` is torch's *recursive* form: each step multiplies the group's current lr
-by $f(t)/f(t-1)$ of a pure factor schedule $f$ (affinely around a floor for cosine). That
-is what makes two schedulers on one optimizer multiply, and a learning rate set by hand be
-scaled from where the user left it. Without such interference it equals the closed form
-$\eta_0 f(t)$, which :class:`ClosedForm` writes directly.
+The schedulers that are their settings and a pure schedule (StepLR, CosineAnnealingLR, ...)
+are declared in :mod:`lrcourse.lr_scheduler.forms`.
 """
 from __future__ import annotations
 
 import types
 import warnings
-from typing import Any
+from typing import Any, Callable
 from weakref import ref
 
 import torch
 from torch.optim import Optimizer
 
 from .. import checks
-from ..schedules import cached
 
 # torch's warning texts, word for word (tests trigger each in both libraries and compare).
 EPOCH_DEPRECATION_WARNING = (
@@ -95,15 +94,6 @@ def group_values(optimizer: Optimizer, key: str) -> list:
     return [g[key].clone() if isinstance(g[key], torch.Tensor) else g[key] for g in optimizer.param_groups]
 
 
-def group_momentum(group: dict) -> float | None:
-    """The momentum a param group trains with: SGD's ``momentum``, Adam's :math:`\\beta_1`, else None."""
-    if "momentum" in group:
-        return float(group["momentum"])
-    if "betas" in group:
-        return float(group["betas"][0])
-    return None
-
-
 def set_group_value(group: dict, key: str, value) -> None:
     if isinstance(group[key], torch.Tensor):
         group[key].fill_(float(value))
@@ -143,6 +133,8 @@ class LRScheduler:
             loading the optimizer's state_dict).
     """
 
+    __slots__ = ("__dict__", "__weakref__", "_built_schedule")  # the built schedule is not state
+
     _is_initial = False
     _in_step = False
 
@@ -172,34 +164,27 @@ class LRScheduler:
         finally:
             self._is_initial = False
 
-    def _shape(self, factory, *settings):
+    def _pure_schedule(self, factory: Callable, *settings):
         """The pure schedule ``factory(*settings)`` of the settings held *now*.
 
-        Kept on the instance per distinct settings (``_shapes``), so a step costs a dictionary
-        look-up while a changed or loaded setting takes effect at once; derived from the
-        settings, ``_shapes`` is never saved. Settings that cannot be hashed rebuild each time.
+        The one built last is kept in the slot ``_built_schedule`` as ``(factory, settings,
+        schedule, t, schedule(t))`` (the last two: its last value, see :meth:`Chainable._ratio`;
+        None until one is taken): a step with unchanged settings costs a comparison, a changed
+        or loaded setting takes effect at once, and ``__dict__`` (the state) never holds it.
         """
-        shapes = self.__dict__.get("_shapes")
-        if shapes is None:
-            shapes = self._shapes = {}
-        key = (factory, settings)
-        try:
-            return shapes[key]
-        except KeyError:
-            if len(shapes) > 16:  # settings changed many times: start afresh
-                shapes.clear()
-            f = shapes[key] = cached(factory, *settings)
-            return f
-        except TypeError:  # unhashable setting (a callable object defining __eq__)
-            return factory(*settings)
+        built = getattr(self, "_built_schedule", None)
+        if built is not None and built[0] is factory and built[1] == settings:
+            return built[2]
+        schedule = factory(*settings)
+        self._built_schedule = (factory, settings, schedule, None, None)
+        return schedule
 
     def state_dict(self) -> dict[str, Any]:
-        """Settings and counters: everything but the optimizer (save its state_dict alongside)
-        and the schedules built from the settings."""
-        return {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_shapes")}
+        """Settings and counters: everything but the optimizer (save its state_dict alongside)."""
+        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
-    def __getstate__(self) -> dict:  # pickling the scheduler itself: the built schedules are rebuilt
-        return {k: v for k, v in self.__dict__.items() if k != "_shapes"}
+    def __getstate__(self) -> dict:  # pickling or copying the scheduler: the built schedule is rebuilt
+        return self.__dict__
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Take over the saved settings and counters: the next step follows the loaded schedule."""
@@ -253,78 +238,3 @@ class LRScheduler:
                 group["lr"] = lr
                 last.append(lr)
         self._last_lr = last
-
-
-class Chainable(LRScheduler):
-    r"""torch's recursive form over the pure factor schedule ``self._schedule()`` (built from the settings).
-
-    ``get_lr``: at $t = 0$, $\eta \leftarrow \eta f(0)$; then
-    $\eta \leftarrow \eta_{min} + (\eta - \eta_{min}) f(t)/f(t-1)$ (unchanged when $f(t) = f(t-1)$;
-    when $f(t-1) = 0$ the step adds $(\eta_0 - \eta_{min})(f(t) - f(t-1))$, torch's cosine branch).
-    ``_hold_on_resume``: whether the initial step of a resumed scheduler (``last_epoch >= 0``)
-    leaves the lr alone, which is torch's behaviour for all but StepLR, MultiStepLR and ConstantLR.
-    """
-
-    _floor = 0.0
-    _hold_on_resume = True
-
-    _factory = None  # the pure factor schedule's factory in lrcourse.schedules
-
-    def _settings(self) -> tuple:
-        """The settings held now, in ``_factory``'s argument order."""
-        raise NotImplementedError
-
-    def _schedule(self):
-        """The pure factor schedule $f$ of the current settings."""
-        return self._shape(self._factory, *self._settings())
-
-    def _ratio(self, t: int) -> tuple:
-        """``(f(t-1), f(t))``, with $f(-1) = 1$ and $f(t-1)$ remembered from the step before
-        when the settings are the same; subclasses whose ratio torch writes as a plain
-        multiplier (StepLR, ExponentialLR, ...) override it with torch's exact one."""
-        settings, shapes = self._settings(), self._shapes  # (_shapes: made by the constructor's check)
-        last = shapes.get("last")  # (settings, f, t, f(t)) of the previous step
-        if last is not None and last[0] == settings:
-            f = last[1]
-            before = last[3] if last[2] == t - 1 else (f(t - 1) if t else 1.0)
-        else:
-            f = self._shape(self._factory, *settings)
-            before = f(t - 1) if t else 1.0
-        now = f(t)
-        shapes["last"] = (settings, f, t, now)
-        return before, now
-
-    def get_lr(self) -> list:
-        if not self._in_step:
-            self._warn_outside_step()
-        t = self.last_epoch
-        if t and self._is_initial and self._hold_on_resume:
-            return group_values(self.optimizer, "lr")
-        before, now = self._ratio(t)
-        if now == before:
-            return group_values(self.optimizer, "lr")
-        groups, floor = self.optimizer.param_groups, self._floor
-        if before == 0:
-            return [g["lr"] + (base - floor) * (now - before) for g, base in zip(groups, self.base_lrs)]
-        r = now / before
-        return [r * (g["lr"] - floor) + floor for g in groups]
-
-    def _get_closed_form_lr(self) -> list:
-        f = self._schedule()(self.last_epoch)
-        floor = self._floor
-        return [floor + (base - floor) * f for base in self.base_lrs]
-
-
-class ClosedForm(LRScheduler):
-    r"""$\eta_t = \eta_0 f(t)$ with $f$ the pure factor schedule ``self._schedule()`` of the current settings."""
-
-    def _schedule(self):
-        """The pure factor schedule $f$ of the current settings."""
-        raise NotImplementedError
-
-    def get_lr(self) -> list:
-        self._warn_outside_step()
-        f = self._schedule()(self.last_epoch)
-        return [base * f for base in self.base_lrs]
-
-    _get_closed_form_lr = get_lr

@@ -20,11 +20,10 @@ from typing import Any
 
 from .. import checks
 from .base import LRScheduler, check_optimizer, group_values, set_group_value
+from .plateau import is_plateau
 
 
 def _check_members(owner: str, schedulers, optimizer) -> list:
-    from .plateau import ReduceLROnPlateau
-
     schedulers = list(schedulers)
     if len(schedulers) < 1:
         raise ValueError(f"{owner} expects at least one scheduler, but got no scheduler (schedulers is empty).")
@@ -32,7 +31,7 @@ def _check_members(owner: str, schedulers, optimizer) -> list:
         if not hasattr(s, "optimizer"):
             raise TypeError(f"{owner} at index {i} should have `optimizer` as its attribute "
                             f"(schedulers[{i}] is {type(s).__name__}, not a scheduler).")
-        if isinstance(s, ReduceLROnPlateau) or type(s).__name__ == "ReduceLROnPlateau":
+        if is_plateau(s):
             raise ValueError(f"{owner} does not support `ReduceLROnPlateau` scheduler as it requires "
                              f"additional kwargs to be specified when calling `step`, but got one at index {i} "
                              "in the given schedulers sequence.")

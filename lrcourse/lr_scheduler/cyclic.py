@@ -2,9 +2,15 @@ r"""Schedulers that cycle the lr, and the momentum inversely: ``CyclicLR``, ``On
 ``CosineAnnealingWarmRestarts``. Each step evaluates a pure schedule of
 :mod:`lrcourse.schedules.cyclic` built from the settings the scheduler holds at that step.
 
-With ``cycle_momentum=True`` the momentum (SGD ``momentum``, or Adam's ``betas[0]``) goes
-down while the lr goes up, as torch's. They overwrite the lr each step (not chainable).
-The lrs and momenta may be 0-dim tensors, as in torch (they are then stored as tensors).
+With ``cycle_momentum=True`` the momentum (Adam's ``betas[0]``, or SGD's ``momentum``: the one
+rule of :mod:`lrcourse.lr_scheduler.momentum`) goes down while the lr goes up, as torch's.
+They overwrite the lr each step (not chainable). The lrs and momenta may be 0-dim tensors, as
+in torch (they are then stored as tensors).
+
+Deliberately unlike torch: ``base_momentum`` and ``max_momentum`` must lie in [0, 1] (torch
+takes any number; a momentum above 1 makes SGD diverge). The scale function of ``CyclicLR``
+and the anneal of ``OneCycleLR`` live in their pure schedules, so torch's private attributes
+for them (``_scale_fn_ref``, ``_anneal_func_type``) do not exist here.
 
 >>> import torch
 >>> from lrcourse.lr_scheduler import OneCycleLR
@@ -19,39 +25,34 @@ import math
 
 from .. import schedules
 from .. import checks
-from ..schedules.cyclic import ANNEAL_STRATEGIES
-from ..schedules.shapes import ANNEAL, anneal_cos, anneal_linear
+from ..schedules.cyclic import restart_position, triangle_wave
+from ..schedules.shapes import anneal_cos, anneal_linear
 from .base import LRScheduler, callables_state, check_optimizer, group_values, per_group, set_group_value
+from .momentum import momentum_key, set_momentum
 
 
 def _unit(name, value):
     return checks.real(name, value, low=0.0, high=1.0)
 
 
-def _momentum_setup(scheduler, optimizer, base_momentum, max_momentum, fresh: bool):
-    """Check the optimizer has a momentum (or beta1) and set it to ``max_momentum`` on a fresh start."""
-    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+def _momentum_setup(optimizer, base_momentum, max_momentum, fresh: bool):
+    """Check the optimizer has a momentum (:func:`~lrcourse.lr_scheduler.momentum.momentum_key`), and
+    set it to ``max_momentum`` on a fresh start; the per-group ``(base_momentums, max_momentums)``."""
+    key = momentum_key(optimizer)
+    if key is None:
         raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled "
                          "(pass cycle_momentum=False for optimizers without momentum)")
-    scheduler.use_beta1 = "betas" in optimizer.defaults
     bases = per_group("base_momentum", optimizer, base_momentum, _unit)
     maxes = per_group("max_momentum", optimizer, max_momentum, _unit)
     if fresh:
         for hi, lo, group in zip(maxes, bases, optimizer.param_groups):
-            _set_momentum(scheduler, group, hi)
+            set_momentum(group, key, hi)
             group["max_momentum"], group["base_momentum"] = hi, lo
     return bases, maxes
 
 
-def _set_momentum(scheduler, group: dict, value) -> None:
-    if scheduler.use_beta1:
-        group["betas"] = (value, *group["betas"][1:])
-    else:
-        group["momentum"] = value
-
-
 class CyclicLR(LRScheduler):
-    r"""Triangle waves between ``base_lr`` and ``max_lr`` (Smith 2017; :func:`lrcourse.schedules.triangle_wave`).
+    r"""Triangle waves between ``base_lr`` and ``max_lr`` (Smith 2017; :func:`lrcourse.schedules.cyclic.triangle_wave`).
 
     $\eta_t = \eta_{base} + (\eta_{max} - \eta_{base})\,h_t\,s_t$ and
     $m_t = m_{max} - (m_{max} - m_{base})\,h_t\,s_t$. Same arguments as torch's; ``step_size_up``
@@ -75,21 +76,22 @@ class CyclicLR(LRScheduler):
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
             self.base_momentums, self.max_momentums = _momentum_setup(
-                self, optimizer, base_momentum, max_momentum, last_epoch == -1)
+                optimizer, base_momentum, max_momentum, last_epoch == -1)
         super().__init__(optimizer, last_epoch)
         self.base_lrs = base_lrs
 
     def _wave(self):
-        return self._shape(schedules.triangle_wave, self.total_size, self.step_ratio, self.mode, self.gamma,
-                      self._scale_fn_custom, self.scale_mode)
+        return self._pure_schedule(triangle_wave, self.total_size, self.step_ratio, self.mode, self.gamma,
+                                   self._scale_fn_custom, self.scale_mode)
 
     def get_lr(self):
         self._warn_outside_step()
         h, s = self._wave()(self.last_epoch)
         lrs = [anneal_linear(lo, hi, h * s) for lo, hi in zip(self.base_lrs, self.max_lrs)]
         if self.cycle_momentum:
+            key = momentum_key(self.optimizer)
             for lo, hi, group in zip(self.base_momentums, self.max_momentums, self.optimizer.param_groups):
-                _set_momentum(self, group, anneal_linear(hi, lo, h * s))
+                set_momentum(group, key, anneal_linear(hi, lo, h * s))
         return lrs
 
     def state_dict(self):
@@ -107,7 +109,7 @@ class CyclicLR(LRScheduler):
 
 
 class OneCycleLR(LRScheduler):
-    r"""One-cycle (Smith & Topin 2018; :func:`lrcourse.schedules.one_cycle_through`): warm up from
+    r"""One-cycle (Smith & Topin 2018; :func:`lrcourse.schedules.one_cycle`): warm up from
     ``max_lr/div_factor`` to ``max_lr`` over ``pct_start`` of the steps, anneal to
     ``initial_lr/final_div_factor``; momentum from ``max_momentum`` down to ``base_momentum`` and back.
 
@@ -130,8 +132,7 @@ class OneCycleLR(LRScheduler):
         else:
             raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
         self.pct_start, self.three_phase, self.anneal_strategy = pct_start, three_phase, anneal_strategy
-        self._position()  # checks the settings
-        checks.choice("anneal_strategy", anneal_strategy, ANNEAL_STRATEGIES)
+        self._cycle()  # checks the settings
         div = checks.positive("div_factor", div_factor)
         final_div = checks.positive("final_div_factor", final_div_factor)
         max_lrs = per_group("max_lr", optimizer, max_lr)
@@ -142,23 +143,23 @@ class OneCycleLR(LRScheduler):
                 group["min_lr"] = group["initial_lr"] / final_div
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            _momentum_setup(self, optimizer, base_momentum, max_momentum, last_epoch == -1)
+            _momentum_setup(optimizer, base_momentum, max_momentum, last_epoch == -1)
         super().__init__(optimizer, last_epoch)
 
-    def _position(self):
-        return self._shape(schedules.one_cycle_position, self.total_steps, self.pct_start, self.three_phase)
+    def _cycle(self):
+        """The one-cycle of the phase settings held now (the levels are read from each group)."""
+        return self._pure_schedule(schedules.one_cycle, self.total_steps, 1.0, self.pct_start,
+                                   self.anneal_strategy, 25.0, 1e4, self.three_phase)
 
     def get_lr(self):
         self._warn_outside_step()
-        where = self._position()(self.last_epoch)  # (phase, progress), the same for every group
-        curve, three = ANNEAL[self.anneal_strategy], self.three_phase
+        cycle, t = self._cycle(), self.last_epoch
+        key = momentum_key(self.optimizer) if self.cycle_momentum else None
         lrs = []
         for g in self.optimizer.param_groups:
-            lrs.append(schedules.one_cycle_level(where, (g["initial_lr"], g["max_lr"], g["min_lr"]), curve, three))
-            if self.cycle_momentum:
-                momentum = schedules.one_cycle_level(where, (g["max_momentum"], g["base_momentum"], g["max_momentum"]),
-                                                     curve, three)
-                _set_momentum(self, g, momentum)
+            lrs.append(cycle(t, (g["initial_lr"], g["max_lr"], g["min_lr"])))
+            if key is not None:
+                set_momentum(g, key, cycle(t, (g["max_momentum"], g["base_momentum"], g["max_momentum"])))
         return lrs
 
 
@@ -168,7 +169,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
     after $T_0, T_0 T_{mult}, \dots$ steps. ``T_cur`` and ``T_i`` are counters, advanced
     recursively as torch's (``T_cur += 1``, past ``T_i`` wrap and grow ``T_i``);
     ``step(epoch)`` takes fractional epochs (e.g. ``epoch + i / iters``) and places them with
-    :func:`lrcourse.schedules.restart_position`; at exact restarts lrcourse restarts even where
+    :func:`lrcourse.schedules.cyclic.restart_position`; at exact restarts lrcourse restarts even where
     torch's float logarithm rounds down (T_mult >= 3, rare).
     """
 
@@ -200,7 +201,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
                 self.T_i = self.T_i * self.T_mult
         else:
             checks.real("epoch", epoch, low=0.0)
-            _, self.T_cur, self.T_i = schedules.restart_position(epoch, self.T_0, self.T_mult)
+            _, self.T_cur, self.T_i = restart_position(epoch, self.T_0, self.T_mult)
         self.last_epoch = math.floor(epoch)
         self._in_step = True
         try:

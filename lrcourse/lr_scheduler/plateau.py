@@ -15,9 +15,13 @@ steps ignore bad steps.
 ...     sched.step(loss)
 >>> sched.get_last_lr()
 [0.5]
+
+:func:`is_plateau` is how the composites, the trainer, the catalog's entries and
+:func:`lrcourse.catalog.simulate` tell such a scheduler from one stepped without arguments.
 """
 from __future__ import annotations
 
+import inspect
 import math
 import warnings
 from typing import Any
@@ -119,3 +123,26 @@ class ReduceLROnPlateau(LRScheduler):
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         super().load_state_dict(state_dict)
         self._init_is_better(self.mode, self.threshold, self.threshold_mode)
+
+
+def is_plateau(scheduler) -> bool:
+    """Whether ``scheduler`` (a scheduler or its class) is stepped with a metric, ``step(metrics)``:
+    lrcourse's or torch's ``ReduceLROnPlateau`` (or a subclass), or any scheduler whose ``step``
+    requires its first argument, but for timm's protocol (a ``step_update`` beside
+    ``step(epoch, metric=None)``): there the first argument is the count, and the metric, which
+    only timm's own loop feeds, comes second (:mod:`lrcourse.compat.timm`'s ``metric`` attribute
+    records it, as timm's does). The catalog, the trainer and :func:`lrcourse.catalog.simulate`
+    ask this function alone."""
+    cls = scheduler if isinstance(scheduler, type) else type(scheduler)
+    if issubclass(cls, (ReduceLROnPlateau, torch.optim.lr_scheduler.ReduceLROnPlateau)):
+        return True
+    if callable(getattr(scheduler, "step_update", None)):
+        return False
+    try:
+        params = list(inspect.signature(scheduler.step).parameters.values())
+    except (AttributeError, TypeError, ValueError):
+        return False
+    if isinstance(scheduler, type):
+        params = params[1:]  # self
+    return bool(params) and params[0].default is inspect.Parameter.empty and \
+        params[0].kind in (params[0].POSITIONAL_ONLY, params[0].POSITIONAL_OR_KEYWORD)

@@ -4,7 +4,7 @@ r"""Decay schedulers with torch's names and signatures, as thin adapters over
 Each stores its settings under torch's names and evaluates the pure schedule of the settings
 it holds at that step (so a loaded ``state_dict`` is what gets stepped). All but
 :class:`LambdaLR` use torch's recursive (chainable) form through
-:class:`~lrcourse.lr_scheduler.base.Chainable`: the lr is multiplied by $f(t)/f(t-1)$, so
+:class:`~lrcourse.lr_scheduler.forms.Chainable`: the lr is multiplied by $f(t)/f(t-1)$, so
 two of them on one optimizer multiply, exactly as torch's do.
 
 >>> import torch
@@ -29,7 +29,8 @@ from typing import Any
 
 from .. import schedules
 from .. import checks
-from .base import Chainable, LRScheduler, callables_state, check_optimizer, group_values
+from .base import LRScheduler, callables_state, check_optimizer, group_values
+from .forms import Chainable, Setting
 
 
 def _lambdas(optimizer, lr_lambda) -> list:
@@ -89,41 +90,39 @@ class MultiplicativeLR(_WithLambdas):
 class StepLR(Chainable):
     r"""$\eta_t = \eta_0\,\gamma^{\lfloor t/k \rfloor}$ (:func:`lrcourse.schedules.step`). Args: step_size k (int >= 1), gamma (> 0, default 0.1)."""
 
-    _hold_on_resume = False
-
-    def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
-        self.step_size, self.gamma = step_size, gamma
-        self._schedule()  # checks the settings
-        super().__init__(optimizer, last_epoch)
-
+    settings = (Setting("step_size"), Setting("gamma", 0.1))
     _factory = staticmethod(schedules.step)
-
-    def _settings(self):
-        return (self.step_size, self.gamma)
+    _hold_on_resume = False
 
     def _ratio(self, t):  # torch's: times gamma at each multiple of step_size after 0
         return (1.0, self.gamma) if t and t % self.step_size == 0 else (1.0, 1.0)
 
 
-class MultiStepLR(Chainable):
-    r"""$\eta_t = \eta_0\,\gamma^{\#\{m_i \le t\}}$ (:func:`lrcourse.schedules.multistep`); repeated milestones count twice."""
+def _counts(name, milestones) -> Counter:
+    return Counter(checks.milestones(name, milestones))
 
+
+class MultiStepLR(Chainable):
+    r"""$\eta_t = \eta_0\,\gamma^{\#\{m_i \le t\}}$ (:func:`lrcourse.schedules.multistep`); repeated milestones count twice.
+
+    ``milestones`` is stored as torch stores it: a Counter of milestone -> how often it is given.
+    """
+
+    settings = (Setting("milestones", check=_counts), Setting("gamma", 0.1))
     _hold_on_resume = False
 
-    def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
-        self.milestones = Counter(checks.milestones("milestones", milestones))
-        self.gamma = gamma
-        self._schedule()
-        super().__init__(optimizer, last_epoch)
-
-    _factory = staticmethod(schedules.multistep)
-
-    def _settings(self):
-        return (tuple(sorted(self.milestones.elements())), self.gamma)
+    @staticmethod
+    def _factory(milestones, gamma):
+        return schedules.multistep(list(milestones.elements()), gamma)
 
     def _ratio(self, t):  # torch's: times gamma ** (how often t is a milestone)
         k = self.milestones.get(t, 0)
-        return (1.0, self._shape(schedules.exponential, self.gamma)(k)) if k else (1.0, 1.0)
+        return (1.0, self.gamma ** k) if k else (1.0, 1.0)
+
+
+def _factor(name, factor):
+    checks.real(name, factor, low=0.0, high=1.0, low_open=True)  # 0 is refused: torch divides by it
+    return factor
 
 
 class ConstantLR(Chainable):
@@ -133,18 +132,12 @@ class ConstantLR(Chainable):
     looks at ``total_iters``, so stepping keeps $\eta_0 f$; ``step(epoch)`` gives $\eta_0$.
     """
 
+    settings = (Setting("factor", 1.0 / 3, _factor), Setting("total_iters", 5))
     _hold_on_resume = False
 
-    def __init__(self, optimizer, factor=1.0 / 3, total_iters=5, last_epoch=-1):
-        checks.real("factor", factor, low=0.0, high=1.0, low_open=True)
-        self.factor, self.total_iters = factor, total_iters
-        self._schedule()
-        super().__init__(optimizer, last_epoch)
-
-    _factory = staticmethod(schedules.constant)
-
-    def _settings(self):
-        return (1.0, self.factor, self.total_iters)
+    @staticmethod
+    def _factory(factor, total_iters):
+        return schedules.constant(1.0, factor, total_iters)
 
     def _ratio(self, t):  # torch's: times factor at step 0, divided by it at total_iters
         if t == 0:
@@ -155,29 +148,15 @@ class ConstantLR(Chainable):
 class LinearLR(Chainable):
     r"""$\eta_t = \eta_0(s + (e - s)\min(T, t)/T)$ (:func:`lrcourse.schedules.linear`; T = 0 stays at $\eta_0 s$ as torch's)."""
 
-    def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1):
-        self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
-        self._schedule()
-        super().__init__(optimizer, last_epoch)
-
+    settings = (Setting("start_factor", 1.0 / 3), Setting("end_factor", 1.0), Setting("total_iters", 5))
     _factory = staticmethod(schedules.linear)
-
-    def _settings(self):
-        return (self.start_factor, self.end_factor, self.total_iters)
 
 
 class ExponentialLR(Chainable):
     r"""$\eta_t = \eta_0\gamma^t$ (:func:`lrcourse.schedules.exponential`); gamma > 0."""
 
-    def __init__(self, optimizer, gamma, last_epoch=-1):
-        self.gamma = gamma
-        self._schedule()
-        super().__init__(optimizer, last_epoch)
-
+    settings = (Setting("gamma"),)
     _factory = staticmethod(schedules.exponential)
-
-    def _settings(self):
-        return (self.gamma,)
 
     def _ratio(self, t):  # torch's: times gamma at every step after 0
         return (1.0, self.gamma) if t else (1.0, 1.0)
@@ -186,15 +165,8 @@ class ExponentialLR(Chainable):
 class PolynomialLR(Chainable):
     r"""$\eta_t = \eta_0(1 - \min(T, t)/T)^p$ (:func:`lrcourse.schedules.polynomial`; T = 0 stays at $\eta_0$ as torch's)."""
 
-    def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
-        self.total_iters, self.power = total_iters, power
-        self._schedule()
-        super().__init__(optimizer, last_epoch)
-
+    settings = (Setting("total_iters", 5), Setting("power", 1.0))
     _factory = staticmethod(schedules.polynomial)
-
-    def _settings(self):
-        return (self.total_iters, self.power)
 
 
 class CosineAnnealingLR(Chainable):
@@ -204,16 +176,12 @@ class CosineAnnealingLR(Chainable):
     annealed from where it was set. Args: T_max (int >= 1), eta_min (>= 0, default 0.0).
     """
 
-    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
-        self.T_max, self.eta_min = T_max, checks.nonnegative("eta_min", eta_min)
-        self._schedule()
-        super().__init__(optimizer, last_epoch)
+    settings = (Setting("T_max"), Setting("eta_min", 0.0, checks.nonnegative))
+
+    @staticmethod
+    def _factory(T_max, eta_min):  # the factor of the cosine; eta_min is the floor it is taken around
+        return schedules.cosine(T_max)
 
     @property
     def _floor(self):
         return self.eta_min
-
-    _factory = staticmethod(schedules.cosine)
-
-    def _settings(self):
-        return (self.T_max,)

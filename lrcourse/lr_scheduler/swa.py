@@ -46,7 +46,7 @@ class SWALR(LRScheduler):
         step = self._step_count - 1
         if self.anneal_epochs == 0:
             step = max(1, step)
-        alpha = self._shape(schedules.anneal, 0.0, 1.0, max(1, self.anneal_epochs), self._anneal_strategy)
+        alpha = self._pure_schedule(schedules.anneal, 0.0, 1.0, max(1, self.anneal_epochs), self._anneal_strategy)
         prev_alpha, now_alpha = alpha(max(0, step - 1)), alpha(step)
         out = []
         for group in self.optimizer.param_groups:

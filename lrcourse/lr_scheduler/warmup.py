@@ -26,7 +26,8 @@ from typing import Any
 
 from .. import schedules
 from .. import checks
-from .base import ClosedForm, LRScheduler, group_values, set_group_value
+from .base import LRScheduler, group_values, set_group_value
+from .forms import ClosedForm, Setting
 
 
 class WarmupLR(LRScheduler):
@@ -49,7 +50,7 @@ class WarmupLR(LRScheduler):
         self._scale(self._factor()(0))
 
     def _factor(self):
-        return self._shape(schedules.warmup_factor, self.warmup_steps, self.kind, self.start_factor)
+        return self._pure_schedule(schedules.warmup_factor, self.warmup_steps, self.kind, self.start_factor)
 
     def _scale(self, w: float) -> None:
         if w != 1:
@@ -89,13 +90,8 @@ class InverseSqrtLR(ClosedForm):
         last_epoch: -1 (default) or the step to resume after.
     """
 
-    def __init__(self, optimizer, warmup_steps, last_epoch=-1):
-        self.warmup_steps = warmup_steps
-        self._schedule()  # checks the settings
-        super().__init__(optimizer, last_epoch)
-
-    def _schedule(self):
-        return self._shape(schedules.inverse_sqrt, self.warmup_steps)
+    settings = (Setting("warmup_steps"),)
+    _factory = staticmethod(schedules.inverse_sqrt)
 
 
 class WSDLR(ClosedForm):
@@ -112,15 +108,15 @@ class WSDLR(ClosedForm):
         last_epoch: -1 (default) or the step to resume after.
     """
 
+    settings = (Setting("total_steps"), Setting("warmup_steps", 0), Setting("decay_steps", None),
+                Setting("min_lr_ratio", 0.0), Setting("shape", "1-sqrt"))
+
     def __init__(self, optimizer, total_steps, warmup_steps=0, decay_steps=None, min_lr_ratio=0.0,
-                 shape="1-sqrt", last_epoch=-1):
+                 shape="1-sqrt", last_epoch=-1):  # written out: the default decay_steps depends on total_steps
         if decay_steps is None:
             decay_steps = max(1, checks.integer("total_steps", total_steps, low=1) // 5)
-        self.total_steps, self.warmup_steps, self.decay_steps = total_steps, warmup_steps, decay_steps
-        self.min_lr_ratio, self.shape = min_lr_ratio, shape
-        self._schedule()
-        super().__init__(optimizer, last_epoch)
+        super().__init__(optimizer, total_steps, warmup_steps, decay_steps, min_lr_ratio, shape, last_epoch)
 
-    def _schedule(self):
-        return self._shape(schedules.wsd, self.total_steps, self.warmup_steps, self.decay_steps, 1.0,
-                      self.min_lr_ratio, self.shape)
+    @staticmethod
+    def _factory(total_steps, warmup_steps, decay_steps, min_lr_ratio, shape):
+        return schedules.wsd(total_steps, warmup_steps, decay_steps, 1.0, min_lr_ratio, shape)

@@ -5,6 +5,10 @@ groups, ``state_dict()`` and torch's learning-rate schedulers. The update itself
 small function next to each class (``sgd_update``, ``adam_update``, ...) that reads like
 the equation in its docstring. ``Yogi`` goes beyond torch (d2l's variant).
 
+As in torch, ``lr`` (and Adam's ``betas``) may be a 1-element Tensor: stored as given (Adam's
+betas squeezed to 0-dim, as torch stores them) and used as torch's for-loop path uses it, so
+the steps equal torch's (``tests/test_optim_tensor_lr.py`` runs torch's own configurations).
+
 Example:
     >>> import torch
     >>> from lrcourse.optim import Adam

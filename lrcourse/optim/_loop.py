@@ -25,6 +25,12 @@ def new_step_counter() -> torch.Tensor:
     return torch.tensor(0.0, dtype=dtype)
 
 
+def scalar(value):
+    """A hyperparameter as torch's kernels take it (its ``_to_scalar``): a 1-element Tensor of any
+    shape as a 0-dim Tensor, a number as it is (so the float path costs one isinstance)."""
+    return value.squeeze() if isinstance(value, torch.Tensor) and value.dim() != 0 else value
+
+
 def dense_grad(p: torch.Tensor, optimizer: str) -> torch.Tensor:
     """``p.grad``, refusing sparse gradients (no optimizer here handles them)."""
     if p.grad.is_sparse:
@@ -75,7 +81,7 @@ def run_step(
     loss = evaluate(closure)
     name = type(optimizer).__name__
     for group in optimizer.param_groups:
-        hyper = {k: group[k] for k in keys}
+        hyper = {k: scalar(group[k]) for k in keys}
         for p in group["params"]:
             if p.grad is None:
                 continue

@@ -7,7 +7,7 @@ import torch
 from torch.optim import Optimizer
 
 from .. import checks
-from ._loop import new_step_counter, run_step
+from ._loop import new_step_counter, run_step, scalar
 
 
 def grad_with_weight_decay(param, grad, *, lr, weight_decay, maximize, decoupled):
@@ -41,7 +41,8 @@ def adam_update(param, grad, state, *, lr, betas, eps, weight_decay, amsgrad, ma
     state["step"] += 1
     t = state["step"].item()
     g = grad_with_weight_decay(param, grad, lr=lr, weight_decay=weight_decay, maximize=maximize, decoupled=decoupled)
-    update_moments(state, g, betas)
+    # as torch: a Tensor beta1 enters the average in the param's dtype (and the bias correction as it is)
+    update_moments(state, g, (beta1.to(g), beta2) if isinstance(beta1, torch.Tensor) else betas)
     exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
     step_size = lr / (1 - beta1**t)  # eta / (1 - beta1^t): bias correction of v
     bias_correction2_sqrt = (1 - beta2**t) ** 0.5  # sqrt(1 - beta2^t): bias correction of s
@@ -92,9 +93,12 @@ class Adam(Optimizer):
     decoupled_weight_decay = False  # AdamW sets True
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *, maximize=False):
+        betas = checks.betas(betas)
+        if isinstance(betas[0], torch.Tensor) != isinstance(betas[1], torch.Tensor):
+            raise ValueError(f"betas must be either both floats or both Tensors (as in torch's Adam), got {betas!r}")
         defaults = dict(
             lr=checks.lr(lr),
-            betas=checks.betas(betas),
+            betas=tuple(map(scalar, betas)),  # Tensor betas stored 0-dim, as torch stores them
             eps=checks.nonnegative("eps", eps),
             weight_decay=checks.nonnegative("weight_decay", weight_decay),
             amsgrad=checks.flag("amsgrad", amsgrad),

@@ -5,7 +5,7 @@ import torch
 from torch.optim import Optimizer
 
 from .. import checks
-from ._loop import new_step_counter, run_step
+from ._loop import new_step_counter, run_step, scalar
 
 
 def asgd_update(param, grad, state, *, lr, lambd, alpha, t0, weight_decay, maximize):
@@ -83,7 +83,7 @@ class ASGD(Optimizer):
 
     def _init_state(self, state, p, group):
         state["step"] = new_step_counter()
-        state["eta"] = torch.full_like(state["step"], group["lr"])  # eta_0 = lr
+        state["eta"] = torch.full_like(state["step"], scalar(group["lr"]))  # eta_0 = lr
         state["mu"] = torch.ones_like(state["step"])  # mu_0 = 1
         state["ax"] = torch.zeros_like(p, memory_format=torch.preserve_format)
 

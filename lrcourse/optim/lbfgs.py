@@ -7,6 +7,7 @@ import torch
 from torch.optim import Optimizer
 
 from .. import checks
+from ._loop import scalar
 from .line_search import strong_wolfe
 
 # What L-BFGS remembers between steps, in the first parameter's state (as torch keeps it).
@@ -127,7 +128,7 @@ class LBFGS(Optimizer):
 
     def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7, tolerance_change=1e-9,
                  history_size=100, line_search_fn=None, *, maximize=False):
-        checks.nonnegative("lr", lr)  # torch accepts 0 (nothing moves); kept as given: state["t"] may be lr
+        checks.lr(lr)  # torch accepts 0 (nothing moves); kept as given: state["t"] may be lr
         max_iter = _check_count("max_iter", max_iter, low=0)  # 0: step() only evaluates the loss
         if line_search_fn not in (None, "strong_wolfe"):
             raise ValueError(f"line_search_fn must be None or 'strong_wolfe', got {line_search_fn!r}")
@@ -228,10 +229,10 @@ class LBFGS(Optimizer):
             state["n_iter"] += 1
             if state["n_iter"] == 1:  # the very first iteration: steepest descent, no memory yet
                 state.update(d=flat_grad.neg(), old_dirs=[], old_stps=[], ro=[], H_diag=1)
-                t = min(1.0, 1.0 / flat_grad.abs().sum()) * group["lr"]
+                t = min(1.0, 1.0 / flat_grad.abs().sum()) * scalar(group["lr"])
             else:
                 state["d"] = lbfgs_direction(flat_grad, state, history_size=group["history_size"])
-                t = group["lr"]
+                t = scalar(group["lr"])
             d = state["d"]
             state.update(prev_flat_grad=flat_grad, prev_loss=loss, t=t)
             gtd = flat_grad.dot(d)  # slope along d

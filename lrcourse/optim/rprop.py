@@ -5,7 +5,7 @@ import torch
 from torch.optim import Optimizer
 
 from .. import checks
-from ._loop import new_step_counter, run_step
+from ._loop import new_step_counter, run_step, scalar
 
 
 def rprop_update(param, grad, state, *, etas, step_sizes, maximize):
@@ -81,7 +81,7 @@ class Rprop(Optimizer):
         etaminus, etaplus = _check_pair("etas", etas, "(etaminus, etaplus) with 0 < etaminus < 1 < etaplus")
         low, high = _check_pair("step_sizes", step_sizes, "(min, max) with 0 <= min <= max")
         defaults = dict(
-            lr=checks.nonnegative("lr", lr),  # torch accepts 0: the clamp lifts it to step_sizes[0]
+            lr=checks.lr(lr),  # torch accepts 0: the clamp lifts it to step_sizes[0]
             etas=(
                 checks.real("etas[0]", etaminus, low=0.0, high=1.0, low_open=True, high_open=True),
                 checks.real("etas[1]", etaplus, low=1.0, low_open=True),
@@ -92,7 +92,7 @@ class Rprop(Optimizer):
         super().__init__(checks.params(params), defaults)
 
     def _init_state(self, state, p, group):
-        lr = group["lr"]
+        lr = scalar(group["lr"])
         state["step"] = new_step_counter()
         state["prev"] = torch.zeros_like(p, memory_format=torch.preserve_format)  # g_0 = 0
         # Delta_0 = lr; complex: lr for the real and for the imaginary part

@@ -5,7 +5,7 @@ import torch
 from torch.optim import Optimizer
 
 from .. import checks
-from ._loop import dense_grad, evaluate
+from ._loop import dense_grad, evaluate, scalar
 
 
 def sgd_update(param, grad, state, *, lr, momentum, dampening, weight_decay, nesterov, maximize):
@@ -80,7 +80,8 @@ class SGD(Optimizer):
         """Take one step for every parameter that has a gradient; return ``closure()``'s loss."""
         loss = evaluate(closure)
         for group in self.param_groups:
-            hyper = {k: group[k] for k in ("lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize")}
+            keys = ("lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize")
+            hyper = {k: scalar(group[k]) for k in keys}
             for p in group["params"]:
                 if p.grad is not None:
                     # Without momentum there is no state at all (as in torch's state_dict).

@@ -7,7 +7,7 @@ import torch
 from torch.optim import Optimizer
 
 from .. import checks
-from ._loop import evaluate
+from ._loop import evaluate, scalar
 
 
 def sparse_adam_update(param, grad, state, *, lr, betas, eps, maximize):
@@ -72,7 +72,7 @@ class SparseAdam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, maximize=False):
         defaults = dict(
-            lr=checks.positive("lr", lr),  # torch: SparseAdam needs lr > 0
+            lr=checks.lr(lr, zero=False),  # torch: SparseAdam needs lr > 0
             betas=checks.betas(betas),
             eps=checks.real("eps", eps, low=0.0, low_open=True),
             maximize=checks.flag("maximize", maximize),
@@ -92,7 +92,7 @@ class SparseAdam(Optimizer):
         """Take one step for every parameter that has a gradient; return ``closure()``'s loss."""
         loss = evaluate(closure)
         for group in self.param_groups:
-            hyper = {k: group[k] for k in ("lr", "betas", "eps", "maximize")}
+            hyper = {k: scalar(group[k]) for k in ("lr", "betas", "eps", "maximize")}
             for p in group["params"]:
                 if p.grad is None:
                     continue

@@ -17,7 +17,6 @@ Loshchilov & Hutter, "SGDR" (2017) for the cosine.
 """
 from __future__ import annotations
 
-import functools
 from bisect import bisect_right
 from typing import Callable
 
@@ -27,31 +26,14 @@ from .shapes import anneal_cos, anneal_linear, anneal_poly
 Schedule = Callable[[float], float]
 
 
-def _check_step(t) -> None:
-    if t < 0:
-        raise ValueError(f"step must be a number >= 0, got {t!r}")
+def checked(schedule: Schedule) -> Schedule:
+    """``schedule`` refusing a step < 0 (:func:`lrcourse.checks.step`): what every factory returns."""
+    def checked_schedule(t):
+        if t < 0:
+            checks.step(t)
+        return schedule(t)
 
-
-@functools.lru_cache(maxsize=256, typed=True)
-def _build(factory, *settings):
-    return factory(*settings)
-
-
-def cached(factory: Callable, *settings):
-    """``factory(*settings)``, built (and its arguments checked) once per distinct settings.
-
-    The scheduler classes call it on every step with their *current* settings, so a changed
-    or loaded setting takes effect at once while an unchanged one costs a dictionary look-up.
-    Settings that cannot be hashed (a callable object defining ``__eq__``) rebuild each time.
-    """
-    try:
-        return _build(factory, *settings)
-    except TypeError:
-        try:
-            hash(settings)
-        except TypeError:
-            return factory(*settings)
-        raise
+    return checked_schedule
 
 
 def _ramp(t, T: int) -> float:
@@ -72,12 +54,7 @@ def constant(lr: float = 1.0, factor: float = 1.0, total_iters: int = 0) -> Sche
     factor = checks.real("factor", factor, low=0.0, high=1.0)
     total_iters = checks.integer("total_iters", total_iters)
 
-    def schedule(t):
-        if t < 0:
-            _check_step(t)
-        return lr * factor if t < total_iters else lr
-
-    return schedule
+    return checked(lambda t: lr * factor if t < total_iters else lr)
 
 
 def linear(start_factor: float = 1.0 / 3, end_factor: float = 1.0, total_iters: int = 5,
@@ -95,12 +72,7 @@ def linear(start_factor: float = 1.0 / 3, end_factor: float = 1.0, total_iters: 
     T = checks.integer("total_iters", total_iters)
     lr = checks.nonnegative("lr", lr)
 
-    def schedule(t):
-        if t < 0:
-            _check_step(t)
-        return lr * anneal_linear(s, e, _ramp(t, T))
-
-    return schedule
+    return checked(lambda t: lr * anneal_linear(s, e, _ramp(t, T)))
 
 
 def exponential(gamma: float, lr: float = 1.0) -> Schedule:
@@ -113,12 +85,7 @@ def exponential(gamma: float, lr: float = 1.0) -> Schedule:
     gamma = checks.positive("gamma", gamma)
     lr = checks.nonnegative("lr", lr)
 
-    def schedule(t):
-        if t < 0:
-            _check_step(t)
-        return lr * gamma ** t
-
-    return schedule
+    return checked(lambda t: lr * gamma ** t)
 
 
 def step(step_size: int, gamma: float = 0.1, lr: float = 1.0) -> Schedule:
@@ -132,12 +99,7 @@ def step(step_size: int, gamma: float = 0.1, lr: float = 1.0) -> Schedule:
     k = checks.integer("step_size", step_size, low=1)
     decay = exponential(gamma, lr)
 
-    def schedule(t):
-        if t < 0:
-            _check_step(t)
-        return decay(t // k)
-
-    return schedule
+    return checked(lambda t: decay(t // k))
 
 
 def multistep(milestones, gamma: float = 0.1, lr: float = 1.0) -> Schedule:
@@ -151,12 +113,7 @@ def multistep(milestones, gamma: float = 0.1, lr: float = 1.0) -> Schedule:
     ms = sorted(checks.milestones("milestones", milestones))
     decay = exponential(gamma, lr)
 
-    def schedule(t):
-        if t < 0:
-            _check_step(t)
-        return decay(bisect_right(ms, t))
-
-    return schedule
+    return checked(lambda t: decay(bisect_right(ms, t)))
 
 
 def cosine(T_max: int, lr: float = 1.0, eta_min: float = 0.0) -> Schedule:
@@ -174,12 +131,7 @@ def cosine(T_max: int, lr: float = 1.0, eta_min: float = 0.0) -> Schedule:
     lr = checks.nonnegative("lr", lr)
     eta_min = checks.nonnegative("eta_min", eta_min)
 
-    def schedule(t):
-        if t < 0:
-            _check_step(t)
-        return anneal_cos(lr, eta_min, t / T)
-
-    return schedule
+    return checked(lambda t: anneal_cos(lr, eta_min, t / T))
 
 
 def polynomial(total_iters: int = 5, power: float = 1.0, lr: float = 1.0) -> Schedule:
@@ -194,9 +146,4 @@ def polynomial(total_iters: int = 5, power: float = 1.0, lr: float = 1.0) -> Sch
     p = checks.nonnegative("power", power)
     lr = checks.nonnegative("lr", lr)
 
-    def schedule(t):
-        if t < 0:
-            _check_step(t)
-        return lr * anneal_poly(1.0, 0.0, _ramp(t, T), p)
-
-    return schedule
+    return checked(lambda t: lr * anneal_poly(1.0, 0.0, _ramp(t, T), p))

@@ -3,25 +3,26 @@ r"""Schedules that go up and down: cyclic (CLR), one-cycle and cosine with warm 
 Pure functions of the step, evaluated by :class:`lrcourse.lr_scheduler.CyclicLR`,
 :class:`~lrcourse.lr_scheduler.OneCycleLR` and
 :class:`~lrcourse.lr_scheduler.CosineAnnealingWarmRestarts`: the triangle is
-:func:`~lrcourse.schedules.shapes.triangle`, one-cycle's phases are anneals joined with
-:func:`~lrcourse.schedules.join`, and every cosine is :func:`~lrcourse.schedules.shapes.anneal_cos`.
+:func:`~lrcourse.schedules.shapes.triangle`, one-cycle is anneals through the phases of one table
+(:data:`ONE_CYCLE_PHASES`), for the lr and the momentum alike, and every cosine is
+:func:`~lrcourse.schedules.shapes.anneal_cos`.
 
 >>> s = one_cycle(total_steps=100, max_lr=1.0)
 >>> round(s(0), 12), s(29), round(s(99), 12)
 (0.04, 1.0, 4e-06)
+>>> s(0, (0.95, 0.85, 0.95)), s(29, (0.95, 0.85, 0.95))     # the momentum: the same phases, other levels
+(0.95, 0.85)
 
 References: Smith, "Cyclical Learning Rates for Training Neural Networks" (2017);
 Smith & Topin, "Super-Convergence" (2018); Loshchilov & Hutter, "SGDR" (2017).
 """
 from __future__ import annotations
 
-import functools
 import math
 from typing import Callable
 
 from .. import checks
-from .basic import Schedule, _check_step, constant, exponential
-from .join import join
+from .basic import Schedule, checked, constant, exponential
 from .shapes import ANNEAL, anneal_cos, anneal_linear, triangle
 
 MODES = ("triangular", "triangular2", "exp_range")
@@ -66,12 +67,10 @@ def triangle_wave(total_size: float, step_ratio: float, mode: str = "triangular"
         scale = scale_fn
 
     def position(t):
-        if t < 0:
-            _check_step(t)
         cycle = math.floor(1 + t / total)
         return triangle(1.0 + t / total - cycle, ratio), scale(cycle if by_cycle else t)
 
-    return position
+    return checked(position)
 
 
 def cyclic_position(step_size_up: float = 2000, step_size_down: float | None = None,
@@ -109,101 +108,71 @@ def cyclic(base_lr: float, max_lr: float, step_size_up: float = 2000,
 
 
 # ----------------------------------------------------------------------------- one-cycle
-def one_cycle_phases(total_steps: int, pct_start: float = 0.3, three_phase: bool = False) -> tuple[float, ...]:
-    """The step at which each phase of one-cycle ends (torch's ``end_step``): two phases end
-    at ``pct_start * T - 1`` and ``T - 1``; three (fastai's original) at ``pct_start * T - 1``,
-    ``2 pct_start * T - 2`` and ``T - 1``."""
+START, PEAK, END = 0, 1, 2  # the levels a one-cycle goes through: lr (initial, max, min), momentum (max, base, max)
+
+# torch's OneCycleLR phases (its _schedule_phases), by three_phase. Each phase: the step it ends at, from
+# up = pct_start * T and T; the level it starts from; the level it goes to. It starts where the one before ends.
+ONE_CYCLE_PHASES = {
+    False: ((lambda up, T: up - 1, START, PEAK),           # warm up
+            (lambda up, T: T - 1, PEAK, END)),             # anneal
+    True: ((lambda up, T: up - 1, START, PEAK),            # fastai's original: warm up,
+           (lambda up, T: 2 * up - 2, PEAK, START),        # come back down,
+           (lambda up, T: T - 1, START, END)),             # annihilate
+}
+
+
+def one_cycle(total_steps: int, max_lr: float = 1.0, pct_start: float = 0.3, anneal_strategy: str = "cos",
+              div_factor: float = 25.0, final_div_factor: float = 1e4, three_phase: bool = False) -> Schedule:
+    r"""One-cycle (torch ``OneCycleLR``): step $t$ is in the first phase of :data:`ONE_CYCLE_PHASES`
+    with $t \le s_i$ (the last phase past them all) and anneals from its start level to its end level,
+    $p = (t - s_{i-1}) / (s_i - s_{i-1})$ along the way ($s_{-1} = 0$).
+
+    ``schedule(t)`` is the lr, through the levels ``(max_lr / div_factor, max_lr, that / final_div_factor)``;
+    ``schedule(t, levels)`` goes through other ``(start, peak, end)`` levels (numbers or 0-dim tensors),
+    e.g. the momentum's ``(max_momentum, base_momentum, max_momentum)``: what
+    :class:`~lrcourse.lr_scheduler.OneCycleLR` evaluates per param group.
+
+    Args:
+        total_steps: T, int >= 1 (stepping past it raises ValueError, as torch's does).
+        max_lr: the peak lr (default 1.0).
+        pct_start: fraction of the steps spent going up, float in [0, 1] (default 0.3).
+        anneal_strategy: "cos" or "linear" (default "cos").
+        div_factor: ``initial_lr = max_lr / div_factor``, > 0 (default 25).
+        final_div_factor: ``min_lr = initial_lr / final_div_factor``, > 0 (default 1e4).
+        three_phase: fastai's up / down / annihilate shape (default False).
+
+    optax writes the same as one ``piecewise_interpolate_schedule`` (``cosine_onecycle_schedule``).
+    """
     T = checks.integer("total_steps", total_steps, low=1, type_error=False)
     if not isinstance(pct_start, float):
         raise ValueError(f"pct_start must be a float in [0, 1], got {pct_start!r}")
-    p = checks.real("pct_start", pct_start, low=0.0, high=1.0)
-    ends = (p * T - 1, 2 * p * T - 2, T - 1) if three_phase else (p * T - 1, T - 1)
-    starts = (0.0,) + ends[:-1]
-    if any(b == a for a, b in zip(starts, ends)):
-        raise ValueError(f"pct_start={pct_start!r} with total_steps={T} gives a phase of zero length "
-                         "(torch divides by zero there); pick pct_start so that pct_start*total_steps != 1 "
-                         "and the phases differ")
-    return ends
+    up = checks.real("pct_start", pct_start, low=0.0, high=1.0) * T
+    curve = ANNEAL[checks.choice("anneal_strategy", anneal_strategy, ANNEAL_STRATEGIES)]
+    peak = checks.nonnegative("max_lr", max_lr)
+    initial = peak / checks.positive("div_factor", div_factor)
+    lrs = (initial, peak, initial / checks.positive("final_div_factor", final_div_factor))
+    phases, begin = [], 0.0
+    for ends_at, i, j in ONE_CYCLE_PHASES[bool(three_phase)]:
+        end = ends_at(up, T)
+        if end == begin:
+            raise ValueError(f"pct_start={pct_start!r} with total_steps={T} gives a phase of zero length "
+                             "(torch divides by zero there); pick pct_start so that pct_start*total_steps != 1 "
+                             "and the phases differ")
+        phases.append((begin, end, i, j))
+        begin = end
 
-
-def _progress(index, offset, length, u):
-    return index, (u + offset) / length
-
-
-def one_cycle_position(total_steps: int, pct_start: float = 0.3, three_phase: bool = False) -> Schedule:
-    """``t -> (phase, progress)``: which phase of one-cycle step ``t`` is in and how far
-    through it, torch's ``(t - previous end) / (end - previous end)``; the phases joined.
-    Stepping past ``total_steps`` raises ValueError, as torch's does."""
-    ends = one_cycle_phases(total_steps, pct_start, three_phase)
-    pieces, bounds, first, begin = [], [], 0, 0.0
-    for i, stop in enumerate(ends):
-        pieces.append(functools.partial(_progress, i, first - begin, stop - begin))
-        first, begin = max(first, math.floor(stop) + 1), stop
-        bounds.append(first)
-    joined = join(pieces, bounds[:-1])
-
-    def schedule(t):
-        if t > total_steps:
-            raise ValueError(f"Tried to step {t} times. The specified number of total steps is {total_steps}"
+    def schedule(t, levels=lrs):
+        if t > T:
+            raise ValueError(f"Tried to step {t} times. The specified number of total steps is {T}"
                              " (total_steps, or epochs * steps_per_epoch; build the scheduler with more steps)")
-        return joined(t)
+        if t < 0:
+            checks.step(t)
+        for begin, end, i, j in phases:
+            if t <= end:
+                break  # (past every end, the loop leaves the last phase: torch's rule)
+        return curve(levels[i], levels[j], (t - begin) / (end - begin))
 
     return schedule
-
-
-def one_cycle_level(position: tuple, levels: tuple, curve, three_phase: bool = False):
-    """The value at ``position = (phase, progress)`` of a one-cycle through ``levels =
-    (start, peak, end)``: start to peak, then to end (two phases) or back to start and then
-    to end (three), along ``curve`` (an anneal from :mod:`~lrcourse.schedules.shapes`)."""
-    i, pct = position
-    start, peak, end = levels
-    points = (start, peak, start, end) if three_phase else levels
-    return curve(points[i], points[i + 1], pct)
-
-
-def one_cycle_through(total_steps: int, levels: tuple, pct_start: float = 0.3,
-                      anneal_strategy: str = "cos", three_phase: bool = False) -> Schedule:
-    """One-cycle through ``levels = (start, peak, end)`` (see :func:`one_cycle_level`), each
-    phase an anneal: what :class:`~lrcourse.lr_scheduler.OneCycleLR` gives per param group,
-    lr through ``(initial_lr, max_lr, min_lr)``, momentum through ``(max_momentum,
-    base_momentum, max_momentum)``.
-
-    Args:
-        total_steps: number of steps in the cycle, int >= 1.
-        levels: ``(start, peak, end)`` values (numbers or 0-dim tensors).
-        pct_start: fraction of the steps spent going up, float in [0, 1] (default 0.3).
-        anneal_strategy: "cos" or "linear" (default "cos").
-        three_phase: fastai's up / down / annihilate shape (default False).
-    """
-    position = one_cycle_position(total_steps, pct_start, three_phase)
-    curve = ANNEAL[checks.choice("anneal_strategy", anneal_strategy, ANNEAL_STRATEGIES)]
-    return lambda t: one_cycle_level(position(t), levels, curve, three_phase)
-
-
-def one_cycle(total_steps: int, max_lr: float = 1.0, pct_start: float = 0.3,
-              anneal_strategy: str = "cos", div_factor: float = 25.0,
-              final_div_factor: float = 1e4, three_phase: bool = False,
-              momentum: tuple[float, float] | None = None) -> Schedule:
-    r"""One-cycle learning rate (torch ``OneCycleLR``), or its momentum when ``momentum=(base, max)``.
-
-    Args:
-        total_steps: number of steps in the cycle, int >= 1 (stepping past it raises).
-        max_lr: peak value (default 1.0).
-        pct_start: fraction of the steps spent going up, float in [0, 1] (default 0.3).
-        anneal_strategy: "cos" or "linear" (default "cos").
-        div_factor: ``initial_lr = max_lr / div_factor`` (default 25).
-        final_div_factor: ``min_lr = initial_lr / final_div_factor`` (default 1e4).
-        three_phase: fastai's up / down / annihilate shape (default False).
-        momentum: ``(base_momentum, max_momentum)`` to get the momentum schedule instead.
-    """
-    hi = checks.nonnegative("max_lr", max_lr)
-    lo = hi / checks.positive("div_factor", div_factor)
-    levels = (lo, hi, lo / checks.positive("final_div_factor", final_div_factor))
-    if momentum is not None:
-        base_m, max_m = (checks.real(name, m, low=0.0, high=1.0)
-                         for name, m in zip(("base_momentum", "max_momentum"), momentum))
-        levels = (max_m, base_m, max_m)
-    return one_cycle_through(total_steps, levels, pct_start, anneal_strategy, three_phase)
 
 
 # ----------------------------------------------------------------------------- restarts
@@ -249,9 +218,7 @@ def cosine_restarts(T_0: int, T_mult: int = 1, lr: float = 1.0, eta_min: float =
     eta_min = checks.nonnegative("eta_min", eta_min)
 
     def schedule(t):
-        if t < 0:
-            _check_step(t)
         _, t_cur, t_i = restart_position(t, T_0, T_mult)
         return anneal_cos(lr, eta_min, t_cur / t_i)
 
-    return schedule
+    return checked(schedule)

@@ -13,7 +13,9 @@ changed::
 Where the chapter's version is stateful (``FactorScheduler`` decays on every call;
 ``CosineScheduler`` past ``max_update`` repeats its last computed value) the pure version
 returns what the chapter returns on its (t+1)-th call when called at 0, 1, 2, ...
-Each is evaluated from its current attributes, as the chapter's are.
+Each is evaluated from its current attributes, as the chapter's are: the pure schedule is kept
+with the settings it was built from (:class:`_Rebuilt`) and rebuilt when the chapter's code
+changes one (``scheduler.base_lr = ...``).
 
 >>> s = CosineScheduler(max_update=20, base_lr=0.3, final_lr=0.01, warmup_steps=5)
 >>> round(s(0), 6), round(s(5), 6), round(s(20), 6), round(s(50), 6)
@@ -22,7 +24,7 @@ Each is evaluated from its current attributes, as the chapter's are.
 from __future__ import annotations
 
 from .. import checks
-from .basic import _check_step, cached, exponential
+from .basic import exponential
 from .join import anneal, join
 from .shapes import rsqrt
 
@@ -38,11 +40,29 @@ class SquareRootScheduler:
         self.lr = checks.nonnegative("lr", lr)
 
     def __call__(self, num_update):
-        _check_step(num_update)
+        checks.step(num_update)
         return self.lr * rsqrt(num_update + 1.0)
 
 
-class FactorScheduler:
+class _Rebuilt:
+    """A callable evaluated through the pure schedule ``_factory(*self._settings())``, kept with those
+    settings in the slot ``_built_schedule`` (outside ``__dict__``: ``vars`` and pickles hold the
+    settings alone) and rebuilt when one changes."""
+
+    __slots__ = ("__dict__", "__weakref__", "_built_schedule")
+
+    def __getstate__(self) -> dict:
+        return self.__dict__
+
+    def _schedule(self):
+        settings = self._settings()
+        built = getattr(self, "_built_schedule", None)
+        if built is None or built[0] != settings:
+            built = self._built_schedule = (settings, self._factory(*settings))
+        return built[1]
+
+
+class FactorScheduler(_Rebuilt):
     r"""$\eta_t = \max(\eta_{stop}, \eta_0 f^{t+1})$: the chapter's multiply-by-``factor``-per-call,
     as a function of t (the chapter's first call already returns $\eta_0 f$).
 
@@ -52,14 +72,19 @@ class FactorScheduler:
         base_lr: $\eta_0$ (default 0.1).
     """
 
+    _factory = staticmethod(exponential)
+
     def __init__(self, factor=1, stop_factor_lr=1e-7, base_lr=0.1):
         self.factor = checks.real("factor", factor, low=0.0, high=1.0, low_open=True)
         self.stop_factor_lr = checks.nonnegative("stop_factor_lr", stop_factor_lr)
         self.base_lr = checks.nonnegative("base_lr", base_lr)
 
+    def _settings(self):
+        return self.factor, self.base_lr
+
     def __call__(self, num_update):
-        _check_step(num_update)
-        return max(self.stop_factor_lr, cached(exponential, self.factor, self.base_lr)(num_update + 1))
+        checks.step(num_update)
+        return max(self.stop_factor_lr, self._schedule()(num_update + 1))
 
 
 def _warmup_cosine(max_update, base_lr, final_lr, warmup_steps, warmup_begin_lr):
@@ -67,7 +92,7 @@ def _warmup_cosine(max_update, base_lr, final_lr, warmup_steps, warmup_begin_lr)
                  anneal(base_lr, final_lr, max_update - warmup_steps, "cos")], [warmup_steps])
 
 
-class CosineScheduler:
+class CosineScheduler(_Rebuilt):
     r"""Linear warmup from ``warmup_begin_lr`` over ``warmup_steps``, then
     $\eta_T + (\eta_0 - \eta_T)\frac{1 + \cos(\pi (t - W)/(T - W))}{2}$ up to ``max_update``,
     then ``final_lr``: a linear anneal joined to a cosine one.
@@ -80,6 +105,8 @@ class CosineScheduler:
         warmup_begin_lr: value at t = 0 when warming up (default 0).
     """
 
+    _factory = staticmethod(_warmup_cosine)
+
     def __init__(self, max_update, base_lr=0.01, final_lr=0, warmup_steps=0, warmup_begin_lr=0):
         self.max_update = checks.integer("max_update", max_update, low=1)
         self.base_lr_orig = checks.nonnegative("base_lr", base_lr)
@@ -90,7 +117,9 @@ class CosineScheduler:
                              f"got {warmup_steps!r}")
         self.warmup_begin_lr = checks.nonnegative("warmup_begin_lr", warmup_begin_lr)
 
+    def _settings(self):
+        return self.max_update, self.base_lr_orig, self.final_lr, self.warmup_steps, self.warmup_begin_lr
+
     def __call__(self, epoch):
-        _check_step(epoch)
-        return cached(_warmup_cosine, self.max_update, self.base_lr_orig, self.final_lr,
-                      self.warmup_steps, self.warmup_begin_lr)(epoch)
+        checks.step(epoch)
+        return self._schedule()(epoch)

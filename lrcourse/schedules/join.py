@@ -22,7 +22,7 @@ from bisect import bisect_right
 from typing import Sequence
 
 from .. import checks
-from .basic import Schedule, _check_step, constant
+from .basic import Schedule, checked, constant
 from .shapes import ANNEAL, anneal_linear
 
 WARMUP_KINDS = ("linear", "exponential")
@@ -46,12 +46,10 @@ def join(schedules: Sequence[Schedule], boundaries: Sequence[int]) -> Schedule:
     starts = [0] + bounds
 
     def schedule(t):
-        if t < 0:
-            _check_step(t)
         i = bisect_right(bounds, t)
         return schedules[i](t - starts[i])
 
-    return schedule
+    return checked(schedule)
 
 
 def anneal(start: float, end: float, steps: int, shape: str = "cos") -> Schedule:
@@ -92,16 +90,8 @@ def warmup_factor(steps: float, kind: str = "linear", start: float = 0.0, offset
     if W == 0:
         return constant()
     if kind == "linear":
-        def factor(t):
-            if t < 0:
-                _check_step(t)
-            return anneal_linear(s, 1.0, min(1.0, (t + o) / W))
-    else:
-        def factor(t):
-            if t < 0:
-                _check_step(t)
-            return anneal_linear(s, 1.0, 1 - math.exp(-(t + o) / W))
-    return factor
+        return checked(lambda t: anneal_linear(s, 1.0, min(1.0, (t + o) / W)))
+    return checked(lambda t: anneal_linear(s, 1.0, 1 - math.exp(-(t + o) / W)))
 
 
 def warmup(schedule: Schedule, steps: float, kind: str = "linear", start: float = 0.0) -> Schedule:

@@ -13,7 +13,7 @@ and transformers':
 * **cycles** (:func:`cycles`: cosine, tanh, poly): cycle $i$ lasts $T_0 m^i$ steps and peaks at
   $\eta d^i$; the progress is $t_{cur}^k / T_i^k$ (k-decay); after ``cycle_limit`` cycles the
   lr stays at ``lr_min``. The cycle index is the floor of a float logarithm, uncorrected
-  (:func:`~lrcourse.schedules.restart_position` with ``exact=False``).
+  (:func:`~lrcourse.schedules.cyclic.restart_position` with ``exact=False``).
 * **step**: $\eta\,r^{\lfloor t / k \rfloor}$; **multistep**: milestones are compared with
   $t + 1$, so a milestone $m$ applies from $t = m - 1$, one step before torch's ``MultiStepLR``.
 * **WSD** (:func:`wsd`): $\eta_t = \eta_{min} + (\eta\,s(t_s) - \eta_{min})\,g(p)$ with a stable
@@ -32,7 +32,7 @@ from __future__ import annotations
 from typing import Callable
 
 from .. import checks
-from .basic import Schedule, _check_step, constant, exponential
+from .basic import Schedule, checked, constant, exponential
 from .basic import multistep as _multistep
 from .cyclic import restart_position
 from .join import join
@@ -82,14 +82,12 @@ def cycles(shape: Callable[[float, float, float], float], cycle_steps: float, lr
     exact = checks.flag("exact_restarts", exact_restarts)
 
     def schedule(t):
-        if t < 0:
-            _check_step(t)
         if m < 1 and t / T0 * (m - 1) + 1 <= 0:
             raise ValueError(f"step must be < {T0 / (1 - m):g}, where cycles shrinking by cycle_mul={m:g} end, got {t!r}")
         i, t_cur, t_i = restart_position(t, T0, m, exact)
         return lr_min if i >= limit else shape(peak(i), lr_min, t_cur ** k / t_i ** k)
 
-    return schedule
+    return checked(schedule)
 
 
 def cosine(t_initial: float, lr: float = 1.0, lr_min: float = 0.0, cycle_mul: float = 1.0,

@@ -102,16 +102,25 @@ def quadratic(eigenvalues: Sequence[float], *, start: Sequence[float] | None = N
                      (-lim, lim) if len(lams) > 1 else None, lams)
 
 
-def _banana(x):
-    return (1 - x[..., 0]) ** 2 + 10 * (x[..., 1] - x[..., 0] ** 2) ** 2
+def rosenbrock(b: float, *, name: str = "rosenbrock", start: tuple[float, float] = (-1.2, 1.0)) -> Landscape:
+    r"""Rosenbrock's curved valley :math:`f(x) = (1 - x_1)^2 + b\,(x_2 - x_1^2)^2`, minimum at (1, 1).
 
+    Its Hessian there is :math:`\begin{pmatrix} 2 + 8b & -4b \\ -4b & 2b \end{pmatrix}`: the larger
+    ``b``, the narrower the valley (condition number about 2500 for the classical ``b = 100``).
+    """
 
-def _banana_grad(x):
-    x1, x2 = x[..., 0], x[..., 1]
-    return np.stack([-2 * (1 - x1) - 40 * x1 * (x2 - x1 ** 2), 20 * (x2 - x1 ** 2)], axis=-1)
+    def func(x):
+        return (1 - x[..., 0]) ** 2 + b * (x[..., 1] - x[..., 0] ** 2) ** 2
 
+    def grad_func(x):
+        x1, x2 = x[..., 0], x[..., 1]
+        return np.stack([-2 * (1 - x1) - 4 * b * x1 * (x2 - x1 ** 2), 2 * b * (x2 - x1 ** 2)], axis=-1)
 
-_BANANA_HESSIAN = np.array([[82.0, -40.0], [-40.0, 20.0]])  # at the minimum (1, 1)
+    hessian = np.array([[2.0 + 8 * b, -4.0 * b], [-4.0 * b, 2.0 * b]])
+    return Landscape(name, f"f(x) = (1 - x_1)^2 + {b:g}\\,(x_2 - x_1^2)^2", func, grad_func,
+                     (1.0, 1.0), start, (-2.0, 2.0), (-1.0, 3.0),
+                     tuple(float(v) for v in np.linalg.eigvalsh(hessian)))
+
 
 LANDSCAPES: dict[str, Landscape] = {
     "parabola": Landscape("parabola", "f(x) = x^2", lambda x: x[..., 0] ** 2, lambda x: 2 * x,
@@ -121,10 +130,7 @@ LANDSCAPES: dict[str, Landscape] = {
         lambda x: 0.1 * x[..., 0] ** 2 + 2 * x[..., 1] ** 2,
         lambda x: np.stack([0.2 * x[..., 0], 4 * x[..., 1]], axis=-1),
         (0.0, 0.0), (-5.0, -2.0), (-5.5, 2.0), (-3.0, 3.0), (0.2, 4.0)),
-    "banana": Landscape(
-        "banana", "f(x) = (1 - x_1)^2 + 10\\,(x_2 - x_1^2)^2", _banana, _banana_grad,
-        (1.0, 1.0), (-1.2, 1.5), (-2.0, 2.0), (-1.0, 3.0),
-        tuple(float(v) for v in np.linalg.eigvalsh(_BANANA_HESSIAN))),
+    "banana": rosenbrock(10, name="banana", start=(-1.2, 1.5)),
 }
 
 

@@ -191,21 +191,36 @@ def plot_rate_map(lams: float | Sequence[float] = 1.0, ax=None, *, alpha_max: fl
                   mark: tuple[float, float] | None = None, n: int = 240):
     r"""Distill's map of :math:`\max|\sigma|` over the :math:`(\alpha, \beta)` plane.
 
-    Dark = fast. Draws the divergence boundary :math:`\alpha\lambda = 2 + 2\beta` and the
-    critical-damping curve for each eigenvalue, labels the regions when there is one
-    eigenvalue, and marks ``mark = (alpha, beta)`` with its rate. Returns the Axes.
+    Dark = fast. The colours follow :math:`1 - \max|\sigma|` on a log scale from 1 (rate 0) to
+    0.01 (rate 0.99), the colour bar labelled in rates: the steps an error needs to shrink
+    grow like :math:`1/(1 - \text{rate})`, so 0.9, 0.95 and 0.99 (10, 20 and 100 steps per
+    e-fold) get bands of their own instead of one shade on a linear scale. Rates above 0.99
+    take the lightest band; divergence (rate :math:`\ge 1`) is grey. Draws the divergence
+    boundary :math:`\alpha\lambda = 2 + 2\beta` and the critical-damping curve for each
+    eigenvalue, labels the regions when there is one eigenvalue, and marks
+    ``mark = (alpha, beta)`` with its rate. Returns the Axes.
     """
     import matplotlib.pyplot as plt
+    from matplotlib import patheffects
+    from matplotlib.colors import LogNorm
+    from matplotlib.ticker import FixedLocator, FuncFormatter
 
     lams = tuple(float(v) for v in np.atleast_1d(lams))
     amax = alpha_max or 4.2 / max(lams)
     if ax is None:
         _, ax = plt.subplots()
     m = rate_map(np.linspace(amax / n, amax, n), np.linspace(0, 0.995, n), lams)
-    cmap = plt.get_cmap("magma", 24)  # banded: each band is a level set of the rate
-    im = ax.pcolormesh(m.alphas, m.betas, np.clip(m.rate, 0, 1.2), cmap=cmap, vmin=0, vmax=1.2,
+    # banded (10 bands per decade of 1 - rate): each band is a level set of the rate
+    cmap = plt.get_cmap("magma_r", 20).with_extremes(bad="0.82")
+    shrink = np.ma.masked_where(m.rate >= 1, 1 - m.rate)  # divergence: masked, drawn grey
+    im = ax.pcolormesh(m.alphas, m.betas, shrink, cmap=cmap, norm=LogNorm(vmin=0.01, vmax=1.0),
                        shading="auto")
-    ax.figure.colorbar(im, ax=ax, label=r"rate $\max|\sigma|$")
+    bar = ax.figure.colorbar(im, ax=ax, extend="min", pad=0.025)
+    bar.set_label(r"rate $\max|\sigma|$", fontsize="small", labelpad=1)
+    bar.ax.yaxis.set_major_locator(FixedLocator([1.0, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01]))
+    bar.ax.yaxis.set_minor_locator(FixedLocator([]))
+    bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{1 - v:.2g}"))
+    bar.ax.invert_yaxis()  # slow (rate near 1) at the top, as the rate grows
     bs = np.linspace(0, 0.995, 200)
     top = max(lams)  # the largest eigenvalue is the one that diverges first
     ax.plot((2 + 2 * bs) / top, bs, "c--", lw=1.2,
@@ -214,7 +229,8 @@ def plot_rate_map(lams: float | Sequence[float] = 1.0, ax=None, *, alpha_max: fl
         sfx = f" (λ={lam:.3g})" if len(lams) > 1 else ""
         al = np.linspace(0, 1 / lam, 200)
         ax.plot(al, (1 - np.sqrt(al * lam)) ** 2, ":", color="w" if i == 0 else "0.85", lw=1.5,
-                label="critical damping" + sfx if i in (0, len(lams) - 1) else None)
+                label="critical damping" + sfx if i in (0, len(lams) - 1) else None,
+                path_effects=[patheffects.withStroke(linewidth=2.6, foreground="0.25")])  # seen on light bands too
     if len(lams) == 1:
         lam = lams[0]
         for name, (s, b) in {"monotone": (0.4, 0.05), "ripples": (1.0, 0.6), "oscillation": (1.65, 0.02),

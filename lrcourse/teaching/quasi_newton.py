@@ -24,25 +24,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .landscapes import Landscape, get_landscape, resolve_optimizer
+from .landscapes import Landscape, get_landscape, resolve_optimizer, rosenbrock
 from .. import checks
 
 
-def _rosenbrock(x):
-    return (1 - x[..., 0]) ** 2 + 100 * (x[..., 1] - x[..., 0] ** 2) ** 2
-
-
-def _rosenbrock_grad(x):
-    x1, x2 = x[..., 0], x[..., 1]
-    return np.stack([-2 * (1 - x1) - 400 * x1 * (x2 - x1 ** 2), 200 * (x2 - x1 ** 2)], axis=-1)
-
-
-_ROSENBROCK_HESSIAN = np.array([[802.0, -400.0], [-400.0, 200.0]])  # at the minimum (1, 1)
-
-ROSENBROCK = Landscape(
-    "rosenbrock", "f(x) = (1 - x_1)^2 + 100\\,(x_2 - x_1^2)^2", _rosenbrock, _rosenbrock_grad,
-    (1.0, 1.0), (-1.2, 1.0), (-2.0, 2.0), (-1.0, 3.0),
-    tuple(float(v) for v in np.linalg.eigvalsh(_ROSENBROCK_HESSIAN)))
+ROSENBROCK = rosenbrock(100)  # landscapes' "banana" is rosenbrock(10)
 
 
 @dataclass(frozen=True)

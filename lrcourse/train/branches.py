@@ -43,7 +43,7 @@ from ..schedules.llm import DECAY_SHAPES
 from .loop import batch_step, evaluate
 from .progress import progress_bar
 from .stepping import set_lr
-from .trainer import _place
+from .trainer import place_on_device
 
 
 @dataclass
@@ -105,7 +105,7 @@ def train_steps(model: nn.Module, optimizer: torch.optim.Optimizer, data, schedu
         checks.integer("eval_every", eval_every, low=1)
     if not callable(schedule):
         raise TypeError(f"schedule must be a callable t -> lr, got {schedule!r}")
-    data, _, channels_last = _place(model, data, None, channels_last)
+    data, _, channels_last = place_on_device(model, data, None, channels_last)
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     nb = data.num_batches("train", batch_size)
     out = Segment(start)

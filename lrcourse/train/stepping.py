@@ -3,10 +3,10 @@
 1. A torch-style scheduler object (torch's or lrcourse's ``LRScheduler``): ``step()`` after
    every batch (``interval="step"``) or after every epoch (``interval="epoch"``); the caller
    must say which, since ``T_max``, ``step_size``, ``total_steps`` mean different things.
-2. ``ReduceLROnPlateau`` (found by class name or by a ``step(metrics)`` signature, so torch's
-   and lrcourse's both work): ``step(metric)`` after each epoch's evaluation, fed the validation
-   loss when the data holds a ``"val"`` split, else the test loss, or the metric named by
-   ``plateau_metric`` (an accuracy needs ``mode="max"``).
+2. ``ReduceLROnPlateau``, torch's or lrcourse's, or any scheduler stepped with a metric
+   (:func:`lrcourse.lr_scheduler.plateau.is_plateau`): ``step(metric)`` after each epoch's
+   evaluation, fed the validation loss when the data holds a ``"val"`` split, else the test
+   loss, or the metric named by ``plateau_metric`` (an accuracy needs ``mode="max"``).
 3. A callable ``lr = schedule(i)`` (d2l's ``SquareRootScheduler``, ``CosineScheduler``, or any
    pure function): with ``interval="epoch"``, epoch :math:`e` trains at :math:`\\eta = s(e)`,
    set *before* the epoch; with ``interval="step"``, step :math:`t` trains at :math:`s(t)`.
@@ -20,26 +20,14 @@ gives them torch's ``step()`` (the catalog's ``timm-*`` names come wrapped).
 """
 from __future__ import annotations
 
-import inspect
 import math
 
 from .. import checks
+from ..lr_scheduler.plateau import is_plateau
 
 INTERVALS = ("step", "epoch")
 PLATEAU_METRICS = ("val_loss", "val_acc", "test_loss", "test_acc")
 CONVENTIONS = ("exact", "d2l")
-
-
-def is_plateau(scheduler) -> bool:
-    """ReduceLROnPlateau-like: by class name, or a ``step`` whose first parameter is required."""
-    if any(c.__name__ == "ReduceLROnPlateau" for c in type(scheduler).__mro__):
-        return True
-    try:
-        params = list(inspect.signature(scheduler.step).parameters.values())
-    except (TypeError, ValueError):
-        return False
-    return bool(params) and params[0].default is inspect.Parameter.empty and \
-        params[0].kind in (params[0].POSITIONAL_ONLY, params[0].POSITIONAL_OR_KEYWORD)
 
 
 def set_lr(optimizer, lr: float) -> None:

@@ -11,7 +11,7 @@ the weights is evaluated beside them (:mod:`lrcourse.train.averaging`). With
 ``clip_grad_norm=C`` every gradient is clipped to norm :math:`C` before the optimizer reads it
 (:func:`lrcourse.train.loop.batch_step`), and the history records its norm before clipping.
 
-:func:`train` reads as its parts: :func:`_check_arguments`; :func:`_place` (device and data);
+:func:`train` reads as its parts: :func:`_check_arguments`; :func:`place_on_device` (device and data);
 :func:`lrcourse.train.resume.start_run` (seed a fresh run, or load a checkpoint); then per
 epoch :func:`_run_epoch` (:func:`_train_epoch` over :func:`lrcourse.train.loop.batch_step`,
 evaluation, the epoch's schedule step, the records), the live plot and the checkpoint.
@@ -47,7 +47,7 @@ from .averaging import WeightEMA, check_decay, set_mode
 from .checkpoint import checkpoint_state, write_checkpoint
 from .history import EPOCH_FIELDS, History, jsonable
 from .live import LivePlot
-from ..lr_scheduler.base import group_momentum
+from ..lr_scheduler.momentum import read_momentum
 from .loop import batch_step, evaluate
 from .progress import progress_bar
 from .resume import optimizer_settings, start_run
@@ -102,7 +102,7 @@ def _check_arguments(model, optimizer, *, channels_last, on_divergence, progress
         raise ValueError("optimizer holds none of model's parameters: build it from model.parameters()")
 
 
-def _place(model: nn.Module, data, device, channels_last: bool | None):
+def place_on_device(model: nn.Module, data, device, channels_last: bool | None):
     """Pick the device (``data``'s when not given), put data and model there, pick the layout
     (None: channels-last on the CPU only): (data, device, channels_last)."""
     device = resolve_device(device) if device is not None or data is None else data.device
@@ -144,7 +144,7 @@ def _train_epoch(run: _Run, epoch: int, history: History, bar) -> dict | None:
         run.stepper.before_step(step)
         group = run.optimizer.param_groups[0]
         history.lr.append(float(group["lr"]))
-        history.momentum.append(group_momentum(group))
+        history.momentum.append(read_momentum(run.optimizer))
         norms = None if run.clip_grad_norm is None else []
         value, out = batch_step(run.model, run.optimizer, run.loss_fn, x, y, run.channels_last,
                                 run.clip_grad_norm, norms)
@@ -315,7 +315,7 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, data=None, *, epoc
     stepper = Stepper(optimizer, scheduler, scheduler_interval, _plateau_metric(plateau_metric, data),
                       callable_convention)
     liveplot = LivePlot(live, title=f"{type(optimizer).__name__}, {stepper.name}")
-    data, device, channels_last = _place(model, data, device, channels_last)
+    data, device, channels_last = place_on_device(model, data, device, channels_last)
     run = _Run(model, optimizer, data, stepper, loss_fn or nn.CrossEntropyLoss(), batch_size, seed,
                channels_last, eval_batch_size, None if ema is None else WeightEMA(model, ema), clip_grad_norm)
     nb = data.num_batches("train", batch_size)

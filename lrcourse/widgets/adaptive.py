@@ -19,17 +19,15 @@ from __future__ import annotations
 
 import math
 
-import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .. import catalog
+from .. import catalog, checks
+from ..catalog import DENSE_OPTIMIZERS
+from ..catalog.sliders import choice
 from ..teaching.landscapes import get_landscape, plot_paths, trajectory
-from .. import checks
-from .base import Explorer, View
+from .base import Explorer, View, control
 
-#: every catalog optimizer that takes a dense point, in catalog order (which also fixes each one's colour)
-OPTIMIZERS = tuple(name for name, e in catalog.OPTIMIZERS.items() if e.dense)
 #: the chapter's optimizers (d2l ch. 12 plus AdamW): what the views show unless told otherwise
 CHAPTER = ("SGD", "SGD + momentum", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "Yogi")
 _STYLES = ("-", "--", ":", "-.")
@@ -37,14 +35,14 @@ _PALETTE = tuple(f"C{i}" for i in (0, 1, 2, 3, 4, 5, 6, 8, 9))  # no grey C7: gr
 
 
 def colour(name: str) -> str:
-    """The optimizer's colour in every panel (fixed by its place in :data:`OPTIMIZERS`)."""
-    return _PALETTE[OPTIMIZERS.index(name) % len(_PALETTE)]
+    """The optimizer's colour in every panel (fixed by its place in :data:`~lrcourse.catalog.DENSE_OPTIMIZERS`)."""
+    return _PALETTE[DENSE_OPTIMIZERS.index(name) % len(_PALETTE)]
 
 
 def _names(optimizers) -> tuple[str, ...]:
     if isinstance(optimizers, str) or not optimizers:
-        raise ValueError(f"optimizers must be a non-empty list of names from {OPTIMIZERS}, got {optimizers!r}")
-    return tuple(checks.choice("optimizers", name, OPTIMIZERS) for name in optimizers)
+        raise ValueError(f"optimizers must be a non-empty list of names from {DENSE_OPTIMIZERS}, got {optimizers!r}")
+    return tuple(checks.choice("optimizers", name, DENSE_OPTIMIZERS) for name in optimizers)
 
 
 def compare_paths(lr: float, landscape: str = "ill-conditioned", steps: int = 60,
@@ -85,7 +83,8 @@ def paths_view(lr: float = 0.3, landscape: str = "ill-conditioned", steps: int =
         lr: learning rate shared by all. Default 0.3.
         landscape: ``"ill-conditioned"`` or ``"banana"``. Default ``"ill-conditioned"``.
         steps: optimizer steps. Default 60.
-        optimizers: names from :data:`OPTIMIZERS`, one panel each. Default :data:`CHAPTER`.
+        optimizers: names from :data:`~lrcourse.catalog.DENSE_OPTIMIZERS`, one panel each. Default
+            :data:`CHAPTER`.
         columns: panels per row. Default 4.
     """
     checks.integer("columns", columns, low=1)
@@ -124,13 +123,13 @@ def adaptive_view(optimizer: str = "Adam", lr: float = 0.3, landscape: str = "il
     ``optimizers``' :math:`f - f^*` at that lr, the chosen one bold (right, log scale).
 
     Args:
-        optimizer: one of :data:`OPTIMIZERS`. Default ``"Adam"``.
+        optimizer: one of :data:`~lrcourse.catalog.DENSE_OPTIMIZERS`. Default ``"Adam"``.
         lr: learning rate shared by all. Default 0.3.
         landscape: ``"ill-conditioned"`` or ``"banana"``. Default ``"ill-conditioned"``.
         steps: optimizer steps. Default 60.
         optimizers: the curves on the right (the chosen one is added). Default :data:`CHAPTER`.
     """
-    checks.choice("optimizer", optimizer, OPTIMIZERS)
+    checks.choice("optimizer", optimizer, DENSE_OPTIMIZERS)
     land = get_landscape(landscape)
     names = _names(optimizers)
     paths = compare_paths(lr, land, steps, dict.fromkeys(("SGD",) + names + (optimizer,)))
@@ -141,7 +140,7 @@ def adaptive_view(optimizer: str = "Adam", lr: float = 0.3, landscape: str = "il
     plot_paths(land, shown, ax)
     for line in ax.get_lines():  # same colour per optimizer in both panels
         name = line.get_label().split(" lr=")[0]
-        if name in OPTIMIZERS:
+        if name in DENSE_OPTIMIZERS:
             line.set_color(colour(name))
     ax.legend(fontsize="small", loc="best")  # again: the legend keeps the colours it was drawn with
     gaps = {name: _gap(land, paths[name]) for name in dict.fromkeys(names + (optimizer,))}
@@ -165,13 +164,9 @@ def adaptive_view(optimizer: str = "Adam", lr: float = 0.3, landscape: str = "il
 def adaptive_explorer(optimizer: str = "Adam", lr: float = 0.3, landscape: str = "ill-conditioned",
                       steps: int = 60) -> Explorer:
     """Optimizer chooser (every dense optimizer), log-scale ``lr`` slider (0.001 to 3) and
-    landscape chooser for :func:`adaptive_view`."""
-    controls = {
-        "optimizer": widgets.Dropdown(options=list(OPTIMIZERS), value=optimizer, description="optimizer"),
-        "lr": widgets.FloatLogSlider(value=lr, base=10, min=-3, max=np.log10(3), step=0.05,
-                                     readout_format=".3f", description="learning rate η",
-                                     continuous_update=False),
-        "landscape": widgets.Dropdown(options=["ill-conditioned", "banana"], value=landscape,
-                                      description="function"),
-    }
+    landscape chooser for :func:`adaptive_view` (lr and landscape: the catalog's ``"2-D functions"`` problem)."""
+    problem = catalog.PROBLEM_SLIDERS["2-D functions"]
+    controls = {"optimizer": control(choice(optimizer, DENSE_OPTIMIZERS, "optimizer")),
+                "lr": control(problem["lr"].at(lr)),
+                "landscape": control(problem["landscape"].at(landscape))}
     return Explorer(adaptive_view, controls, fixed={"steps": steps}, title="Adaptive optimizers on 2-D functions")

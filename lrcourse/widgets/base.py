@@ -32,15 +32,16 @@ SUMMARY_CLASS = "lrcourse-summary"
 
 
 def control(slider) -> widgets.ValueWidget:
-    """A fresh ipywidgets control for a :class:`lrcourse.catalog.Slider` (sliders redraw on release)."""
+    """A fresh ipywidgets control for a :class:`lrcourse.catalog.Slider` (sliders redraw on release unless
+    the slider is ``live``)."""
     common = dict(value=slider.default, description=slider.label)
     if slider.kind == "choice":
         return widgets.Dropdown(options=list(slider.options), **common)
     if slider.kind == "check":
         return widgets.Checkbox(**common)
-    common.update(min=slider.low, max=slider.high, continuous_update=False)
+    common.update(min=slider.low, max=slider.high, continuous_update=slider.live)
     if slider.kind == "int":
-        return widgets.IntSlider(**common)
+        return widgets.IntSlider(step=slider.step or 1, **common)
     if slider.kind == "int-range":
         return widgets.IntRangeSlider(**common)
     if slider.kind == "log":

@@ -14,20 +14,19 @@ Example:
 """
 from __future__ import annotations
 
-import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..catalog import simulate
-from .base import Explorer, View
-from .schedules import MODULES
+from .. import catalog
+from .base import Explorer, View, control
 
 
-def _traces(cls_name: str, steps: int, optimizer: str, **kwargs) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """``{"torch": (lrs, momenta), "lrcourse": (lrs, momenta)}``."""
-    traces = {name: simulate(lambda o: getattr(module, cls_name)(o, **kwargs), steps, optimizer=optimizer)
-              for name, module in MODULES.items()}
-    return {name: (tr.lr, tr.momentum) for name, tr in traces.items()}
+def _traces(name: str, steps: int, optimizer: str, **settings) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """``{"torch": (lrs, momenta), "lrcourse": (lrs, momenta)}`` of the catalog's schedule ``name``."""
+    traces = {label: catalog.simulate(lambda o: catalog.build_scheduler(name, o, steps, module=module, **settings),
+                                      steps, optimizer=optimizer)
+              for label, module in catalog.SCHEDULER_MODULES.items()}
+    return {label: (tr.lr, tr.momentum) for label, tr in traces.items()}
 
 
 def _draw(traces, title: str, momentum_label: str):
@@ -36,7 +35,7 @@ def _draw(traces, title: str, momentum_label: str):
     for a, k in ((ax, 0), (axm, 1)):
         a.plot(t, traces["torch"][k], color="0.7", lw=5, label="torch")
         a.plot(t, traces["lrcourse"][k], color="C0" if k == 0 else "C1", ls="--", lw=1.5, label="lrcourse")
-        a.legend(fontsize="small", loc="best")
+        a.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))  # off the curves, right of them
     ax.set(title=title, ylabel="learning rate")
     ax.title.set_fontsize("small")
     axm.set(title=f"{momentum_label}, cycled against the lr", xlabel="optimizer step", ylabel=momentum_label)
@@ -84,7 +83,7 @@ def onecycle_view(max_lr: float = 0.1, pct_start: float = 0.3, anneal_strategy: 
 
     Args:
         max_lr: peak lr. Default 0.1.
-        pct_start: fraction of the run spent warming up, in (0, 0.5] here. Default 0.3.
+        pct_start: fraction of the run spent warming up (the slider: the catalog's 0.05 to 0.45). Default 0.3.
         anneal_strategy: ``"cos"`` or ``"linear"``. Default ``"cos"``.
         div_factor: initial lr = max_lr / div_factor. Default 25.
         final_div_factor: final lr = initial lr / final_div_factor. Default 1e4.
@@ -107,46 +106,29 @@ def onecycle_view(max_lr: float = 0.1, pct_start: float = 0.3, anneal_strategy: 
     return View(fig, summary)
 
 
-def _optimizer_choice(value: str) -> widgets.Dropdown:
-    return widgets.Dropdown(value=value, options=["sgd", "adam"],
-                            description="optimizer")
+def _controls(name: str, values: dict, optimizer: str) -> dict:
+    """The controls of the catalog schedule ``name``'s settings and of simulate's ``optimizer``, each
+    with the catalog's range, starting at ``values`` and ``optimizer``."""
+    ui = catalog.schedule(name).ui
+    controls = {setting: control(ui.slider(setting).at(value)) for setting, value in values.items()}
+    controls["optimizer"] = control(catalog.SIMULATION_SLIDERS["optimizer"].at(optimizer))
+    return controls
 
 
 def cyclic_explorer(mode: str = "triangular", base_lr: float = 0.01, max_lr: float = 0.1,
                     step_size_up: int = 20, step_size_down: int = 20, gamma: float = 0.99,
                     optimizer: str = "sgd") -> Explorer:
-    """Sliders for :func:`cyclic_view`."""
-    log = dict(base=10, step=0.1, readout_format=".3g", continuous_update=False)
-    controls = {
-        "mode": widgets.Dropdown(value=mode, options=["triangular", "triangular2", "exp_range"], description="mode"),
-        "base_lr": widgets.FloatLogSlider(value=base_lr, min=-4, max=-1, description="base_lr", **log),
-        "max_lr": widgets.FloatLogSlider(value=max_lr, min=-1, max=0, description="max_lr", **log),
-        "step_size_up": widgets.IntSlider(value=step_size_up, min=1, max=100, description="step_size_up",
-                                          continuous_update=False),
-        "step_size_down": widgets.IntSlider(value=step_size_down, min=1, max=100, description="step_size_down",
-                                            continuous_update=False),
-        "gamma": widgets.FloatSlider(value=gamma, min=0.95, max=1.0, step=0.001, readout_format=".3f",
-                                     description="gamma (exp_range)", continuous_update=False),
-        "optimizer": _optimizer_choice(optimizer),
-    }
+    """Sliders for :func:`cyclic_view`, with the catalog's ranges of CyclicLR's settings."""
+    controls = _controls("CyclicLR", dict(mode=mode, base_lr=base_lr, max_lr=max_lr, step_size_up=step_size_up,
+                                          step_size_down=step_size_down, gamma=gamma), optimizer)
     return Explorer(cyclic_view, controls, title="CyclicLR: lr and momentum", columns=4)
 
 
 def onecycle_explorer(max_lr: float = 0.1, pct_start: float = 0.3, anneal_strategy: str = "cos",
                       div_factor: float = 25.0, final_div_factor: float = 1e4, three_phase: bool = False,
                       optimizer: str = "sgd") -> Explorer:
-    """Sliders for :func:`onecycle_view`."""
-    log = dict(base=10, step=0.1, readout_format=".3g", continuous_update=False)
-    controls = {
-        "max_lr": widgets.FloatLogSlider(value=max_lr, min=-3, max=0, description="max_lr", **log),
-        "pct_start": widgets.FloatSlider(value=pct_start, min=0.05, max=0.5, step=0.01, readout_format=".2f",
-                                         description="pct_start", continuous_update=False),
-        "anneal_strategy": widgets.Dropdown(value=anneal_strategy, options=["cos", "linear"],
-                                            description="anneal_strategy"),
-        "div_factor": widgets.FloatLogSlider(value=div_factor, min=0, max=3, description="div_factor", **log),
-        "final_div_factor": widgets.FloatLogSlider(value=final_div_factor, min=0, max=5,
-                                                   description="final_div_factor", **log),
-        "three_phase": widgets.Checkbox(value=three_phase, description="three_phase"),
-        "optimizer": _optimizer_choice(optimizer),
-    }
+    """Sliders for :func:`onecycle_view`, with the catalog's ranges of OneCycleLR's settings."""
+    controls = _controls("OneCycleLR", dict(max_lr=max_lr, pct_start=pct_start, anneal_strategy=anneal_strategy,
+                                            div_factor=div_factor, final_div_factor=final_div_factor,
+                                            three_phase=three_phase), optimizer)
     return Explorer(onecycle_view, controls, title="OneCycleLR: lr and momentum", columns=4)

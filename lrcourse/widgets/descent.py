@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from typing import Callable, Mapping, Sequence
 
-import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..teaching.landscapes import quadratic, trajectory
+from .. import catalog
 from ..schedules import inverse_sqrt
-from .base import Explorer, View
+from ..teaching.landscapes import quadratic, trajectory
+from .base import Explorer, View, control
 
 
 def gd_regime(lr: float, lam: float) -> str:
@@ -76,13 +76,10 @@ def descent_view(lr: float = 0.2, lam: float = 2.0, steps: int = 20, x0: float =
 
 
 def descent_explorer(lr: float = 0.2, lam: float = 2.0, steps: int = 20) -> Explorer:
-    """Sliders ``lr`` (η) and ``lam`` (λ) for :func:`descent_view`."""
-    controls = {
-        "lr": widgets.FloatSlider(value=lr, min=0.01, max=1.2, step=0.01, readout_format=".2f",
-                                  description="learning rate η"),
-        "lam": widgets.FloatSlider(value=lam, min=0.1, max=20.0, step=0.1, readout_format=".1f",
-                                   description="curvature λ"),
-    }
+    """Sliders ``lr`` (η, SGD's in the catalog) and ``lam`` (λ, the ``"parabola"`` problem's) for
+    :func:`descent_view`."""
+    controls = {"lr": control(catalog.optimizer("SGD").ui.slider("lr").at(lr)),
+                "lam": control(catalog.PROBLEM_SLIDERS["parabola"]["lam"].at(lam))}
     return Explorer(descent_view, controls, fixed={"steps": steps}, title="Gradient descent on ½λx²")
 
 

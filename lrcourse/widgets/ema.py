@@ -14,13 +14,12 @@ Example:
 """
 from __future__ import annotations
 
-import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .. import catalog, checks
 from ..ema import ema, ema_weights, effective_window
-from .. import checks
-from .base import Explorer, View
+from .base import Explorer, View, control
 
 
 def noisy_series(n: int = 100, seed: int = 0) -> np.ndarray:
@@ -65,10 +64,9 @@ def ema_view(beta: float = 0.9, bias_correction: bool = True, n: int = 100, seed
 
 
 def ema_explorer(beta: float = 0.9, bias_correction: bool = True, n: int = 100) -> Explorer:
-    """Sliders for :func:`ema_view`: ``beta`` (0 to 0.99) and a bias-correction checkbox."""
-    controls = {
-        "beta": widgets.FloatSlider(value=beta, min=0.0, max=0.99, step=0.01, readout_format=".2f",
-                                    description="beta β (smoothing)"),
-        "bias_correction": widgets.Checkbox(value=bias_correction, description="bias correction"),
-    }
+    """Sliders for :func:`ema_view`: ``beta`` (0 to 0.99) and a bias-correction checkbox (the catalog's
+    ``"noisy series"`` problem)."""
+    sliders = catalog.PROBLEM_SLIDERS["noisy series"]
+    controls = {"beta": control(sliders["beta"].at(beta)),
+                "bias_correction": control(sliders["bias_correction"].at(bias_correction))}
     return Explorer(ema_view, controls, fixed={"n": n}, title="Exponential moving average")

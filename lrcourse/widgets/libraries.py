@@ -29,7 +29,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from .. import checks, lr_scheduler
+from .. import catalog, checks
 from ..catalog.libraries import library
 from ..schedules.shapes import anneal_1_sqrt, anneal_tanh, rsqrt
 from .base import View
@@ -37,7 +37,7 @@ from .base import View
 W, T = 10, 100  # warmup steps and run length every case is drawn with (timm: t_initial = T - W after the warmup)
 LIBRARIES = {"transformers": ("transformers", "lrcourse.compat.transformers"),
              "timm": ("timm.scheduler", "lrcourse.compat.timm")}
-MODULES = {"torch classes": torch.optim.lr_scheduler, "lrcourse classes": lr_scheduler}
+MODULES = {f"{name} classes": module for name, module in catalog.SCHEDULER_MODULES.items()}
 
 
 @dataclass(frozen=True)

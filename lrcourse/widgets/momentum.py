@@ -13,17 +13,16 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .. import catalog, checks
 from ..teaching.landscapes import get_landscape, plot_paths, trajectory
 from ..teaching.momentum_theory import convergence_rate, error_components, plot_rate_map, region
-from .. import checks
-from .base import Explorer, View
+from .base import Explorer, View, control
 
-#: lr slider range and defaults per landscape: (min, max, step, default lr, steps, default beta)
-LR_RANGES = {"ill-conditioned": (0.01, 1.0, 0.01, 0.4, 40, 0.5), "banana": (0.001, 0.04, 0.001, 0.01, 300, 0.9)}
+#: per landscape: the steps drawn and the β the explorer starts at (its lr slider: the catalog's problem of that name)
+LANDSCAPES = {"ill-conditioned": {"steps": 40, "beta": 0.5}, "banana": {"steps": 300, "beta": 0.9}}
 
 
 def _gap(land, path):
@@ -49,7 +48,7 @@ def momentum_view(lr: float = 0.4, beta: float = 0.5, nesterov: bool = False,
         steps: optimizer steps; default 40 (quadratic) or 300 (banana).
     """
     land = get_landscape(landscape)
-    steps = steps or LR_RANGES.get(land.name, (0, 0, 0, 0, 40, 0))[4]
+    steps = steps or LANDSCAPES.get(land.name, {"steps": 40})["steps"]
     nesterov = bool(nesterov)
     look_ahead = nesterov and beta > 0  # torch refuses nesterov without momentum
     gd = trajectory("sgd", land, None, steps, lr=lr)
@@ -80,17 +79,13 @@ def momentum_view(lr: float = 0.4, beta: float = 0.5, nesterov: bool = False,
 def momentum_explorer(landscape: str = "ill-conditioned", lr: float | None = None, beta: float | None = None,
                       nesterov: bool = False) -> Explorer:
     """Sliders ``lr`` and ``beta`` and a Nesterov checkbox for :func:`momentum_view`
-    (defaults per landscape: η=0.4, β=0.5 on the quadratic; η=0.01, β=0.9 on the banana)."""
-    checks.choice("landscape", landscape, sorted(LR_RANGES))
-    lo, hi, step, default, _, default_beta = LR_RANGES[landscape]
-    controls = {
-        "lr": widgets.FloatSlider(value=default if lr is None else lr, min=lo, max=hi, step=step,
-                                  readout_format=".3f", description="learning rate η",
-                                  continuous_update=False),
-        "beta": widgets.FloatSlider(value=default_beta if beta is None else beta, min=0.0, max=0.99, step=0.01, readout_format=".2f",
-                                    description="momentum β", continuous_update=False),
-        "nesterov": widgets.Checkbox(value=nesterov, description="Nesterov"),
-    }
+    (defaults per landscape: η=0.4, β=0.5 on the quadratic; η=0.01, β=0.9 on the banana). The lr's range is
+    the catalog's problem ``landscape`` (GD and heavy ball share it), β's and Nesterov's "SGD + momentum"'s."""
+    start = LANDSCAPES[checks.choice("landscape", landscape, sorted(LANDSCAPES))]
+    lr_slider, ui = catalog.PROBLEM_SLIDERS[landscape]["lr"], catalog.optimizer("SGD + momentum").ui
+    controls = {"lr": control(lr_slider if lr is None else lr_slider.at(lr)),
+                "beta": control(ui.slider("momentum").at(start["beta"] if beta is None else beta)),
+                "nesterov": control(ui.slider("nesterov").at(nesterov))}
     return Explorer(momentum_view, controls, fixed={"landscape": landscape},
                     title=f"Momentum on the {landscape} function")
 

@@ -22,8 +22,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from .. import checks, optim
-from ..catalog.entries import checkbox, choice, float_slider, int_slider, log_slider
+from .. import catalog, checks, optim
 from ..teaching.landscapes import get_landscape, plot_paths
 from ..optim.radam import rectification
 from ..teaching.orthogonalize import ns_map, spectrum_matrix
@@ -36,6 +35,16 @@ from .base import Explorer, View, control
 BASELINES = {"rosenbrock": {"GD": 2e-3, "Adam": 0.3}, "ill-conditioned": {"GD": 0.4, "Adam": 0.3}}
 TOLERANCE = 1e-8  # f - f* that counts as solved
 SGD_LR = 0.02  # mini-batch SGD beside Rprop: small enough to hover near the mean
+
+
+def _setting(optimizer: str, setting: str) -> catalog.Slider:
+    """The catalog's range of ``optimizer``'s hyper-parameter ``setting``."""
+    return catalog.optimizer(optimizer).ui.slider(setting)
+
+
+def _problem(problem: str, setting: str) -> catalog.Slider:
+    """The catalog's range of the teaching problem's ``setting``."""
+    return catalog.PROBLEM_SLIDERS[problem][setting]
 
 
 def rprop_view(batch_size: int = 1, min_step: float = 1e-6, steps: int = 1000, lr: float = 0.1) -> View:
@@ -77,8 +86,8 @@ def rprop_view(batch_size: int = 1, min_step: float = 1e-6, steps: int = 1000, l
 
 def rprop_explorer(batch_size: int = 1, min_step: float = 1e-6, steps: int = 1000) -> Explorer:
     """Sliders ``batch_size`` (1 to 256) and ``min_step`` (1e-6 to 1e-2, log) for :func:`rprop_view`."""
-    controls = {"batch_size": control(int_slider(batch_size, 1, 256, "batch size")),
-                "min_step": control(log_slider(min_step, -6, -2, "Δmin (step_sizes[0])", fmt=".0e"))}
+    controls = {"batch_size": control(_problem("skewed mean", "batch_size").at(batch_size)),
+                "min_step": control(_setting("Rprop", "step_sizes").at(min_step))}
     return Explorer(rprop_view, controls, fixed={"steps": steps}, title="Rprop: full batch vs mini-batches")
 
 
@@ -113,10 +122,11 @@ def asgd_view(lr: float = 0.1, noise: float = 1.0, t0: int = 100, steps: int = 1
 
 
 def asgd_explorer(lr: float = 0.1, noise: float = 1.0, t0: int = 100, steps: int = 1000) -> Explorer:
-    """Sliders ``lr`` (0.01 to 0.45), ``noise`` (0 to 3) and ``t0`` (0 to 900) for :func:`asgd_view`."""
-    controls = {"lr": control(float_slider(lr, 0.01, 0.45, 0.01, ".2f", "learning rate η")),
-                "noise": control(float_slider(noise, 0.0, 3.0, 0.1, ".1f", "noise σ")),
-                "t0": control(int_slider(t0, 0, steps - 100, "t0 (averaging starts)"))}
+    """Sliders ``lr`` (0.01 to 0.45), ``noise`` (0 to 3) and ``t0`` (0 to 900, sized for the default 1,000
+    steps) for :func:`asgd_view`."""
+    controls = {"lr": control(_setting("ASGD", "lr").at(lr)),
+                "noise": control(_problem("noisy quadratic", "noise").at(noise)),
+                "t0": control(_setting("ASGD", "t0").at(t0))}
     return Explorer(asgd_view, controls, fixed={"steps": steps}, title="ASGD: averaging the iterates of noisy SGD")
 
 
@@ -172,9 +182,9 @@ def lbfgs_view(landscape: str = "rosenbrock", history_size: int = 10, line_searc
 def lbfgs_explorer(landscape: str = "rosenbrock", history_size: int = 10, line_search: bool = True,
                    max_evals: int = 1000) -> Explorer:
     """Landscape chooser, ``history_size`` (1 to 20) and line-search box for :func:`lbfgs_view`."""
-    controls = {"landscape": control(choice(landscape, BASELINES, "function")),
-                "history_size": control(int_slider(history_size, 1, 20, "history_size m")),
-                "line_search": control(checkbox(line_search, "strong Wolfe line search"))}
+    controls = {"landscape": control(_problem("evaluations", "landscape").at(landscape)),
+                "history_size": control(_setting("LBFGS", "history_size").at(history_size)),
+                "line_search": control(_setting("LBFGS", "line_search_fn").at(line_search))}
     return Explorer(lbfgs_view, controls, fixed={"max_evals": max_evals},
                     title="L-BFGS against GD and Adam, by function evaluations")
 
@@ -205,8 +215,8 @@ def adamax_view(beta2: float = 0.999, period: int = 200, steps: int = 1000) -> V
         axs.semilogy(t, np.maximum(move, 1e-12), color=f"C{i}", label=name)
     axs.axhline(1.0, color="k", ls=":", lw=1, label="η")
     axs.set(title=r"Step $|\Delta\theta_t|\,/\,\eta$ (log scale)", xlabel="step t", ylabel="log scale",
-            ylim=(1e-6, 10))
-    axs.legend(fontsize="x-small")
+            ylim=(1e-6, 100))  # room above the steps (at most ~1.3) for the legend
+    axs.legend(fontsize="x-small", loc="upper center", ncols=3)
     summary = (f"beta2={beta2:.4g}, period={period}: largest step / lr {moves['Adam'].max():.3g} (Adam), "
                f"{moves['Adamax'].max():.3g} (Adamax)")
     return View(fig, summary)
@@ -214,8 +224,8 @@ def adamax_view(beta2: float = 0.999, period: int = 200, steps: int = 1000) -> V
 
 def adamax_explorer(beta2: float = 0.999, period: int = 200, steps: int = 1000) -> Explorer:
     """``beta2`` chooser (0.9 to 0.9999) and ``period`` slider (10 to 500) for :func:`adamax_view`."""
-    controls = {"beta2": control(choice(beta2, (0.9, 0.99, 0.999, 0.9999), "β2")),
-                "period": control(int_slider(period, 10, 500, "period (steps)"))}
+    controls = {"beta2": control(_setting("Adamax", "betas").at(beta2)),
+                "period": control(_problem("rare feature", "period").at(period))}
     return Explorer(adamax_view, controls, fixed={"steps": steps},
                     title="Adamax's ∞-norm against Adam's RMS, on a rare feature")
 
@@ -258,7 +268,7 @@ def radam_view(beta2: float = 0.999) -> View:
 
 def radam_explorer(beta2: float = 0.999) -> Explorer:
     """A ``beta2`` chooser (0.95 to 0.9995) for :func:`radam_view`."""
-    controls = {"beta2": control(choice(beta2, (0.95, 0.98, 0.99, 0.995, 0.999, 0.9995), "β2"))}
+    controls = {"beta2": control(_setting("RAdam", "betas").at(beta2))}
     return Explorer(radam_view, controls, title="RAdam's rectification as a warmup")
 
 
@@ -296,6 +306,6 @@ def muon_view(ns_steps: int = 5, decay: float = 0.9) -> View:
 
 def muon_explorer(ns_steps: int = 5, decay: float = 0.9) -> Explorer:
     """Sliders ``ns_steps`` (0 to 10) and ``decay`` (0.5 to 0.99) for :func:`muon_view`."""
-    controls = {"ns_steps": control(int_slider(ns_steps, 0, 10, "Newton–Schulz steps")),
-                "decay": control(float_slider(decay, 0.5, 0.99, 0.01, ".2f", "spectrum decay"))}
+    controls = {"ns_steps": control(_setting("Muon", "ns_steps").at(ns_steps)),
+                "decay": control(_problem("spectrum", "decay").at(decay))}
     return Explorer(muon_view, controls, title="Muon: orthogonalising the update")

@@ -21,14 +21,13 @@ Example:
 """
 from __future__ import annotations
 
-import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from ..catalog import scripted_metric, simulate
-from .base import Explorer, View
-from .schedules import MODULES
+from .. import catalog
+from ..catalog import scripted_metric
+from .base import Explorer, View, control
 
 __all__ = ["scripted_metric", "plateau_traces", "plateau_view", "plateau_explorer", "bad_epoch_counts",
            "plateau_run_view"]
@@ -37,10 +36,13 @@ __all__ = ["scripted_metric", "plateau_traces", "plateau_view", "plateau_explore
 def plateau_traces(metrics, *, lr=0.1, mode="min", factor=0.5, patience=5, threshold=1e-2,
                    threshold_mode="rel", cooldown=0, min_lr=0.0, eps=1e-8) -> dict[str, np.ndarray]:
     """lr per step of torch's and lrcourse's ReduceLROnPlateau fed ``metrics`` (one per step)."""
-    kwargs = dict(mode=mode, factor=factor, patience=patience, threshold=threshold,
-                  threshold_mode=threshold_mode, cooldown=cooldown, min_lr=min_lr, eps=eps)
-    return {name: simulate(lambda o: module.ReduceLROnPlateau(o, **kwargs), len(metrics), lr=lr,
-                           metrics=list(metrics)).lr for name, module in MODULES.items()}
+    settings = dict(mode=mode, factor=factor, patience=patience, threshold=threshold,
+                    threshold_mode=threshold_mode, cooldown=cooldown, min_lr=min_lr, eps=eps)
+    steps = len(metrics)
+    return {name: catalog.simulate(
+                lambda o: catalog.build_scheduler("ReduceLROnPlateau", o, steps, module=module, **settings),
+                steps, lr=lr, metrics=list(metrics)).lr
+            for name, module in catalog.SCHEDULER_MODULES.items()}
 
 
 def plateau_view(mode: str = "min", threshold_mode: str = "rel", threshold: float = 0.01,
@@ -76,12 +78,12 @@ def plateau_view(mode: str = "min", threshold_mode: str = "rel", threshold: floa
                  f"patience={patience}, cooldown={cooldown})", ylabel="validation loss" if mode == "min"
            else "validation accuracy")
     ax.title.set_fontsize("small")
-    ax.legend(fontsize="small", loc="best")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))  # off the data, right of it
     axl.plot(t, traces["torch"], color="0.7", lw=5, label="torch")
     axl.plot(t, traces["lrcourse"], color="C0", ls="--", lw=1.5, label="lrcourse")
     axl.set_yscale("log")
     axl.set(xlabel="step (one step(metric) call each)", ylabel="learning rate (log)", title="learning rate")
-    axl.legend(fontsize="small", loc="best")
+    axl.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
     diff = f", max |lrcourse - torch|={np.max(np.abs(traces['lrcourse'] - traces['torch'])):.1e}"
     summary = (f"mode={mode}, threshold_mode={threshold_mode}, threshold={threshold:.3g}, patience={patience}, "
                f"cooldown={cooldown}, factor={factor:.2f}, noise={noise:.3f} | {len(cuts)} reductions at steps "
@@ -92,23 +94,13 @@ def plateau_view(mode: str = "min", threshold_mode: str = "rel", threshold: floa
 def plateau_explorer(mode: str = "min", threshold_mode: str = "rel", threshold: float = 0.01,
                      patience: int = 5, cooldown: int = 0, factor: float = 0.5,
                      noise: float = 0.01) -> Explorer:
-    """Sliders for :func:`plateau_view` (mode, threshold mode and size, patience, cooldown, factor, noise)."""
-    controls = {
-        "mode": widgets.Dropdown(value=mode, options=["min", "max"], description="mode"),
-        "threshold_mode": widgets.Dropdown(value=threshold_mode, options=["rel", "abs"],
-                                           description="threshold_mode"),
-        "threshold": widgets.FloatLogSlider(value=threshold, base=10, min=-4, max=-1, step=0.1,
-                                            readout_format=".3g", description="threshold",
-                                            continuous_update=False),
-        "patience": widgets.IntSlider(value=patience, min=0, max=30, description="patience",
-                                      continuous_update=False),
-        "cooldown": widgets.IntSlider(value=cooldown, min=0, max=20, description="cooldown",
-                                      continuous_update=False),
-        "factor": widgets.FloatSlider(value=factor, min=0.05, max=0.95, step=0.05, readout_format=".2f",
-                                      description="factor", continuous_update=False),
-        "noise": widgets.FloatSlider(value=noise, min=0.0, max=0.05, step=0.001, readout_format=".3f",
-                                     description="metric noise", continuous_update=False),
-    }
+    """Sliders for :func:`plateau_view` (mode, threshold mode and size, patience, cooldown, factor, noise), with
+    the catalog's ranges of ReduceLROnPlateau's settings and of the scripted metric's noise."""
+    ui = catalog.schedule("ReduceLROnPlateau").ui
+    values = dict(mode=mode, threshold_mode=threshold_mode, threshold=threshold, patience=patience,
+                  cooldown=cooldown, factor=factor)
+    controls = {setting: control(ui.slider(setting).at(value)) for setting, value in values.items()}
+    controls["noise"] = control(catalog.SIMULATION_SLIDERS["noise"].at(noise))
     return Explorer(plateau_view, controls, title="ReduceLROnPlateau on a scripted metric", columns=4)
 
 
@@ -170,7 +162,7 @@ def plateau_run_view(val_loss, train_loss, epoch_lr, patience: int, threshold: f
     ax.set(title=title, xlabel="epoch", ylabel="cross-entropy (log)", yscale="log")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.title.set_fontsize("small")
-    ax.legend(fontsize="small", loc="lower left")  # the losses start high and end low: that corner is empty
+    fig.legend(*ax.get_legend_handles_labels(), fontsize="small", loc="outside lower center", ncols=3)  # off the data
     axl.plot(epochs, epoch_lr, "o-", drawstyle="steps-mid")
     axl.set(title="lr each epoch trained at", xlabel="epoch", ylabel="learning rate (log)", yscale="log",
             xlim=ax.get_xlim())

@@ -18,16 +18,15 @@ Example:
 """
 from __future__ import annotations
 
-import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from .. import checks
+from .. import catalog, checks
 from ..teaching.landscapes import get_landscape, plot_paths
 from ..optim import SGDScheduleFree, sgd_schedule_free_update
 from ..optim._schedule_free import average_weight, warmup_lr
-from .base import Explorer, View
+from .base import Explorer, View, control
 
 #: the three sequences, in drawing order, with their colours and what each one is
 SEQUENCES = {"z": ("C0", "z: the SGD iterate"), "y": ("C1", "y: where the gradient is taken"),
@@ -141,14 +140,10 @@ def schedule_free_view(beta: float = 0.9, lr: float = 0.3, r: float = 0.0, steps
 def schedule_free_explorer(beta: float = 0.9, lr: float = 0.3, r: float = 0.0, *, steps: int = 100,
                            noise: float = 0.5, warmup_steps: int = 0) -> Explorer:
     """Sliders ``beta`` (0 to 0.99), ``lr`` (log, 0.01 to 3) and ``r`` (0 to 4) for
-    :func:`schedule_free_view`; ``steps``, ``noise`` and ``warmup_steps`` stay fixed."""
-    controls = {
-        "beta": widgets.FloatSlider(value=beta, min=0.0, max=0.99, step=0.01, readout_format=".2f",
-                                    description="β (momentum)", continuous_update=False),
-        "lr": widgets.FloatLogSlider(value=lr, base=10, min=-2, max=np.log10(3), step=0.05, readout_format=".3f",
-                                     description="learning rate η", continuous_update=False),
-        "r": widgets.FloatSlider(value=r, min=0.0, max=4.0, step=0.1, readout_format=".1f",
-                                 description="weighting power r", continuous_update=False),
-    }
+    :func:`schedule_free_view`, SGDScheduleFree's in the catalog; ``steps``, ``noise`` and ``warmup_steps``
+    stay fixed."""
+    ui = catalog.optimizer("SGDScheduleFree").ui
+    controls = {"beta": control(ui.slider("momentum").at(beta)), "lr": control(ui.slider("lr").at(lr)),
+                "r": control(ui.slider("r").at(r))}
     return Explorer(schedule_free_view, controls, fixed=dict(steps=steps, noise=noise, warmup_steps=warmup_steps),
                     title="Schedule-free SGD: y, z and x")

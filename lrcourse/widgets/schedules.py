@@ -1,7 +1,7 @@
 r"""Every learning-rate scheduler under sliders: lrcourse's curve drawn over torch's.
 
-The kinds are the entries of :data:`lrcourse.catalog.SCHEDULES` that have sliders
-(:data:`KINDS`); each entry says which settings get a slider and with what range, and how
+The kinds are the entries of :data:`lrcourse.catalog.SCHEDULES` whose UI record has sliders
+(:func:`chooser_kinds`); each entry says which settings get a slider and with what range, and how
 to build the scheduler from a *module*: ``torch.optim.lr_scheduler`` or
 ``lrcourse.lr_scheduler`` (same class names, same signatures). The same entry therefore
 builds the torch oracle and lrcourse's version, and :func:`compare_kinds` reports the
@@ -21,28 +21,27 @@ from __future__ import annotations
 
 import textwrap
 
-import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
-import torch
 
-from .. import catalog, lr_scheduler
-from .. import checks
+from .. import catalog, checks
+from ..catalog.sliders import choice
 from .base import Explorer, View, control
 
-#: the oracle and the module under test: same class names, same signatures
-MODULES = {"torch": torch.optim.lr_scheduler, "lrcourse": lr_scheduler}
-#: the chooser's scheduler kinds: catalog entries with sliders, in catalog order
-KINDS: dict[str, catalog.ScheduleEntry] = {name: e for name, e in catalog.SCHEDULES.items() if e.sliders}
+
+def chooser_kinds() -> dict[str, catalog.ScheduleEntry]:
+    """The chooser's scheduler kinds: the catalog entries with sliders, in catalog order."""
+    return {name: e for name, e in catalog.SCHEDULES.items() if e.ui.sliders}
 
 
 def oracle(kind: str) -> str:
     """What lrcourse's curve of ``kind`` is drawn over."""
-    if KINDS[kind].reference:
-        return KINDS[kind].reference
-    if hasattr(MODULES["torch"], kind):
+    entry = chooser_kinds()[kind]
+    if entry.ui.reference:
+        return entry.ui.reference
+    if hasattr(catalog.SCHEDULER_MODULES["torch"], kind):
         return "torch.optim.lr_scheduler"
-    return f"torch LambdaLR(lrcourse.schedules.{KINDS[kind].factory.__name__})"
+    return f"torch LambdaLR(lrcourse.schedules.{entry.factory.__name__})"
 
 
 #: kinds drawn on a log lr axis by :func:`schedule_grid`: the geometric decays, whose equal
@@ -53,32 +52,33 @@ LOG_AXIS = frozenset({"StepLR", "MultiStepLR", "ExponentialLR", "MultiplicativeL
 
 
 def _values(kind: str, params: dict) -> dict:
-    checks.choice("kind", kind, list(KINDS))
-    unknown = set(params) - set(KINDS[kind].sliders)
+    kinds = chooser_kinds()
+    ui = kinds[checks.choice("kind", kind, list(kinds))].ui
+    unknown = set(params) - set(ui.sliders)
     if unknown:
-        raise TypeError(f"{kind} takes parameters {sorted(KINDS[kind].sliders)}, got unexpected {sorted(unknown)}")
-    return {**KINDS[kind].slider_defaults(), **params}
+        raise TypeError(f"{kind} takes parameters {sorted(ui.sliders)}, got unexpected {sorted(unknown)}")
+    return {**ui.slider_defaults(), **params}
 
 
 def kind_settings(kind: str, steps: int = 100, **params) -> dict:
     """The slider settings ``kind`` is drawn with: the defaults, then ``params``, fitted to ``steps``."""
-    values, entry = _values(kind, params), KINDS[kind]
-    return entry.fit(steps, values) if entry.fit else values
+    values, ui = _values(kind, params), chooser_kinds()[kind].ui
+    return ui.fit(steps, values) if ui.fit else values
 
 
 def kind_traces(kind: str, steps: int = 100, lr: float = 0.1, **params) -> dict[str, np.ndarray]:
     """``{"torch": ..., "lrcourse": ...}``: the lr of each step for one kind."""
-    settings, entry = kind_settings(kind, steps, **params), KINDS[kind]
+    settings, entry = kind_settings(kind, steps, **params), chooser_kinds()[kind]
     metrics = catalog.scripted_metric(steps) if entry.metric else None
     return {name: catalog.simulate(lambda o: catalog.build_scheduler(kind, o, steps, module=module, **settings),
                                    steps, lr=lr, metrics=metrics).lr
-            for name, module in MODULES.items()}
+            for name, module in catalog.SCHEDULER_MODULES.items()}
 
 
 def compare_kinds(steps: int = 100, lr: float = 0.1) -> dict[str, float]:
     """Largest |lrcourse - torch| over ``steps`` steps, per kind at its default parameters."""
     out = {}
-    for kind in KINDS:
+    for kind in chooser_kinds():
         t = kind_traces(kind, steps, lr)
         out[kind] = float(np.max(np.abs(t["lrcourse"] - t["torch"])))
     return out
@@ -91,7 +91,7 @@ def schedule_grid(kinds, steps: int = 100, lr: float = 0.1, columns: int = 3) ->
     for the kinds in :data:`LOG_AXIS` and linear otherwise.
 
     Args:
-        kinds: keys of :data:`KINDS`, drawn in this order.
+        kinds: keys of :func:`chooser_kinds`, drawn in this order.
         steps: optimizer steps per curve. Default 100.
         lr: the optimizer's lr. Default 0.1.
         columns: thumbnails per row at most, int >= 1. Default 3.
@@ -100,13 +100,15 @@ def schedule_grid(kinds, steps: int = 100, lr: float = 0.1, columns: int = 3) ->
         >>> schedule_grid(["StepLR", "PolynomialLR"], steps=50).summary.split(":")[0]
         '2 schedulers, 50 steps, lr=0.1'
     """
-    kinds = [checks.choice("kind", k, list(KINDS)) for k in kinds]
+    known = list(chooser_kinds())
+    kinds = [checks.choice("kind", k, known) for k in kinds]
     if not kinds:
-        raise ValueError(f"kinds must name at least one of {', '.join(KINDS)}, got an empty list")
+        raise ValueError(f"kinds must name at least one of {', '.join(known)}, got an empty list")
     columns = min(checks.integer("columns", columns, low=1), len(kinds))
     rows = -(-len(kinds) // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(3.4 * columns, 2.5 * rows + 0.5),
-                             layout="constrained", squeeze=False)
+    # at least 100 dpi and 9-pt text: legible at the notebook's width (the course's default is 72 dpi)
+    fig, axes = plt.subplots(rows, columns, figsize=(3.0 * columns, 2.4 * rows + 0.6), layout="constrained",
+                             squeeze=False, dpi=max(100, plt.rcParams["figure.dpi"]))
     worst = 0.0
     for ax, kind in zip(axes.flat, kinds):
         traces = kind_traces(kind, steps, lr)
@@ -114,13 +116,13 @@ def schedule_grid(kinds, steps: int = 100, lr: float = 0.1, columns: int = 3) ->
         ax.plot(traces["torch"], color="0.7", lw=4, label="torch")
         ax.plot(traces["lrcourse"], "--", color="C0", lw=1.2, label="lrcourse")
         ax.set_yscale("log" if kind in LOG_AXIS else "linear")
-        shown = KINDS[kind].describe(kind_settings(kind, steps))
-        ax.set_title("\n".join([kind] + textwrap.wrap(shown, 42)), fontsize="small")
-        ax.set_xlabel("optimizer step", fontsize="small")
-        ax.set_ylabel("lr" + (" (log)" if kind in LOG_AXIS else ""), fontsize="small")
+        shown = chooser_kinds()[kind].ui.describe(kind_settings(kind, steps))
+        ax.set_title("\n".join([kind] + textwrap.wrap(shown, 40)), fontsize=9)
+        ax.set_xlabel("optimizer step", fontsize=9)
+        ax.set_ylabel("lr" + (" (log)" if kind in LOG_AXIS else ""), fontsize=9)
     for ax in axes.flat[len(kinds):]:
         ax.axis("off")
-    fig.legend(*axes.flat[0].get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize="small")
+    fig.legend(*axes.flat[0].get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize=9)
     summary = f"{len(kinds)} schedulers, {steps} steps, lr={lr:.3g}: max |lrcourse - torch|={worst:.1e}"
     return View(fig, summary)
 
@@ -131,11 +133,11 @@ def schedule_view(kind: str = "CosineAnnealingLR", steps: int = 100, lr: float =
     """The learning rate of each step for one scheduler kind: torch's curve, lrcourse's over it.
 
     Args:
-        kind: a key of :data:`KINDS` (torch class name). Default ``"CosineAnnealingLR"``.
+        kind: a key of :func:`chooser_kinds` (torch class name). Default ``"CosineAnnealingLR"``.
         steps: number of optimizer steps drawn. Default 100.
         lr: the optimizer's lr (``max_lr`` for CyclicLR/OneCycleLR). Default 0.1.
         log: log-scale lr axis. Default False.
-        **params: the kind's slider settings (see ``KINDS[kind].sliders``); missing ones use
+        **params: the kind's slider settings (its entry's ``ui.sliders``); missing ones use
             the sliders' defaults, the rest is sized to ``steps`` (``total_steps=steps``, ...).
     """
     traces = kind_traces(kind, steps, lr, **params)
@@ -146,7 +148,7 @@ def schedule_view(kind: str = "CosineAnnealingLR", steps: int = 100, lr: float =
     ax.plot(t, traces["lrcourse"], color="C0", lw=1.5, ls="--", label="lrcourse.lr_scheduler")
     if log:
         ax.set_yscale("log")
-    shown = KINDS[kind].describe(values)
+    shown = chooser_kinds()[kind].ui.describe(values)
     ax.set(title=f"{kind}({shown})" if len(shown) < 70 else kind, xlabel="optimizer step",
            ylabel="learning rate" + (" (log)" if log else ""))
     ax.legend(loc="best", fontsize="small")
@@ -160,16 +162,15 @@ class ScheduleExplorer(Explorer):
     """A chooser of scheduler kind; only the chosen kind's sliders are shown."""
 
     def __init__(self, kind: str, steps: int, lr: float, log: bool):
+        kinds, common = chooser_kinds(), catalog.SIMULATION_SLIDERS
         controls = {
-            "kind": widgets.Dropdown(value=kind, options=list(KINDS), description="scheduler"),
-            "steps": widgets.IntSlider(value=steps, min=10, max=400, description="steps",
-                                       continuous_update=False),
-            "lr": widgets.FloatLogSlider(value=lr, base=10, min=-4, max=0, step=0.1, readout_format=".3g",
-                                         description="lr (optimizer)", continuous_update=False),
-            "log": widgets.Checkbox(value=log, description="log lr axis"),
+            "kind": control(choice(kind, kinds, "scheduler")),
+            "steps": control(common["steps"].at(steps)),
+            "lr": control(common["lr"].at(lr)),
+            "log": control(common["log"].at(log)),
         }
-        for name, entry in KINDS.items():
-            for param, slider in entry.sliders.items():
+        for name, entry in kinds.items():
+            for param, slider in entry.ui.sliders.items():
                 controls[f"{name}.{param}"] = control(slider)
         super().__init__(schedule_view, controls, title="Every learning-rate schedule", columns=4)
         controls["kind"].observe(lambda change: self._show(change["new"]), names="value")

@@ -27,7 +27,6 @@ References: Smith & Topin, "Super-Convergence" (2017) for one-cycle; d2l.ai, cha
 """
 from __future__ import annotations
 
-import math
 from typing import Callable
 
 import ipywidgets as widgets
@@ -35,19 +34,17 @@ import matplotlib.pyplot as plt
 import torch
 from IPython.display import clear_output, display
 
-from .. import catalog
-from .. import checks
-from .base import Explorer, View
+from .. import catalog, checks
+from ..catalog import DENSE_OPTIMIZERS
+from ..catalog.sliders import choice
+from .base import Explorer, View, control
 
-#: every catalog optimizer that trains any dense parameter (LeNet's), by menu name
-OPTIMIZERS = tuple(name for name, e in catalog.OPTIMIZERS.items() if e.dense)
-#: label -> catalog schedule name ("constant": no scheduler)
-_MENU = {e.panel: name for name, e in catalog.SCHEDULES.items() if e.panel}
-SCHEDULES = ("constant", *_MENU)
+#: the panel's sliders: the catalog's "LeNet" problem (lr, epochs, train_subset)
+SLIDERS = catalog.PROBLEM_SLIDERS["LeNet"]
 BATCH_SIZE = 128
 TEST_SUBSET = 1000
-LR_FORMAT = ".3g"  # the lr slider's readout format; the summary uses the same
-DEFAULT_LR = 10 ** -2.5  # 0.00316: on the log slider's grid; Adam learns LeNet in an epoch with it
+LR_FORMAT = SLIDERS["lr"].fmt  # the lr slider's readout format; the summary uses the same
+DEFAULT_LR = SLIDERS["lr"].default  # 0.00316: on the log slider's grid; Adam learns LeNet in an epoch with it
 
 
 def _count(name: str, value, low: int, high: int) -> int:
@@ -59,18 +56,25 @@ def _lr(value) -> float:
     return checks.real("lr", value, low=0.0, high=10.0, low_open=True)
 
 
+def schedule_menu() -> dict[str, str | None]:
+    """The schedule menu: label -> catalog schedule name, "constant" (None: no scheduler) first, then
+    every catalog schedule with a ``panel`` label, in catalog order."""
+    return {"constant": None, **{e.ui.panel: name for name, e in catalog.SCHEDULES.items() if e.ui.panel}}
+
+
 def make_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
-    """The catalog optimizer ``name`` (see :data:`OPTIMIZERS`) at learning rate ``lr``."""
-    checks.choice("optimizer", name, OPTIMIZERS)
+    """The catalog optimizer ``name`` (one of :data:`~lrcourse.catalog.DENSE_OPTIMIZERS`) at learning rate ``lr``."""
+    checks.choice("optimizer", name, DENSE_OPTIMIZERS)
     return catalog.build_optimizer(name, params, lr=_lr(lr))
 
 
 def make_scheduler(name: str, optimizer: torch.optim.Optimizer, total_steps: int):
-    """The menu schedule ``name`` (see :data:`SCHEDULES`) sized to ``total_steps`` steps, to
+    """The menu schedule ``name`` (see :func:`schedule_menu`) sized to ``total_steps`` steps, to
     step once per batch; None for "constant"."""
-    checks.choice("schedule", name, SCHEDULES)
+    menu = schedule_menu()
+    chosen = menu[checks.choice("schedule", name, tuple(menu))]
     total_steps = checks.integer("total_steps", total_steps, low=1)
-    return None if name == "constant" else catalog.build_scheduler(_MENU[name], optimizer, total_steps)
+    return None if chosen is None else catalog.build_scheduler(chosen, optimizer, total_steps)
 
 
 def steps_per_epoch(train_subset: int, batch_size: int = BATCH_SIZE) -> int:
@@ -79,7 +83,7 @@ def steps_per_epoch(train_subset: int, batch_size: int = BATCH_SIZE) -> int:
 
 def schedule_lrs(schedule: str, lr: float, total_steps: int) -> list[float]:
     """The lr used at each of ``total_steps`` steps (what training will record, whatever the optimizer)."""
-    checks.choice("schedule", schedule, SCHEDULES)
+    checks.choice("schedule", schedule, tuple(schedule_menu()))
     total_steps = checks.integer("total_steps", total_steps, low=1)
     trace = catalog.simulate(lambda o: make_scheduler(schedule, o, total_steps), total_steps, lr=_lr(lr))
     return trace.lr.tolist()
@@ -92,8 +96,8 @@ def train_run(optimizer: str = "SGD", schedule: str = "cosine", lr: float = 0.1,
     """Train a freshly initialised LeNet and return its ``History``.
 
     Args:
-        optimizer: a name from :data:`OPTIMIZERS` (default "SGD").
-        schedule: a name from :data:`SCHEDULES` (default "cosine"), stepped after every batch.
+        optimizer: a name from :data:`~lrcourse.catalog.DENSE_OPTIMIZERS` (default "SGD").
+        schedule: a label from :func:`schedule_menu` (default "cosine"), stepped after every batch.
         lr: base (peak) learning rate (default 0.1).
         epochs: epochs to train (default 1).
         train_subset: stratified training examples (default 5000); ``test_subset`` likewise (1000).
@@ -112,8 +116,8 @@ def train_run(optimizer: str = "SGD", schedule: str = "cosine", lr: float = 0.1,
     from ..models import LeNet
     from ..train import progress_bar, train
 
-    checks.choice("optimizer", optimizer, OPTIMIZERS)
-    checks.choice("schedule", schedule, SCHEDULES)
+    checks.choice("optimizer", optimizer, DENSE_OPTIMIZERS)
+    checks.choice("schedule", schedule, tuple(schedule_menu()))
     lr = _lr(lr)
     _count("epochs", epochs, 1, 1000)
     _count("train_subset", train_subset, 1, 60000)
@@ -253,22 +257,23 @@ class TrainingPanel(Explorer):
         return history
 
 
+def _count_control(name: str, value) -> widgets.IntSlider:
+    """The panel's slider ``name`` at ``value``, an int inside its catalog range."""
+    slider = SLIDERS[name]
+    return control(slider.at(_count(name, value, slider.low, slider.high)))
+
+
 def training_panel(optimizer: str = "Adam", schedule: str = "cosine", lr: float = DEFAULT_LR, epochs: int = 1,
                    train_subset: int = 5000, *, test_subset: int = TEST_SUBSET, device=None) -> TrainingPanel:
-    """The panel with its controls at the given defaults (see the module docstring)."""
-    style = {"continuous_update": False}
-    exponents = [math.log10(x) for e in catalog.OPTIMIZERS.values() for x in e.lr_range]  # every optimizer's range
+    """The panel with its controls at the given defaults (see the module docstring): the menus are the
+    catalog's, the sliders its "LeNet" problem's (the lr spans every optimizer's ``lr_range``)."""
+    menu = tuple(schedule_menu())
     controls = {
-        "optimizer": widgets.Dropdown(options=OPTIMIZERS, value=checks.choice("optimizer", optimizer, OPTIMIZERS),
-                                      description="optimizer"),
-        "schedule": widgets.Dropdown(options=SCHEDULES, value=checks.choice("schedule", schedule, SCHEDULES),
-                                     description="schedule"),
-        "lr": widgets.FloatLogSlider(value=_lr(lr), base=10, min=min(exponents), max=max(exponents), step=0.25,
-                                     readout_format=LR_FORMAT, description="peak lr", **style),
-        "epochs": widgets.IntSlider(value=_count("epochs", epochs, 1, 10), min=1, max=10,
-                                    description="epochs", **style),
-        "train_subset": widgets.IntSlider(value=_count("train_subset", train_subset, 1000, 60000),
-                                          min=1000, max=60000, step=1000,
-                                          description="training images", **style),
+        "optimizer": control(choice(checks.choice("optimizer", optimizer, DENSE_OPTIMIZERS), DENSE_OPTIMIZERS,
+                                    "optimizer")),
+        "schedule": control(choice(checks.choice("schedule", schedule, menu), menu, "schedule")),
+        "lr": control(SLIDERS["lr"].at(_lr(lr))),
+        "epochs": _count_control("epochs", epochs),
+        "train_subset": _count_control("train_subset", train_subset),
     }
     return TrainingPanel(controls, test_subset=test_subset, device=device)

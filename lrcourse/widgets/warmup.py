@@ -37,14 +37,12 @@ from __future__ import annotations
 
 from typing import Mapping
 
-import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from ..schedules import CosineScheduler
-from ..catalog import simulate
-from .base import Explorer, View
+from .. import catalog
+from .base import Explorer, View, control
 
 
 def torch_warmup_cosine(optimizer, max_update: int, final_lr: float, warmup_steps: int, start: float):
@@ -61,14 +59,16 @@ def torch_warmup_cosine(optimizer, max_update: int, final_lr: float, warmup_step
 
 def warmup_curves(warmup_steps: int = 5, start: float = 0.0, max_update: int = 20, epochs: int = 30,
                   base_lr: float = 0.3, final_lr: float = 0.01) -> dict[str, np.ndarray]:
-    """Per-epoch lrs: ``lrcourse`` (CosineScheduler), ``torch`` (SequentialLR), ``no_warmup``,
-    and ``d2l_loop`` (what the chapter's loop actually trains epoch e at: base_lr, then lr(e-1))."""
-    sched = CosineScheduler(max_update, base_lr=base_lr, final_lr=final_lr, warmup_steps=warmup_steps,
-                            warmup_begin_lr=start * base_lr)
-    plain = CosineScheduler(max_update, base_lr=base_lr, final_lr=final_lr)
+    """Per-epoch lrs: ``lrcourse`` (the catalog's d2l ``CosineScheduler``), ``torch`` (SequentialLR),
+    ``no_warmup``, and ``d2l_loop`` (what the chapter's loop actually trains epoch e at: base_lr, then lr(e-1))."""
+    def d2l_cosine(**warmup):
+        return catalog.build_scheduler("CosineScheduler", None, max_update, lr=base_lr, final_lr=final_lr, **warmup)
+
+    sched = d2l_cosine(warmup_steps=warmup_steps, warmup_begin_lr=start * base_lr)
+    plain = d2l_cosine()
     ours = np.array([sched(t) for t in range(epochs)])
-    theirs = simulate(lambda o: torch_warmup_cosine(o, max_update, final_lr, warmup_steps, start), epochs,
-                      lr=base_lr).lr
+    theirs = catalog.simulate(lambda o: torch_warmup_cosine(o, max_update, final_lr, warmup_steps, start), epochs,
+                              lr=base_lr).lr
     return {"lrcourse": ours, "torch": theirs, "no_warmup": np.array([plain(t) for t in range(epochs)]),
             "d2l_loop": np.concatenate([[base_lr], ours[:-1]])}
 
@@ -112,14 +112,11 @@ def warmup_view(warmup_steps: int = 5, start: float = 0.0, max_update: int = 20,
 
 def warmup_explorer(warmup_steps: int = 5, start: float = 0.0, max_update: int = 20,
                     d2l_convention: bool = False) -> Explorer:
-    """Sliders for :func:`warmup_view`: ``warmup_steps`` (0-15 epochs), ``start``, ``max_update``."""
-    controls = {
-        "warmup_steps": widgets.IntSlider(value=warmup_steps, min=0, max=15, description="warmup_steps (epochs)"),
-        "start": widgets.FloatSlider(value=start, min=0.0, max=0.9, step=0.05, readout_format=".2f",
-                                     description="start (warmup_begin_lr / base_lr)"),
-        "max_update": widgets.IntSlider(value=max_update, min=16, max=30, description="max_update (epochs)"),
-        "d2l_convention": widgets.Checkbox(value=d2l_convention, description="show the chapter's off-by-one"),
-    }
+    """Sliders for :func:`warmup_view`: ``warmup_steps`` (0-15 epochs), ``start``, ``max_update``, with the
+    catalog's ranges (the ``d2l-cosine`` entry's)."""
+    ui = catalog.schedule("CosineScheduler").ui
+    values = dict(warmup_steps=warmup_steps, start=start, max_update=max_update, d2l_convention=d2l_convention)
+    controls = {setting: control(ui.slider(setting).at(value)) for setting, value in values.items()}
     return Explorer(warmup_view, controls, title="Warmup + cosine (preview per epoch)", columns=4)
 
 
