@@ -107,10 +107,14 @@ class Chainable(Declared):
         the settings are the same (kept with the built schedule: one evaluation per step);
         subclasses whose ratio torch writes as a plain multiplier (StepLR, ExponentialLR, ...)
         override it with torch's exact one."""
-        f = self._schedule()
-        factory, settings, _, last_t, last_value = self._built_schedule
-        before = last_value if last_t == t - 1 else (f(t - 1) if t else 1.0)
-        now = f(t)
+        built = getattr(self, "_built_schedule", None)
+        if built is None or built[1] != self._settings_of(self):  # a setting changed (or a copy): rebuild
+            self._schedule()
+            built = self._built_schedule
+        factory, settings, f, last_t, last_value = built
+        g = getattr(f, "__wrapped__", f)  # t >= 0 here: the schedule without its step check
+        before = last_value if last_t == t - 1 else (g(t - 1) if t else 1.0)
+        now = g(t)
         self._built_schedule = (factory, settings, f, t, now)
         return before, now
 

@@ -33,6 +33,7 @@ def checked(schedule: Schedule) -> Schedule:
             checks.step(t)
         return schedule(t)
 
+    checked_schedule.__wrapped__ = schedule  # for a caller that knows its steps are >= 0
     return checked_schedule
 
 
