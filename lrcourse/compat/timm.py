@@ -38,6 +38,7 @@ import torch
 
 from .. import checks
 from ..schedules import timm as T
+from ..schedules.basic import KeepsBuilt
 from ..schedules.cyclic import restart_start
 
 NOISE_TYPES = ("normal", "uniform")
@@ -66,18 +67,16 @@ def in_noise_range(t: float, noise_range_t) -> bool:
     return t >= noise_range_t
 
 
-class Scheduler:
+class Scheduler(KeepsBuilt):
     """timm's ``Scheduler`` protocol. A subclass names its pure schedule of one base value in
     ``_factory`` (from :mod:`lrcourse.schedules.timm`), sets the factory's arguments but ``lr``
     under the same names (``warmup_t`` and ``warmup_lr_init`` among them), then calls this
     ``__init__``.
 
-    The schedule of each base value is built from the settings held now and kept, with those
-    settings and base values, in the slot ``_built_schedules``: outside ``__dict__``, so
-    ``state_dict`` is the settings alone and a loaded (or hand-changed) setting rebuilds it.
+    The schedule of each base value is built from the settings held now and the base values, and
+    rebuilt when one changes (:class:`~lrcourse.schedules.basic.KeepsBuilt`): ``state_dict`` is the
+    settings alone and a loaded (or hand-changed) setting takes effect at the next step.
     """
-
-    __slots__ = ("__dict__", "__weakref__", "_built_schedules")  # the built schedules are not state
 
     _factory = None
     _settings: tuple = ()  # the factory's arguments but lr: what the schedule is built from
@@ -122,20 +121,14 @@ class Scheduler:
         held = (getattr(self, name) for name in self._settings)
         settings = tuple(tuple(v) if isinstance(v, list) else v for v in held)
         bases = tuple(self.base_values)
-        built = getattr(self, "_built_schedules", None)
-        if built is None or built[0] != settings or built[1] != bases:
-            given = dict(zip(self._settings, settings))
-            built = self._built_schedules = (settings, bases, [self._factory(lr=base, **given) for base in bases])
-        return built[2]
+        return self._built((settings, bases), lambda: [self._factory(lr=base, **dict(zip(self._settings, settings)))
+                                                       for base in bases])
 
     def state_dict(self) -> dict[str, Any]:
         return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self.__dict__.update(state_dict)
-
-    def __getstate__(self) -> dict:  # pickling or copying: the built schedules are rebuilt
-        return self.__dict__
 
     def _get_lr(self, t: float) -> list[float]:
         return [schedule(t) for schedule in self._schedules()]

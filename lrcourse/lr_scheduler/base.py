@@ -39,6 +39,7 @@ import torch
 from torch.optim import Optimizer
 
 from .. import checks
+from ..schedules.basic import KeepsBuilt
 
 # torch's warning texts, word for word (tests trigger each in both libraries and compare).
 EPOCH_DEPRECATION_WARNING = (
@@ -123,7 +124,7 @@ def _patch_optimizer_step(optimizer: Optimizer) -> None:
     optimizer.step = wrapper
 
 
-class LRScheduler:
+class LRScheduler(KeepsBuilt):
     """Base class: subclasses define ``get_lr()`` (and optionally ``_get_closed_form_lr()``).
 
     Args:
@@ -132,8 +133,6 @@ class LRScheduler:
             ``last_epoch >= 0`` every param group must hold ``initial_lr`` (it does after
             loading the optimizer's state_dict).
     """
-
-    __slots__ = ("__dict__", "__weakref__", "_built_schedule")  # the built schedule is not state
 
     _is_initial = False
     _in_step = False
@@ -165,26 +164,13 @@ class LRScheduler:
             self._is_initial = False
 
     def _pure_schedule(self, factory: Callable, *settings):
-        """The pure schedule ``factory(*settings)`` of the settings held *now*.
-
-        The one built last is kept in the slot ``_built_schedule`` as ``(factory, settings,
-        schedule, t, schedule(t))`` (the last two: its last value, see :meth:`Chainable._ratio`;
-        None until one is taken): a step with unchanged settings costs a comparison, a changed
-        or loaded setting takes effect at once, and ``__dict__`` (the state) never holds it.
-        """
-        built = getattr(self, "_built_schedule", None)
-        if built is not None and built[0] is factory and built[1] == settings:
-            return built[2]
-        schedule = factory(*settings)
-        self._built_schedule = (factory, settings, schedule, None, None)
-        return schedule
+        """The pure schedule ``factory(*settings)`` of the settings held *now*, built once per
+        distinct settings (:class:`~lrcourse.schedules.basic.KeepsBuilt`; key ``(factory, settings)``)."""
+        return self._built((factory, settings), lambda: factory(*settings))
 
     def state_dict(self) -> dict[str, Any]:
         """Settings and counters: everything but the optimizer (save its state_dict alongside)."""
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
-
-    def __getstate__(self) -> dict:  # pickling or copying the scheduler: the built schedule is rebuilt
-        return self.__dict__
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Take over the saved settings and counters: the next step follows the loaded schedule."""

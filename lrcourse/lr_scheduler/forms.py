@@ -108,14 +108,14 @@ class Chainable(Declared):
         subclasses whose ratio torch writes as a plain multiplier (StepLR, ExponentialLR, ...)
         override it with torch's exact one."""
         built = getattr(self, "_built_schedule", None)
-        if built is None or built[1] != self._settings_of(self):  # a setting changed (or a copy): rebuild
+        if built is None or built[0][1] != self._settings_of(self):  # a setting changed (or a copy): rebuild
             self._schedule()
             built = self._built_schedule
-        factory, settings, f, last_t, last_value = built
+        f = built[1]
         g = getattr(f, "__wrapped__", f)  # t >= 0 here: the schedule without its step check
-        before = last_value if last_t == t - 1 else (g(t - 1) if t else 1.0)
+        before = built[3] if len(built) == 4 and built[2] == t - 1 else (g(t - 1) if t else 1.0)
         now = g(t)
-        self._built_schedule = (factory, settings, f, t, now)
+        self._built_schedule = (built[0], f, t, now)  # the built schedule and its last value
         return before, now
 
     def get_lr(self) -> list:

@@ -37,6 +37,27 @@ def checked(schedule: Schedule) -> Schedule:
     return checked_schedule
 
 
+class KeepsBuilt:
+    """Holds the pure schedule (or schedules) built from settings it holds: the one built last is
+    kept in the slot ``_built_schedule`` as ``(key, built, ...)`` with the key it was built from,
+    outside ``__dict__`` (so ``vars``, pickles and state dicts hold the settings alone), and rebuilt
+    when the key changes: a changed or loaded setting takes effect at once. A holder may append
+    its own memo of the last value after ``built`` (:class:`lrcourse.lr_scheduler.forms.Chainable`);
+    a rebuild drops it."""
+
+    __slots__ = ("__dict__", "__weakref__", "_built_schedule")
+
+    def __getstate__(self) -> dict:  # pickling or copying: the built schedule is rebuilt
+        return self.__dict__
+
+    def _built(self, key, build: Callable):
+        """What ``build()`` made for ``key``, built again only when ``key`` differs from the last one."""
+        built = getattr(self, "_built_schedule", None)
+        if built is None or built[0] != key:
+            built = self._built_schedule = (key, build())
+        return built[1]
+
+
 def _ramp(t, T: int) -> float:
     """Fraction of a ``T``-step ramp done at step ``t``, held at 1 after it. A ramp of 0 steps
     never moves (torch's recursive forms change the lr only at steps 1..T)."""

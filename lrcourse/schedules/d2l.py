@@ -24,7 +24,7 @@ changes one (``scheduler.base_lr = ...``).
 from __future__ import annotations
 
 from .. import checks
-from .basic import exponential
+from .basic import KeepsBuilt, exponential
 from .join import anneal, join
 from .shapes import rsqrt
 
@@ -44,22 +44,13 @@ class SquareRootScheduler:
         return self.lr * rsqrt(num_update + 1.0)
 
 
-class _Rebuilt:
-    """A callable evaluated through the pure schedule ``_factory(*self._settings())``, kept with those
-    settings in the slot ``_built_schedule`` (outside ``__dict__``: ``vars`` and pickles hold the
-    settings alone) and rebuilt when one changes."""
-
-    __slots__ = ("__dict__", "__weakref__", "_built_schedule")
-
-    def __getstate__(self) -> dict:
-        return self.__dict__
+class _Rebuilt(KeepsBuilt):
+    """A callable evaluated through the pure schedule ``_factory(*self._settings())``, rebuilt when one
+    of the settings changes (:class:`~lrcourse.schedules.basic.KeepsBuilt`)."""
 
     def _schedule(self):
         settings = self._settings()
-        built = getattr(self, "_built_schedule", None)
-        if built is None or built[0] != settings:
-            built = self._built_schedule = (settings, self._factory(*settings))
-        return built[1]
+        return self._built(settings, lambda: self._factory(*settings))
 
 
 class FactorScheduler(_Rebuilt):
